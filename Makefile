@@ -1,0 +1,109 @@
+# fabtrust — two commands do everything on a fresh machine:
+#   make demo   set up, compile, run the end-to-end story on an embedded local chain
+#   make test   set up, compile, lint, type-check and run the whole test suite
+# Needs: Python 3.10+, Node 18+ (with npm), make. Only the PyPI and npm registries are used.
+# A second run is fast: installs are keyed on the lock files, compilation on the sources.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMPS := .stamps
+export PATH := $(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Pure-SDK/CLI tests run without Brownie's pytest plugin; contract tests run under it.
+PYTEST_PURE := $(BIN)/pytest -p no:pytest-brownie
+PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent
+
+.PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
+        typecheck demo deploy bench abi lock clean distclean
+
+help:
+	@echo "make demo          set up and run the end-to-end demo on an embedded Anvil"
+	@echo "make test          set up and run lint, type checks and every test (contracts on Anvil)"
+	@echo "make test-ganache  the contract suite on Ganache 7.9"
+	@echo "make bench         gas and speed benchmarks, written to docs/benchmarks.md"
+	@echo "make clean         remove build output (keeps .venv and node_modules)"
+
+# ---- set-up ---------------------------------------------------------------------------------
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "fabtrust needs Python 3.10 or newer, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+
+# eth-brownie is installed pure-Python: its compiled wheel breaks hypothesis stateful tests,
+# some brownie-config network keys and coverage.
+$(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
+	BROWNIE_NOCOMPILE=1 $(BIN)/python -m pip install --quiet --no-binary eth-brownie \
+	    -c requirements/constraints.txt -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@command -v node >/dev/null || { echo "node not found: install Node.js 18+ (Debian: apt-get install nodejs npm)" >&2; exit 2; }
+	@command -v npm >/dev/null || { echo "npm not found: install npm (Debian: apt-get install npm)" >&2; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+# Registers the offline solc front and links anvil/cast/ganache-cli (idempotent, ~0.2 s).
+toolchain: $(STAMPS)/python $(STAMPS)/node
+	@$(BIN)/python scripts/toolchain.py
+
+setup: toolchain
+
+# Brownie recompiles only what changed.
+compile: toolchain
+	@$(BIN)/brownie compile | grep -v '^Brownie v' || true
+	@test -d build/contracts
+
+# ---- quality gates and tests ------------------------------------------------------------------
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMPS)/python
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMPS)/python
+	$(BIN)/mypy
+
+test-pure: compile
+	$(PYTEST_PURE) $(wildcard $(PURE_TESTS)) -q
+
+test-contracts: compile
+	$(BIN)/brownie test tests/contracts --network fabtrust-anvil
+
+test: lint typecheck test-pure test-contracts
+
+test-ganache: compile
+	$(BIN)/brownie test tests/contracts --network fabtrust-ganache
+
+# ---- the main job --------------------------------------------------------------------------------
+
+demo: compile
+	$(BIN)/python scripts/demo.py
+
+deploy: compile
+	$(BIN)/brownie run scripts/deploy.py --network $${NETWORK:-fabtrust-anvil}
+
+bench: compile
+	$(BIN)/python scripts/bench.py
+
+# Regenerate the constraints from a fresh resolution (then review the diff).
+lock: $(BIN)/python
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	BROWNIE_NOCOMPILE=1 $(VENV)-lock/bin/pip install --quiet --no-binary eth-brownie -e '.[dev]'
+	{ sed -n '1,3p' requirements/constraints.txt; $(VENV)-lock/bin/pip freeze --exclude-editable; } > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt && rm -rf $(VENV)-lock
+
+clean:
+	rm -rf build reports .pytest_cache .hypothesis .mypy_cache .ruff_cache demo-output
+
+distclean: clean
+	rm -rf $(VENV) node_modules $(STAMPS)
