@@ -37,7 +37,6 @@ from brownie import (
     web3,
 )
 from brownie.project import get_loaded_projects
-
 from fabtrust.deployments import (
     CompilerInfo,
     ContractDeployment,

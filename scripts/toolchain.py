@@ -65,7 +65,7 @@ def wrapper_text() -> str:
     return f"""#!/bin/sh
 {WRAPPER_MARK}: the official solc WebAssembly build (npm) behind a native-CLI-compatible front
 if ! command -v node >/dev/null 2>&1; then
-  echo "solc: node not found: install Node.js 18 or newer (Debian/Ubuntu: apt-get install nodejs)" >&2
+  echo "solc: node not found: install Node.js 18 or newer (Debian: apt-get install nodejs)" >&2
   exit 127
 fi
 if [ ! -f "{FRONT}" ]; then

@@ -60,7 +60,10 @@ def test_version_in_native_format_parsed_by_solcx() -> None:
 
 
 def test_standard_json_resolves_openzeppelin_through_remapping() -> None:
-    source = f"pragma solidity {PINNED};\n{OZ_IMPORT}\ncontract A is Ownable {{ constructor() Ownable(msg.sender) {{}} }}\n"
+    source = (
+        f"pragma solidity {PINNED};\n{OZ_IMPORT}\n"
+        "contract A is Ownable { constructor() Ownable(msg.sender) {} }\n"
+    )
     result = run_front(
         "--standard-json",
         stdin=standard_input({"A.sol": source}, ["@openzeppelin=node_modules/@openzeppelin"]),
@@ -76,7 +79,8 @@ def test_base_path_and_include_path_are_searched_in_order(tmp_path: Path) -> Non
     base, include = tmp_path / "base", tmp_path / "lib"
     (base / "dep").mkdir(parents=True)
     (include / "dep").mkdir(parents=True)
-    (include / "dep" / "Lib.sol").write_text(f"pragma solidity {PINNED};\nlibrary FromInclude {{}}\n")
+    lib = f"pragma solidity {PINNED};\nlibrary FromInclude {{}}\n"
+    (include / "dep" / "Lib.sol").write_text(lib)
     stdin = standard_input({"A.sol": contract_importing("dep/Lib.sol")})
 
     missing = run_front("--standard-json", "--base-path", str(base), stdin=stdin, cwd=tmp_path)
