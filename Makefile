@@ -92,6 +92,10 @@ demo: compile
 deploy: compile
 	$(BIN)/brownie run scripts/deploy.py --network $${NETWORK:-fabtrust-anvil}
 
+# The ABIs and bytecode shipped inside the SDK, regenerated from the Brownie build.
+abi: compile
+	$(BIN)/python scripts/gen_abi.py
+
 bench: compile
 	$(BIN)/python scripts/bench.py
 

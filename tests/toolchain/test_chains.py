@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def version_of(tool: str) -> str:
-    path = shutil.which(tool)
+    beside = Path(sys.executable).parent / tool  # linked into the virtualenv by make
+    path = str(beside) if beside.exists() else shutil.which(tool)
     assert path is not None, f"{tool} is not on PATH (run make)"
     return subprocess.run(
         [path, "--version"], capture_output=True, text=True, timeout=60, check=True

@@ -176,7 +176,8 @@ def test_pins_agree_across_npm_brownie_and_lock() -> None:
     config = yaml.safe_load((ROOT / "brownie-config.yaml").read_text())
     assert str(config["compiler"]["solc"]["version"]) == PINNED
     assert config["compiler"]["evm_version"] == "shanghai"
-    for name, version in package["dependencies"].items():
+    for name, spec in package["dependencies"].items():
+        version = spec.rsplit("@", 1)[-1] if spec.startswith("npm:") else spec  # npm aliases
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} must be pinned exactly"
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
     # OpenZeppelin newer than 5.0 uses Cancun opcodes (mcopy) that Ganache 7.9 lacks.
