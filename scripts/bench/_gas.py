@@ -101,7 +101,9 @@ def floor_of(w3: Web3, tx_hash: bytes) -> tuple[int, int]:
     return floor, new_slots
 
 
-def measure(w3: Web3, label: str, call: Any, sender: str, *, per: int = 1, value: int = 0) -> Measured:
+def measure(
+    w3: Web3, label: str, call: Any, sender: str, *, per: int = 1, value: int = 0
+) -> Measured:
     tx_hash = call.transact({"from": sender, "value": value})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     if receipt["status"] != 1:

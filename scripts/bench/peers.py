@@ -36,7 +36,7 @@ def measure_peers(w3: Web3) -> dict[str, Measured]:
         data = b"".join(os.urandom(32) for _ in range(4))
         request = (uid, (recipient, 0, True, b"\x00" * 32, data, 0))
         results.append(
-            measure(w3, "EAS attest (4 × bytes32)", eas.functions.attest(request), sender)
+            measure(w3, "EAS attest (4 x bytes32)", eas.functions.attest(request), sender)
         )
     token = deploy(w3, artifacts["BenchERC721"])
     token.functions.mint(recipient, 1).transact({"from": sender})

@@ -1,0 +1,131 @@
+"""Gas of every fabtrust call the issue names, measured on a private Anvil with the optimizer as
+deployed (the Brownie build: solc 0.8.24, Shanghai, 200 runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from eth_account import Account
+from web3 import Web3
+
+from ._gas import ROOT, Measured, deploy, measure
+
+BUILD = ROOT / "build" / "contracts"
+# Anvil's well-known development key of accounts[2] (the lab): local benchmark chain only.
+LAB_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
+MANUFACTURER_ROLE = Web3.keccak(text="MANUFACTURER_ROLE")
+PASS = 1
+SPEC = Web3.keccak(text="ISO 4409:2019 hydraulic motor bench test")
+
+
+def _artifact(name: str) -> dict[str, Any]:
+    build = json.loads((BUILD / f"{name}.json").read_text())
+    return {"contractName": name, "abi": build["abi"], "bytecode": "0x" + build["bytecode"]}
+
+
+def _rand32() -> bytes:
+    return os.urandom(32)
+
+
+def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
+    admin, manufacturer, lab, buyer = w3.eth.accounts[:4]
+    devices = deploy(w3, _artifact("DeviceRegistry"), admin)
+    certs = deploy(w3, _artifact("CertificateRegistry"), admin, devices.address)
+    escrow = deploy(
+        w3, _artifact("SupplyChainEscrow"), admin, devices.address, certs.address, admin
+    )
+    token = deploy(w3, _artifact("TestStablecoin"))
+    devices.functions.grantRole(MANUFACTURER_ROLE, manufacturer).transact({"from": admin})
+    year = w3.eth.get_block("latest")["timestamp"] + 365 * 86400
+    certs.functions.accreditLab(lab, "Bench lab", year).transact({"from": admin})
+    out: dict[str, Measured] = {}
+    counter = iter(range(1, 10**9))
+
+    def register(n: int) -> list[int]:
+        inputs = [
+            (
+                f"HM-{next(counter):07d}",
+                _rand32(),
+                Account.create().address,
+                _rand32(),
+                manufacturer,
+            )
+            for _ in range(n)
+        ]
+        devices.functions.registerDevices(inputs).transact({"from": manufacturer})
+        return [devices.functions.deviceIdOf(manufacturer, i[0]).call() for i in inputs]
+
+    register(1)  # the manufacturer's ERC-721 balance slot exists from here on, as in production
+    serial = f"HM-{next(counter):07d}"
+    out["registerDevice"] = measure(
+        w3, "registerDevice (single)",
+        devices.functions.registerDevice(
+            serial, _rand32(), Account.create().address, _rand32(), manufacturer
+        ),
+        manufacturer,
+    )  # fmt: skip
+    batch = [
+        (f"HM-{next(counter):07d}", _rand32(), Account.create().address, _rand32(), manufacturer)
+        for _ in range(100)
+    ]
+    out["registerDevices100"] = measure(
+        w3, "registerDevices, batch of 100 (per device)",
+        devices.functions.registerDevices(batch), manufacturer, per=100,
+    )  # fmt: skip
+
+    device_ids = register(12)
+    out["issueCertificate"] = measure(
+        w3, "issueCertificate",
+        certs.functions.issueCertificate(device_ids[0], _rand32(), _rand32(), SPEC, PASS, year),
+        lab,
+    )  # fmt: skip
+    request = (device_ids[1], _rand32(), _rand32(), SPEC, PASS, year, b"\x00" * 32, b"")
+    deadline = year
+    digest = certs.functions.hashIssueRequest(request, deadline).call()
+    signature = Account.unsafe_sign_hash(digest, LAB_KEY).signature
+    out["issueCertificateBySig"] = measure(
+        w3, "issueCertificateBySig (submitted by the manufacturer)",
+        certs.functions.issueCertificateBySig(request, lab, deadline, signature), manufacturer,
+    )  # fmt: skip
+    out["anchorBatch1000"] = measure(
+        w3, "anchorBatch, 1,000 certificates (per certificate)",
+        certs.functions.anchorBatch(_rand32(), 1000), lab, per=1000,
+    )  # fmt: skip
+
+    for dev in device_ids[2:]:
+        certs.functions.issueCertificate(dev, _rand32(), _rand32(), SPEC, PASS, year).transact(
+            {"from": lab}
+        )
+    devices.functions.setApprovalForAll(escrow.address, True).transact({"from": manufacturer})
+    token.functions.mint(buyer, 10**15).transact({"from": w3.eth.accounts[0]})
+    token.functions.approve(escrow.address, 2**256 - 1).transact({"from": buyer})
+    now = w3.eth.get_block("latest")["timestamp"]
+    for count, ids in ((1, device_ids[2:3]), (10, device_ids[2:12])):
+        if count == 10:  # the single-device order's devices came back to the buyer: reuse others
+            ids = register(10)
+            for dev in ids:
+                certs.functions.issueCertificate(
+                    dev, _rand32(), _rand32(), SPEC, PASS, year
+                ).transact({"from": lab})
+        order_id = escrow.functions.nextOrderId().call()
+        create = escrow.functions.createOrder(
+            manufacturer, token.address, 1_000 * 10**6, ids, SPEC, now + 30 * 86400, 7 * 86400
+        )
+        out[f"createOrder{count}"] = measure(
+            w3, f"createOrder ({count} device(s), ERC-20)", create, buyer
+        )
+        out[f"markShipped{count}"] = measure(
+            w3,
+            f"markShipped ({count})",
+            escrow.functions.markShipped(order_id, _rand32()),
+            manufacturer,
+        )
+        out[f"confirmDelivery{count}"] = measure(
+            w3, f"confirmDelivery ({count})", escrow.functions.confirmDelivery(order_id), buyer
+        )
+        out[f"settle{count}"] = measure(
+            w3, f"settle ({count}, by a third party)", escrow.functions.settle(order_id), admin
+        )
+    return out
