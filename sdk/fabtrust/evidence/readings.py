@@ -1,0 +1,670 @@
+"""Raw sensor readings from a test bench, committed to by a certificate's ``dataRoot``.
+
+Input: a CSV file with the header ``timestamp,channel,value,unit`` (columns in any order), e.g.::
+
+    timestamp,channel,value,unit
+    2024-05-01T10:00:00Z,P1_inlet_pressure,212.37,bar
+    1714557601,Q1_inlet_flow,158.2,L/min
+
+- ``timestamp``: unix seconds (digits) or ISO-8601 with a time zone (``Z`` or ``+hh:mm``); whole
+  seconds only, since the leaf stores ``uint64`` unix seconds and must not round anything away.
+- ``channel``: the sensor channel name (non-empty), ``unit`` its unit (may be empty).
+- ``value``: decimal text. It is kept exactly, in canonical form: plain notation, no ``+``, no
+  leading zeros, no trailing fractional zeros, no exponent, ``0`` for zero (``"012.50"`` →
+  ``"12.5"``, ``"1.5e3"`` → ``"1500"``, ``"-0.0"`` → ``"0"``). NaN and infinities are rejected.
+
+Leaf encoding (fixed, public): :data:`READINGS_LEAF_ENCODING` =
+``["bytes32", "uint64", "string", "string", "string"]`` holding ``(salt, timestamp, channel,
+value, unit)``, in an OpenZeppelin StandardMerkleTree (see :mod:`fabtrust.evidence.merkle`) whose
+root is the certificate's ``dataRoot``.
+
+Salts: reading ``i`` (0-based, in file order) gets
+``salt_i = HMAC-SHA256(seed, uint64_be(i) || abi.encode(uint64 timestamp, string channel,
+string value, string unit))`` from a secret 32-byte seed the lab keeps. Salts are deterministic (the
+lab can rebuild the tree from the CSV and the seed), differ for every reading, and a disclosed
+reading with its salt and proof reveals nothing that lets anyone guess the readings not disclosed.
+
+Light module: ``eth_abi``/``eth_hash`` are imported on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import math
+import os
+import random
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from fabtrust.errors import InvalidInputError
+from fabtrust.evidence._hashing import abi_encode, bytes32_hex, parse_hex
+from fabtrust.evidence.merkle import StandardMerkleTree, process_proof, standard_leaf_hash
+
+__all__ = [
+    "BENCH_CHANNELS",
+    "CSV_COLUMNS",
+    "READINGS_LEAF_ENCODING",
+    "Reading",
+    "ReadingProof",
+    "ReadingsTree",
+    "canonical_decimal",
+    "derive_salt",
+    "format_readings_csv",
+    "generate_bench_readings",
+    "generate_seed",
+    "load_readings",
+    "parse_readings_csv",
+    "verify_reading",
+    "verify_readings_file",
+]
+
+READINGS_LEAF_ENCODING: tuple[str, ...] = ("bytes32", "uint64", "string", "string", "string")
+"""Leaf encoding of a reading: (salt, timestamp unix seconds, channel, value, unit)."""
+
+CSV_COLUMNS: tuple[str, ...] = ("timestamp", "channel", "value", "unit")
+"""The columns a readings CSV must have (in any order), and the order we write them in."""
+
+_ROW_ENCODING = ("uint64", "string", "string", "string")
+_MAX_VALUE_DIGITS = 80
+_UINT64_MAX = 2**64 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_UNIX_RE = re.compile(r"^[0-9]+$")
+
+
+# --------------------------------------------------------------------------------------------------
+# values and timestamps
+
+
+def canonical_decimal(value: str | int | Decimal) -> str:
+    """The exact canonical decimal text of ``value`` (see the module notes); never rounds.
+
+    Raises:
+        InvalidInputError: not a finite decimal number, or more than 80 digits once written out.
+    """
+    if isinstance(value, bool):
+        raise InvalidInputError(f"not a decimal number: {value!r}")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL_RE.match(text):
+            raise InvalidInputError(f"not a decimal number: {value!r}")
+        number = Decimal(text)
+    else:
+        raise InvalidInputError(f"a reading value must be decimal text, got {type(value).__name__}")
+    if not number.is_finite():
+        raise InvalidInputError(f"not a finite number: {value!r}")
+    sign, digit_tuple, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    if not digits:
+        return "0"
+    stripped = digits.rstrip("0")
+    exponent += len(digits) - len(stripped)
+    digits = stripped
+    width = len(digits) + exponent if exponent >= 0 else max(len(digits), 1 - exponent)
+    if width > _MAX_VALUE_DIGITS:
+        raise InvalidInputError(f"number too long (over {_MAX_VALUE_DIGITS} digits): {value!r}")
+    if exponent >= 0:
+        text = digits + "0" * exponent
+    else:
+        point = len(digits) + exponent
+        whole = digits[:point] if point > 0 else "0"
+        text = whole + "." + "0" * max(0, -point) + digits[max(0, point) :]
+    return ("-" if sign else "") + text
+
+
+def _parse_timestamp(text: str) -> int:
+    text = text.strip()
+    if _UNIX_RE.match(text):
+        seconds = int(text)
+    else:
+        iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+        try:
+            moment = datetime.fromisoformat(iso)
+        except ValueError:
+            raise InvalidInputError(
+                f"bad timestamp {text!r} (expected unix seconds or ISO-8601 with a time zone)"
+            ) from None
+        seconds = _datetime_seconds(moment, text)
+    if seconds > _UINT64_MAX:
+        raise InvalidInputError(f"timestamp {text!r} does not fit uint64 seconds")
+    return seconds
+
+
+def _datetime_seconds(moment: datetime, shown: str) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInputError(f"timestamp {shown!r} has no time zone (add Z or +hh:mm)")
+    if moment.microsecond:
+        raise InvalidInputError(
+            f"timestamp {shown!r} has fractions of a second; the leaf stores whole unix seconds"
+        )
+    seconds = (moment - _EPOCH) // timedelta(seconds=1)
+    if seconds < 0:
+        raise InvalidInputError(f"timestamp {shown!r} is before 1970")
+    return seconds
+
+
+# --------------------------------------------------------------------------------------------------
+# the reading model
+
+
+class Reading(BaseModel):
+    """One sensor reading. ``value`` is canonical decimal text, ``timestamp`` unix seconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timestamp: int
+    channel: str
+    value: str
+    unit: str
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _check_timestamp(cls, value: Any) -> int:
+        if isinstance(value, datetime):
+            return _datetime_seconds(value, value.isoformat())
+        if isinstance(value, str):
+            return _parse_timestamp(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("timestamp must be unix seconds (int) or an aware datetime")
+        if not 0 <= value <= _UINT64_MAX:
+            raise ValueError(f"timestamp {value} does not fit uint64 seconds")
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _check_channel(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("channel must not be empty")
+        if value != value.strip():
+            raise ValueError("channel must not start or end with whitespace")
+        return value
+
+    @field_validator("unit")
+    @classmethod
+    def _check_unit(cls, value: str) -> str:
+        if value != value.strip():
+            raise ValueError("unit must not start or end with whitespace")
+        return value
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _check_value(cls, value: Any) -> str:
+        return canonical_decimal(value)
+
+    @property
+    def decimal(self) -> Decimal:
+        """The value as an exact :class:`~decimal.Decimal`."""
+        return Decimal(self.value)
+
+    @property
+    def time(self) -> datetime:
+        """The timestamp as an aware UTC datetime."""
+        return _EPOCH + timedelta(seconds=self.timestamp)
+
+    def canonical_bytes(self) -> bytes:
+        """``abi.encode(uint64 timestamp, string channel, string value, string unit)``."""
+        return abi_encode(_ROW_ENCODING, [self.timestamp, self.channel, self.value, self.unit])
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV in and out
+
+
+def load_readings(path: str | os.PathLike[str]) -> list[Reading]:
+    """Parse a readings CSV file (UTF-8, optional BOM); see the module notes for the format.
+
+    Raises:
+        InvalidInputError: naming the file, line and column: unreadable or empty file, missing or
+            unknown column, bad number, bad timestamp, empty channel.
+    """
+    name = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            return _parse_rows(file, source=name)
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{name}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def parse_readings_csv(text: str, *, source: str = "<string>") -> list[Reading]:
+    """Parse readings CSV text; errors name ``source``, the line and the column."""
+    return _parse_rows(io.StringIO(text.removeprefix("\ufeff"), newline=""), source=source)
+
+
+def _parse_rows(lines: Iterable[str], *, source: str) -> list[Reading]:
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise InvalidInputError(
+                f"{source}: empty file (expected the header {','.join(CSV_COLUMNS)})"
+            )
+        columns = [cell.strip().lower() for cell in header]
+        header_line = reader.line_num
+        for column in CSV_COLUMNS:
+            if column not in columns:
+                raise InvalidInputError(
+                    f"{source}:{header_line}: missing column {column!r} in the header "
+                    f"(expected {','.join(CSV_COLUMNS)})",
+                    field=column,
+                )
+        seen: set[str] = set()
+        for number, column in enumerate(columns, start=1):
+            if column not in CSV_COLUMNS or column in seen:
+                what = "duplicate" if column in seen else "unexpected"
+                raise InvalidInputError(
+                    f"{source}:{header_line}: column {number}: {what} column {header[number - 1]!r}"
+                    f" (expected {','.join(CSV_COLUMNS)})"
+                )
+            seen.add(column)
+        position = {column: columns.index(column) for column in CSV_COLUMNS}
+        readings = [_parse_row(row, reader.line_num, position, source) for row in reader if row]
+    except csv.Error as exc:
+        raise InvalidInputError(f"{source}:{reader.line_num}: malformed CSV: {exc}") from None
+    if not readings:
+        raise InvalidInputError(f"{source}: no readings after the header")
+    return readings
+
+
+def _parse_row(row: list[str], line: int, position: dict[str, int], source: str) -> Reading:
+    if len(row) > len(position):
+        raise InvalidInputError(
+            f"{source}:{line}: {len(row)} fields, expected {len(position)} "
+            f"({','.join(CSV_COLUMNS)})"
+        )
+    fields: dict[str, Any] = {}
+    for column, index in position.items():
+        where = f"{source}:{line}: column {index + 1} ({column})"
+        if index >= len(row):
+            raise InvalidInputError(f"{where}: missing", field=column)
+        cell = row[index].strip()
+        if not cell and column != "unit":
+            raise InvalidInputError(f"{where}: empty", field=column)
+        try:
+            if column == "timestamp":
+                fields[column] = _parse_timestamp(cell)
+            elif column == "value":
+                fields[column] = canonical_decimal(cell)
+            else:
+                fields[column] = cell
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{where}: {exc}", field=column) from None
+    try:
+        return Reading(**fields)
+    except ValidationError as exc:
+        raise InvalidInputError(f"{source}:{line}: {_first_error(exc)}") from None
+
+
+def format_readings_csv(readings: Iterable[Reading]) -> str:
+    """Readings as CSV text (header ``timestamp,channel,value,unit``, ISO-8601 UTC timestamps)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for reading in readings:
+        stamp = reading.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        writer.writerow((stamp, reading.channel, reading.value, reading.unit))
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# salts and the tree
+
+
+def generate_seed() -> bytes:
+    """A fresh random 32-byte salt seed (keep it secret, keep it safe: it rebuilds the tree)."""
+    return secrets.token_bytes(32)
+
+
+def _seed_bytes(seed: bytes | str) -> bytes:
+    return parse_hex(seed, what="salt seed (32 bytes)", length=32)
+
+
+def derive_salt(seed: bytes | str, index: int, reading: Reading) -> str:
+    """``HMAC-SHA256(seed, uint64_be(index) || reading.canonical_bytes())`` as ``0x`` hex."""
+    if isinstance(index, bool) or not 0 <= index <= _UINT64_MAX:
+        raise InvalidInputError(f"reading index {index!r} out of range")
+    message = index.to_bytes(8, "big") + reading.canonical_bytes()
+    return "0x" + hmac.new(_seed_bytes(seed), message, hashlib.sha256).hexdigest()
+
+
+def _leaf(salt: str, reading: Reading) -> tuple[str, int, str, str, str]:
+    return (salt, reading.timestamp, reading.channel, reading.value, reading.unit)
+
+
+class ReadingProof(BaseModel):
+    """A disclosed reading: the reading, its salt and its Merkle proof against ``root``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    index: int
+    reading: Reading
+    salt: str
+    proof: tuple[str, ...]
+    root: str
+    leaf_encoding: tuple[str, ...] = READINGS_LEAF_ENCODING
+
+    @field_validator("salt", "root", mode="before")
+    @classmethod
+    def _check_bytes32(cls, value: Any) -> str:
+        return bytes32_hex(value, what="bytes32")
+
+    @field_validator("proof", mode="before")
+    @classmethod
+    def _check_proof(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise ValueError("proof must be a list of 32-byte hex nodes")
+        return tuple(bytes32_hex(node, what="proof node") for node in value)
+
+    @field_validator("leaf_encoding")
+    @classmethod
+    def _check_encoding(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if value != READINGS_LEAF_ENCODING:
+            raise ValueError(f"leaf encoding must be {list(READINGS_LEAF_ENCODING)}")
+        return value
+
+    @property
+    def leaf(self) -> tuple[str, int, str, str, str]:
+        """The leaf value ``(salt, timestamp, channel, value, unit)``."""
+        return _leaf(self.salt, self.reading)
+
+    @property
+    def leaf_hash(self) -> str:
+        return standard_leaf_hash(READINGS_LEAF_ENCODING, self.leaf)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The proof as JSON (field names as in the model)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> ReadingProof:
+        """Parse a proof written by :meth:`to_json`; InvalidInputError names the bad field."""
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            raise InvalidInputError(f"invalid reading proof: {_first_error(exc)}") from None
+
+
+class ReadingsTree:
+    """The salted Merkle tree of a test run's readings; :attr:`root` is the ``dataRoot``."""
+
+    __slots__ = ("_readings", "_salts", "_tree")
+
+    def __init__(
+        self, *, readings: tuple[Reading, ...], salts: tuple[str, ...], tree: StandardMerkleTree
+    ) -> None:
+        self._readings = readings
+        self._salts = salts
+        self._tree = tree
+
+    @classmethod
+    def build(cls, readings: Sequence[Reading], *, seed: bytes | str) -> ReadingsTree:
+        """Salt every reading from ``seed`` and build the tree.
+
+        Raises:
+            InvalidInputError: no readings, or a seed that is not 32 bytes (raw or hex).
+        """
+        readings = tuple(readings)
+        if not readings:
+            raise InvalidInputError("no readings to commit to")
+        for i, reading in enumerate(readings):
+            if not isinstance(reading, Reading):
+                raise InvalidInputError(
+                    f"readings[{i}] is a {type(reading).__name__}, not a Reading"
+                )
+        key = _seed_bytes(seed)
+        salts = tuple(derive_salt(key, i, r) for i, r in enumerate(readings))
+        tree = StandardMerkleTree.of(
+            [_leaf(s, r) for s, r in zip(salts, readings, strict=True)], READINGS_LEAF_ENCODING
+        )
+        return cls(readings=readings, salts=salts, tree=tree)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, seed: bytes | str) -> ReadingsTree:
+        """:func:`load_readings` then :meth:`build`."""
+        return cls.build(load_readings(path), seed=seed)
+
+    @property
+    def root(self) -> str:
+        """The Merkle root, ``0x`` hex: the certificate's ``dataRoot``."""
+        return self._tree.root
+
+    @property
+    def readings(self) -> tuple[Reading, ...]:
+        return self._readings
+
+    @property
+    def salts(self) -> tuple[str, ...]:
+        return self._salts
+
+    @property
+    def tree(self) -> StandardMerkleTree:
+        """The underlying StandardMerkleTree (its dump contains every salt: keep it private)."""
+        return self._tree
+
+    def __len__(self) -> int:
+        return len(self._readings)
+
+    def proof_for(self, index: int) -> ReadingProof:
+        """The disclosure of reading ``index`` (0-based, file order)."""
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise InvalidInputError(f"expected an integer index, got {type(index).__name__}")
+        if not 0 <= index < len(self._readings):
+            raise InvalidInputError(f"reading index {index} out of range (0..{len(self) - 1})")
+        return ReadingProof(
+            index=index,
+            reading=self._readings[index],
+            salt=self._salts[index],
+            proof=tuple(self._tree.get_proof(index)),
+            root=self.root,
+        )
+
+    def __repr__(self) -> str:
+        return f"ReadingsTree(root={self.root}, readings={len(self)})"
+
+
+def verify_reading(proof: ReadingProof, root: str | bytes) -> bool:
+    """Whether ``proof`` shows its reading (with its salt) is committed to by ``root``.
+
+    ``root`` is the trusted value (the certificate's ``dataRoot`` read from the chain); the proof's
+    own ``root`` field must equal it too.
+
+    Raises:
+        InvalidInputError: ``root`` is not 32 bytes.
+    """
+    expected = bytes32_hex(root, what="root")
+    if proof.root != expected:
+        return False
+    computed = process_proof(standard_leaf_hash(READINGS_LEAF_ENCODING, proof.leaf), proof.proof)
+    return computed == expected
+
+
+def verify_readings_file(
+    path: str | os.PathLike[str], root: str | bytes, seed: bytes | str
+) -> bool:
+    """Rebuild the tree from a readings CSV and the lab's seed; whether it has ``root``.
+
+    Raises:
+        InvalidInputError: the file does not parse, or ``root``/``seed`` are malformed.
+    """
+    expected = bytes32_hex(root, what="root")
+    return ReadingsTree.from_file(path, seed=seed).root == expected
+
+
+# --------------------------------------------------------------------------------------------------
+# synthetic bench data for demos and tests
+
+
+class _Channel:
+    __slots__ = ("decimals", "name", "noise", "unit")
+
+    def __init__(self, name: str, unit: str, decimals: int, noise: float) -> None:
+        self.name, self.unit, self.decimals, self.noise = name, unit, decimals, noise
+
+
+_CHANNELS: tuple[_Channel, ...] = (
+    _Channel("P1_inlet_pressure", "bar", 2, 0.35),
+    _Channel("P2_outlet_pressure", "bar", 2, 0.08),
+    _Channel("P3_case_drain_pressure", "bar", 3, 0.02),
+    _Channel("P4_charge_pressure", "bar", 2, 0.05),
+    _Channel("Q1_inlet_flow", "L/min", 2, 0.25),
+    _Channel("Q2_outlet_flow", "L/min", 2, 0.25),
+    _Channel("Q3_case_drain_flow", "L/min", 3, 0.02),
+    _Channel("T1_inlet_oil_temperature", "°C", 2, 0.05),
+    _Channel("T2_outlet_oil_temperature", "°C", 2, 0.05),
+    _Channel("T3_case_drain_temperature", "°C", 2, 0.08),
+    _Channel("T4_tank_oil_temperature", "°C", 2, 0.04),
+    _Channel("T5_ambient_temperature", "°C", 2, 0.03),
+    _Channel("N1_shaft_speed", "rpm", 1, 1.5),
+    _Channel("M1_shaft_torque", "Nm", 2, 0.6),
+    _Channel("V1_vibration_drive_end", "mm/s", 3, 0.04),
+    _Channel("V2_vibration_non_drive_end", "mm/s", 3, 0.04),
+    _Channel("T6_bearing_temperature", "°C", 2, 0.05),
+    _Channel("L1_tank_level", "%", 1, 0.05),
+    _Channel("X1_particle_count_4um", "p/mL", 0, 25.0),
+    _Channel("H1_oil_water_content", "ppm", 0, 4.0),
+    _Channel("P5_pilot_pressure", "bar", 2, 0.05),
+    _Channel("T7_cooler_outlet_temperature", "°C", 2, 0.05),
+    _Channel("Q4_cooler_water_flow", "L/min", 2, 0.1),
+    _Channel("E1_drive_power", "kW", 2, 0.15),
+)
+
+BENCH_CHANNELS: tuple[tuple[str, str], ...] = tuple((c.name, c.unit) for c in _CHANNELS)
+"""``(channel, unit)`` of the synthetic bench, in order; ``sensors=n`` uses the first ``n``."""
+
+_DEFAULT_START = datetime(2024, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
+
+
+def generate_bench_readings(
+    *,
+    serial: str,
+    sensors: int = 20,
+    samples: int = 600,
+    seed: int | str | bytes,
+    start: datetime | int = _DEFAULT_START,
+    interval_s: int = 1,
+) -> str:
+    """Synthetic but physically plausible hydraulic-motor bench data, as readings CSV text.
+
+    A test run in the spirit of ISO 4409: the motor (displacement 80-125 cm³/rev, efficiencies
+    drawn per ``serial``) is run up to ~1500 rpm, then loaded in four pressure steps (≈50, 100, 160,
+    210 bar differential) while the oil warms up. Flows follow displacement x speed and volumetric
+    efficiency (leakage grows with pressure), torque follows displacement x Δp and hydro-mechanical
+    efficiency, temperatures rise with losses; every channel gets sensor noise and is rounded to
+    its sensor's resolution. The same arguments always give the same text.
+
+    Args:
+        serial: the motor's serial number (varies the motor's characteristics).
+        sensors: how many channels of :data:`BENCH_CHANNELS` to log (1 to 24).
+        samples: samples per channel (rows = samples x sensors).
+        seed: seeds the random generator (not the secret salt seed).
+        start: time of the first sample (aware datetime or unix seconds).
+        interval_s: seconds between samples.
+    """
+    if not 1 <= sensors <= len(_CHANNELS):
+        raise InvalidInputError(f"sensors must be between 1 and {len(_CHANNELS)}, got {sensors}")
+    if samples < 1 or interval_s < 1:
+        raise InvalidInputError("samples and interval_s must be positive")
+    if not serial:
+        raise InvalidInputError("serial must not be empty")
+    start_s = _datetime_seconds(start, str(start)) if isinstance(start, datetime) else int(start)
+    seed_text = seed.hex() if isinstance(seed, bytes) else repr(seed)
+    rng = random.Random(hashlib.sha256(f"{seed_text}|{serial}".encode()).digest())
+    channels = _CHANNELS[:sensors]
+
+    displacement = rng.choice((80.0, 100.0, 125.0))  # cm³/rev
+    leak_coeff = rng.uniform(1.6e-4, 2.4e-4)  # volumetric loss per bar
+    eta_hm = rng.uniform(0.90, 0.94)
+    target_speed = 1500.0
+    ambient = rng.uniform(19.0, 24.0)
+    steps = (50.0, 100.0, 160.0, 210.0)
+    particles = rng.uniform(800.0, 1600.0)
+    water = rng.uniform(60.0, 140.0)
+    level = rng.uniform(70.0, 80.0)
+
+    speed = 0.0
+    dp = 0.0
+    oil = ambient + rng.uniform(1.0, 3.0)
+    bearing = oil
+    rows: list[Reading] = []
+    for k in range(samples):
+        phase = k / samples
+        # operating point: run-up over the first 10 %, then four equal load steps
+        if phase < 0.1:
+            speed_set, dp_set = target_speed * phase / 0.1, 20.0
+        else:
+            speed_set, dp_set = target_speed, steps[min(3, int((phase - 0.1) / 0.225))]
+        speed += (speed_set - speed) * 0.5
+        dp += (dp_set - dp) * 0.35
+        eta_v = 1.0 - leak_coeff * dp
+        droop = 1.0 - 0.00002 * dp
+        n_rpm = speed * droop
+        q_ideal = displacement * n_rpm / 1000.0  # L/min
+        q_in = q_ideal / eta_v if n_rpm > 0 else 0.0
+        q_leak = q_in - q_ideal
+        back = 4.0 + 0.015 * q_in
+        torque = displacement * dp / (20.0 * math.pi) * eta_hm
+        power = torque * n_rpm * 2.0 * math.pi / 60.0 / 1000.0
+        losses = dp * 1e5 * q_in / 60000.0 * (1.0 - eta_v * eta_hm) / 1000.0  # kW
+        oil += (ambient + 28.0 + 0.6 * losses - oil) * (3.0 * interval_s / max(samples, 60))
+        bearing += (oil + 6.0 + 0.004 * n_rpm - bearing) * 0.05
+        t_out = oil + dp * (1.0 - eta_v * eta_hm) * 0.0606
+        vib = 0.6 + 0.0009 * n_rpm + 0.002 * dp
+        values = {
+            "P1_inlet_pressure": back + dp,
+            "P2_outlet_pressure": back,
+            "P3_case_drain_pressure": 0.6 + 0.08 * q_leak,
+            "P4_charge_pressure": 20.0,
+            "Q1_inlet_flow": q_in,
+            "Q2_outlet_flow": q_in - q_leak,
+            "Q3_case_drain_flow": q_leak,
+            "T1_inlet_oil_temperature": oil,
+            "T2_outlet_oil_temperature": t_out,
+            "T3_case_drain_temperature": t_out + 2.5 + 0.01 * dp,
+            "T4_tank_oil_temperature": oil - 1.2,
+            "T5_ambient_temperature": ambient,
+            "N1_shaft_speed": n_rpm,
+            "M1_shaft_torque": torque,
+            "V1_vibration_drive_end": vib,
+            "V2_vibration_non_drive_end": vib * 0.8,
+            "T6_bearing_temperature": bearing,
+            "L1_tank_level": level,
+            "X1_particle_count_4um": particles,
+            "H1_oil_water_content": water,
+            "P5_pilot_pressure": 30.0,
+            "T7_cooler_outlet_temperature": oil - 4.0,
+            "Q4_cooler_water_flow": 12.0 + 0.08 * losses,
+            "E1_drive_power": power / 0.93 + 0.4,
+        }
+        timestamp = start_s + k * interval_s
+        for channel in channels:
+            raw = values[channel.name] + rng.gauss(0.0, channel.noise)
+            if channel.name.startswith(("Q", "N", "M", "E")) and n_rpm <= 0:
+                raw = abs(rng.gauss(0.0, channel.noise))
+            text = f"{max(raw, 0.0):.{channel.decimals}f}"
+            rows.append(
+                Reading(timestamp=timestamp, channel=channel.name, value=text, unit=channel.unit)
+            )
+    return format_readings_csv(rows)

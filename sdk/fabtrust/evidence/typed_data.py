@@ -1,0 +1,355 @@
+"""EIP-712 payloads, ids and leaf encodings of the fabtrust contracts, as plain data.
+
+The builders return the "full message" dict (``types``, ``primaryType``, ``domain``, ``message``)
+that ``eth_account.messages.encode_typed_data(full_message=...)`` and wallets'
+``eth_signTypedData_v4`` accept; :func:`typed_data_digest` computes the digest to sign without
+eth_account. Integers are ``int``, ``bytes32`` values ``"0x"`` + 64 lowercase hex digits,
+addresses EIP-55 checksummed. Every builder returns fresh dicts.
+
+Domains (OpenZeppelin ``EIP712``, ``EIP712Domain(string name,string version,uint256 chainId,address
+verifyingContract)``):
+
+- CertificateRegistry: name ``"fabtrust CertificateRegistry"``, version ``"1"``;
+- DeviceRegistry: name ``"fabtrust DeviceRegistry"``, version ``"1"``.
+
+Light module: nothing heavier than ``eth_abi``/``eth_hash``, imported on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import IntEnum
+from typing import Any
+
+from fabtrust.errors import InvalidInputError
+from fabtrust.evidence._hashing import (
+    abi_encode,
+    bytes32_hex,
+    keccak256,
+    parse_hex,
+    to_checksum_address,
+)
+
+__all__ = [
+    "BATCH_LEAF_ENCODING",
+    "CERTIFICATE_REGISTRY_NAME",
+    "DEVICE_REGISTRY_NAME",
+    "EIP712_VERSION",
+    "ZERO_BYTES32",
+    "CertificateResult",
+    "batch_leaf",
+    "cert_id_of",
+    "data_attestation_typed_data",
+    "device_id_of",
+    "device_key_proof_typed_data",
+    "eip712_domain",
+    "issue_certificate_typed_data",
+    "test_spec_id",
+    "typed_data_digest",
+]
+
+CERTIFICATE_REGISTRY_NAME = "fabtrust CertificateRegistry"
+DEVICE_REGISTRY_NAME = "fabtrust DeviceRegistry"
+EIP712_VERSION = "1"
+ZERO_BYTES32 = "0x" + "00" * 32
+
+BATCH_LEAF_ENCODING: tuple[str, ...] = (
+    "uint256",
+    "bytes32",
+    "bytes32",
+    "bytes32",
+    "uint8",
+    "uint64",
+)
+"""Leaf encoding of certificate batches: (deviceId, reportSha256, dataRoot, testSpec, result,
+validUntil), as ``CertificateRegistry.BatchLeaf``; build trees with
+``StandardMerkleTree.of([batch_leaf(...), ...], BATCH_LEAF_ENCODING)``."""
+
+
+class CertificateResult(IntEnum):
+    """A certificate's ``uint8 result``."""
+
+    PASS = 1
+    FAIL = 2
+
+
+_DOMAIN_TYPE = (
+    ("name", "string"),
+    ("version", "string"),
+    ("chainId", "uint256"),
+    ("verifyingContract", "address"),
+)
+_DATA_ATTESTATION = (("deviceId", "uint256"), ("dataRoot", "bytes32"))
+_ISSUE_CERTIFICATE = (
+    ("deviceId", "uint256"),
+    ("reportSha256", "bytes32"),
+    ("dataRoot", "bytes32"),
+    ("testSpec", "bytes32"),
+    ("result", "uint8"),
+    ("validUntil", "uint64"),
+    ("supersedes", "bytes32"),
+    ("deviceSignatureHash", "bytes32"),
+    ("deadline", "uint256"),
+)
+_DEVICE_KEY_PROOF = (("manufacturer", "address"), ("deviceId", "uint256"), ("deviceKey", "address"))
+
+
+# --------------------------------------------------------------------------------------------------
+# argument checks
+
+
+def _uint(value: Any, bits: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(
+            f"{what} must be an integer, got {type(value).__name__}", field=what
+        )
+    if not 0 <= value < 2**bits:
+        raise InvalidInputError(f"{what} {value} does not fit uint{bits}", field=what)
+    return int(value)
+
+
+def _bytes32(value: Any, what: str) -> str:
+    if not isinstance(value, (str, bytes, bytearray)):
+        raise InvalidInputError(f"{what} must be 32 bytes (hex or bytes)", field=what)
+    return bytes32_hex(value, what=what)
+
+
+def _address(value: Any, what: str) -> str:
+    if not isinstance(value, (str, bytes, bytearray)):
+        raise InvalidInputError(f"{what} must be an address", field=what)
+    return to_checksum_address(value, what=what)
+
+
+def _result(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (1, 2):
+        raise InvalidInputError(
+            f"result must be 1 (Pass) or 2 (Fail), got {value!r}", field="result"
+        )
+    return int(value)
+
+
+def _fields(spec: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": name, "type": type_} for name, type_ in spec]
+
+
+def _full_message(
+    primary: str, spec: tuple[tuple[str, str], ...], domain: dict[str, Any], message: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "types": {"EIP712Domain": _fields(_DOMAIN_TYPE), primary: _fields(spec)},
+        "primaryType": primary,
+        "domain": domain,
+        "message": message,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# builders
+
+
+def eip712_domain(
+    *, name: str, chain_id: int, verifying_contract: str, version: str = EIP712_VERSION
+) -> dict[str, Any]:
+    """An EIP-712 domain dict (name, version, chainId, verifyingContract)."""
+    return {
+        "name": name,
+        "version": version,
+        "chainId": _uint(chain_id, 256, "chain_id"),
+        "verifyingContract": _address(verifying_contract, "verifying_contract"),
+    }
+
+
+def data_attestation_typed_data(
+    *, chain_id: int, registry: str, device_id: int, data_root: str | bytes
+) -> dict[str, Any]:
+    """``DataAttestation(uint256 deviceId,bytes32 dataRoot)``, signed by the device key.
+
+    ``registry`` is the CertificateRegistry address.
+    """
+    domain = eip712_domain(
+        name=CERTIFICATE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
+    )
+    message = {
+        "deviceId": _uint(device_id, 256, "device_id"),
+        "dataRoot": _bytes32(data_root, "data_root"),
+    }
+    return _full_message("DataAttestation", _DATA_ATTESTATION, domain, message)
+
+
+def issue_certificate_typed_data(
+    *,
+    chain_id: int,
+    registry: str,
+    device_id: int,
+    report_sha256: str | bytes,
+    data_root: str | bytes,
+    test_spec: str | bytes,
+    result: int,
+    valid_until: int,
+    supersedes: str | bytes = ZERO_BYTES32,
+    device_signature: bytes | str = b"",
+    deadline: int,
+) -> dict[str, Any]:
+    """``IssueCertificate(...)`` signed by the lab, submitted by anyone (``issueCertificateBySig``).
+
+    ``deviceSignatureHash`` is ``keccak256(device_signature)`` (of the empty bytes when the
+    certificate carries no device attestation); ``result`` is 1 (Pass) or 2 (Fail).
+    """
+    if isinstance(device_signature, str):
+        signature = parse_hex(device_signature, what="device_signature")
+    elif isinstance(device_signature, (bytes, bytearray)):
+        signature = bytes(device_signature)
+    else:
+        raise InvalidInputError("device_signature must be bytes or hex", field="device_signature")
+    domain = eip712_domain(
+        name=CERTIFICATE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
+    )
+    message = {
+        "deviceId": _uint(device_id, 256, "device_id"),
+        "reportSha256": _bytes32(report_sha256, "report_sha256"),
+        "dataRoot": _bytes32(data_root, "data_root"),
+        "testSpec": _bytes32(test_spec, "test_spec"),
+        "result": _result(result),
+        "validUntil": _uint(valid_until, 64, "valid_until"),
+        "supersedes": _bytes32(supersedes, "supersedes"),
+        "deviceSignatureHash": "0x" + keccak256(signature).hex(),
+        "deadline": _uint(deadline, 256, "deadline"),
+    }
+    return _full_message("IssueCertificate", _ISSUE_CERTIFICATE, domain, message)
+
+
+def device_key_proof_typed_data(
+    *, chain_id: int, registry: str, manufacturer: str, device_id: int, device_key: str
+) -> dict[str, Any]:
+    """``DeviceKeyProof(address manufacturer,uint256 deviceId,address deviceKey)``, signed by the
+    device key to prove possession (``registry`` is the DeviceRegistry address)."""
+    domain = eip712_domain(
+        name=DEVICE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
+    )
+    message = {
+        "manufacturer": _address(manufacturer, "manufacturer"),
+        "deviceId": _uint(device_id, 256, "device_id"),
+        "deviceKey": _address(device_key, "device_key"),
+    }
+    return _full_message("DeviceKeyProof", _DEVICE_KEY_PROOF, domain, message)
+
+
+# --------------------------------------------------------------------------------------------------
+# ids and leaves
+
+
+def device_id_of(manufacturer: str, serial: str) -> int:
+    """``uint256(keccak256(abi.encode(manufacturer, serial)))``, as ``deviceIdOf`` computes it."""
+    if not isinstance(serial, str):
+        raise InvalidInputError("serial must be a string", field="serial")
+    encoded = abi_encode(("address", "string"), (_address(manufacturer, "manufacturer"), serial))
+    return int.from_bytes(keccak256(encoded), "big")
+
+
+def cert_id_of(lab: str, device_id: int, report_sha256: str | bytes) -> str:
+    """``keccak256(abi.encode(lab, deviceId, reportSha256))`` as ``0x`` hex."""
+    encoded = abi_encode(
+        ("address", "uint256", "bytes32"),
+        (
+            _address(lab, "lab"),
+            _uint(device_id, 256, "device_id"),
+            parse_hex(report_sha256, what="report_sha256", length=32),
+        ),
+    )
+    return "0x" + keccak256(encoded).hex()
+
+
+def test_spec_id(text: str) -> str:
+    """``keccak256(bytes(text))`` (UTF-8) as ``0x`` hex, e.g. for ``"ISO 4409:2019 hydraulic motor
+    bench"``: the ``bytes32 testSpec`` of certificates issued against that specification."""
+    if not isinstance(text, str) or not text:
+        raise InvalidInputError("a test specification must be non-empty text", field="test_spec")
+    return "0x" + keccak256(text.encode("utf-8")).hex()
+
+
+setattr(test_spec_id, "__test__", False)  # noqa: B010 - not a pytest test despite its name
+
+
+def batch_leaf(
+    *,
+    device_id: int,
+    report_sha256: str | bytes,
+    data_root: str | bytes,
+    test_spec: str | bytes,
+    result: int,
+    valid_until: int,
+) -> tuple[int, str, str, str, int, int]:
+    """A certificate-batch leaf value in :data:`BATCH_LEAF_ENCODING` order."""
+    return (
+        _uint(device_id, 256, "device_id"),
+        _bytes32(report_sha256, "report_sha256"),
+        _bytes32(data_root, "data_root"),
+        _bytes32(test_spec, "test_spec"),
+        _result(result),
+        _uint(valid_until, 64, "valid_until"),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# digest
+
+_ATOMIC_RE = re.compile(r"^(?:u?int(?:[0-9]+)?|address|bool|bytes(?:[1-9]|[12][0-9]|3[0-2]))$")
+
+
+def typed_data_digest(typed_data: Mapping[str, Any]) -> str:
+    """The EIP-712 digest ``keccak256(0x1901 || domainSeparator || hashStruct(message))`` to sign.
+
+    Supports struct types whose fields are atomic types, ``bytes``, ``string`` or other structs
+    (no arrays), which covers every fabtrust payload.
+
+    Raises:
+        InvalidInputError: a malformed payload.
+    """
+    try:
+        types = typed_data["types"]
+        domain_hash = _hash_struct(types, "EIP712Domain", typed_data["domain"])
+        message_hash = _hash_struct(types, typed_data["primaryType"], typed_data["message"])
+    except (KeyError, TypeError) as exc:
+        raise InvalidInputError(f"malformed EIP-712 typed data: missing or bad {exc}") from None
+    return "0x" + keccak256(b"\x19\x01" + domain_hash + message_hash).hex()
+
+
+def _encode_type(types: Mapping[str, Any], primary: str) -> str:
+    seen: list[str] = []
+
+    def collect(name: str) -> None:
+        if name in seen or name not in types:
+            return
+        seen.append(name)
+        for field in types[name]:
+            collect(field["type"])
+
+    collect(primary)
+    if primary not in seen:
+        raise InvalidInputError(f"EIP-712 type {primary!r} is not defined")
+    ordered = [primary, *sorted(seen[1:])]
+    return "".join(
+        f"{name}(" + ",".join(f"{f['type']} {f['name']}" for f in types[name]) + ")"
+        for name in ordered
+    )
+
+
+def _hash_struct(types: Mapping[str, Any], primary: str, data: Mapping[str, Any]) -> bytes:
+    encoded = [keccak256(_encode_type(types, primary).encode())]
+    for field in types[primary]:
+        name, type_ = field["name"], field["type"]
+        value = data[name]
+        if type_ in types:
+            encoded.append(_hash_struct(types, type_, value))
+        elif type_ == "string":
+            encoded.append(keccak256(str(value).encode("utf-8")))
+        elif type_ == "bytes":
+            encoded.append(keccak256(parse_hex(value, what=name)))
+        elif _ATOMIC_RE.match(type_):
+            if type_.startswith("bytes"):
+                value = parse_hex(value, what=name, length=int(type_[5:]))
+            encoded.append(abi_encode((type_,), (value,)))
+        else:
+            raise InvalidInputError(f"EIP-712 type {type_!r} of field {name!r} is not supported")
+    return keccak256(b"".join(encoded))
