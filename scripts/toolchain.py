@@ -167,7 +167,13 @@ def brownie_networks() -> list[dict[str, object]]:
             "id": "fabtrust-ganache",
             "cmd": "ganache-cli",
             "host": "http://127.0.0.1",
-            "cmd_settings": {"port": base + 1, "evm_version": "shanghai", "chain_id": 1337},
+            # Same mnemonic as Anvil, so the well-known dev keys (fabtrust dev:N) hold on both.
+            "cmd_settings": {
+                "port": base + 1,
+                "evm_version": "shanghai",
+                "chain_id": 1337,
+                "mnemonic": "test test test test test test test test test test test junk",
+            },
         },
     ]
 

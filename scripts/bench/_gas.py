@@ -8,11 +8,6 @@ zero byte, 16 per non-zero byte) + logs (375 + 375 per topic + 8 per data byte e
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,34 +16,17 @@ from typing import Any
 
 from web3 import Web3
 
+from fabtrust.testing import LocalAnvil
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
 def anvil(*, gas_limit: int = 1_000_000_000) -> Iterator[Web3]:
-    """A private Anvil (base fee 0, large gas limit) for the duration of the benchmark."""
-    binary = Path(sys.executable).parent / "anvil"
-    cmd = [str(binary) if binary.exists() else (shutil.which("anvil") or "anvil")]
-    port = free_port()
-    cmd += ["--port", str(port), "--silent", "--block-base-fee-per-gas", "0"]
-    cmd += ["--gas-limit", str(gas_limit), "--code-size-limit", "100000"]
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
-        for _ in range(200):
-            if w3.is_connected():
-                break
-            time.sleep(0.05)
-        yield w3
-    finally:
-        process.terminate()
-        process.wait(10)
+    """A private Anvil (base fee 0, large gas and code-size limits) for the benchmark."""
+    node = LocalAnvil(gas_limit=gas_limit, extra_args=("--code-size-limit", "100000"))
+    with node:
+        yield Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,31 +18,18 @@ from typing import Annotated, Any
 
 import typer
 
+from fabtrust.testing import find_anvil
+
 from ._context import command, settings_of
 from ._exit import ExitCode
 
-__all__ = ["app", "find_anvil", "rpc_call"]
+__all__ = ["app", "rpc_call"]
 
 app = typer.Typer(help="An embedded Anvil for local work (state kept under .fabtrust/).")
 
 StateDir = Annotated[
     Path, typer.Option(envvar="FABTRUST_STATE_DIR", help="Folder for the chain state, pid and log.")
 ]
-
-
-def find_anvil() -> str:
-    """The Anvil from npm linked into the virtualenv by `make`, else one on PATH."""
-    beside = Path(sys.executable).parent / "anvil"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("anvil")
-    if found is None:
-        from fabtrust.errors import InvalidInputError
-
-        raise InvalidInputError(
-            "anvil not found: run `make` in the fabtrust checkout (installs @foundry-rs/anvil)"
-        )
-    return found
 
 
 def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: float = 2.0) -> Any:
@@ -106,7 +91,7 @@ def up(
         return
     state_file = state_dir / "anvil-state.json"
     cmd = [
-        find_anvil(),
+        find_anvil(),  # light: fabtrust.testing uses the standard library only
         "--port", str(port),
         "--chain-id", "31337",
         "--block-base-fee-per-gas", "0",
