@@ -41,6 +41,10 @@ def artifact(name: str) -> dict[str, Any]:
     }
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def render(name: str) -> str:
     return json.dumps(artifact(name), indent=1, sort_keys=True) + "\n"
 
@@ -54,10 +58,10 @@ def main(argv: list[str]) -> int:
         text = render(name)
         if check:
             if not path.is_file() or path.read_text() != text:
-                drifted.append(str(path.relative_to(ROOT)))
+                drifted.append(_shown(path))
         elif not path.is_file() or path.read_text() != text:
             path.write_text(text)
-            print(f"gen_abi: wrote {path.relative_to(ROOT)}")
+            print(f"gen_abi: wrote {_shown(path)}")
     if drifted:
         print("gen_abi: out of date (run `make abi`): " + ", ".join(drifted), file=sys.stderr)
         return 1
