@@ -10,6 +10,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence.digest import (
     DEFAULT_CHUNK_SIZE,

@@ -11,6 +11,9 @@ import pytest
 from eth_abi.abi import encode as reference_abi_encode
 from eth_utils.address import to_checksum_address as reference_checksum
 from eth_utils.crypto import keccak as reference_keccak
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence.merkle import (
     MultiProof,
@@ -19,8 +22,6 @@ from fabtrust.evidence.merkle import (
     standard_leaf_hash,
     standard_node_hash,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from .conftest import OzOracle
 

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 from eth_abi.abi import encode as reference_abi_encode
 from eth_utils.crypto import keccak as reference_keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence.merkle import StandardMerkleTree
 from fabtrust.evidence.readings import (
@@ -31,8 +34,6 @@ from fabtrust.evidence.readings import (
     verify_reading,
     verify_readings_file,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from .conftest import OzOracle
 

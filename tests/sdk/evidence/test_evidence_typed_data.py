@@ -9,11 +9,12 @@ from eth_abi.abi import encode as reference_abi_encode
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils.crypto import keccak as reference_keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence import typed_data as td
 from fabtrust.evidence.merkle import StandardMerkleTree
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from .conftest import OzOracle
 
