@@ -28,13 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 from brownie import accounts, network, project, web3
 
 from fabtrust._artifacts import Artifact
 from fabtrust.accounts import Signer
 from fabtrust.chain import connect_web3
-from fabtrust.deploy import LabGrant, RoleConfig, deploy_contracts, matching_deployment
+from fabtrust.deploy import deploy_contracts, load_role_config, matching_deployment
 from fabtrust.deployments import load_deployment, save_deployment
 from fabtrust.errors import DeploymentNotFoundError, FabtrustError
 
@@ -64,55 +63,13 @@ def brownie_artifact(name: str) -> Artifact:
     )
 
 
-def resolve(spec: Any, chain_id: int) -> str:
-    text = str(spec).strip()
-    if text.startswith("dev:"):
-        if chain_id not in LOCAL_CHAIN_IDS:
-            raise DeployError(f"{text!r}: dev accounts exist only on local chains, not {chain_id}")
-        return Signer.dev(int(text[4:])).address
-    if not web3.is_address(text):
-        raise DeployError(f"{text!r} is not an address or dev:N")
-    return str(web3.to_checksum_address(text))
-
-
-def load_config(chain_id: int) -> dict[str, Any]:
+def config_path(chain_id: int) -> Path:
     path_text = os.environ.get("FABTRUST_DEPLOY_CONFIG")
     if path_text is None:
         if chain_id not in LOCAL_CHAIN_IDS:
             raise DeployError("set FABTRUST_DEPLOY_CONFIG to a role configuration for this chain")
-        path_text = str(ROOT / "deployments" / "local.yaml")
-    path = Path(path_text)
-    try:
-        config = yaml.safe_load(path.read_text()) or {}
-    except OSError as exc:
-        raise DeployError(f"cannot read deploy config {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise DeployError(f"deploy config {path} is not valid YAML: {exc}") from None
-    if not isinstance(config, dict):
-        raise DeployError(f"deploy config {path} must be a mapping")
-    return config
-
-
-def role_config(config: dict[str, Any], chain_id: int) -> RoleConfig:
-    now = int(time.time())
-    labs = [
-        LabGrant(
-            address=resolve(lab["account"], chain_id),
-            name=str(lab["name"]),
-            valid_until=now + int(lab.get("valid_days", 365)) * 86400,
-        )
-        for lab in config.get("labs") or []
-    ]
-    admin = config.get("admin")
-    arbiter = config.get("default_arbiter")
-    return RoleConfig(
-        admin=resolve(admin, chain_id) if admin else None,
-        default_arbiter=resolve(arbiter, chain_id) if arbiter else None,
-        manufacturers=[resolve(a, chain_id) for a in config.get("manufacturers") or []],
-        arbiters=[resolve(a, chain_id) for a in config.get("arbiters") or []],
-        labs=labs,
-        test_stablecoin=bool(config.get("test_stablecoin")) and chain_id in LOCAL_CHAIN_IDS,
-    )
+        return ROOT / "deployments" / "local.yaml"
+    return Path(path_text)
 
 
 def deployer_signer(chain_id: int) -> Signer:
@@ -140,7 +97,7 @@ def deploy() -> None:
             print_addresses(existing.contracts)
             print("Nothing deployed. Set FABTRUST_REDEPLOY=1 to deploy a new set.")
             return
-    roles = role_config(load_config(chain_id), chain_id)
+    roles = load_role_config(config_path(chain_id), chain_id=chain_id, now=int(time.time()))
     confirmations = 0 if chain_id in LOCAL_CHAIN_IDS else 2
     sender = connection.sender(deployer_signer(chain_id), confirmations=confirmations)
     deployment = deploy_contracts(connection, sender, roles, artifacts=brownie_artifact)

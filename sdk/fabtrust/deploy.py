@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from web3 import Web3
@@ -21,7 +22,16 @@ from fabtrust.chain import ChainConnection, TransactionSender
 from fabtrust.deployments import CompilerInfo, ContractDeployment, Deployment, abi_digest
 from fabtrust.errors import InvalidInputError
 
-__all__ = ["LabGrant", "RoleConfig", "deploy_contracts", "matching_deployment", "role_id"]
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+
+__all__ = [
+    "LabGrant",
+    "RoleConfig",
+    "deploy_contracts",
+    "load_role_config",
+    "matching_deployment",
+    "role_id",
+]
 
 ADMIN_ROLE = "0x" + "00" * 32
 
@@ -154,3 +164,64 @@ def matching_deployment(
         if not code or "0x" + hashlib.sha256(code).hexdigest() != record.code_sha256:
             return False
     return True
+
+
+def _resolve(spec: Any, chain_id: int, where: str) -> str:
+    from fabtrust.accounts import Signer
+
+    text = str(spec).strip()
+    if text.startswith("dev:"):
+        if chain_id not in LOCAL_CHAIN_IDS:
+            raise InvalidInputError(
+                f"{where}: {text!r}: dev accounts exist only on local chains, not {chain_id}",
+                field=where,
+            )
+        return Signer.dev(int(text[4:])).address
+    if not Web3.is_address(text):
+        raise InvalidInputError(f"{where}: {text!r} is not an address or dev:N", field=where)
+    return str(Web3.to_checksum_address(text))
+
+
+def load_role_config(path: str | Path, *, chain_id: int, now: int) -> RoleConfig:
+    """Read a role configuration (YAML, see deployments/local.yaml and docs/deployment.md).
+    Accounts are addresses or ``dev:N`` (local chains only); lab validity is ``valid_days`` from
+    ``now``. Errors name the file and the entry."""
+    import yaml
+
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text()) or {}
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read deploy config {file}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        problem = str(exc).splitlines()[0]
+        raise InvalidInputError(f"deploy config {file} is not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"deploy config {file} must be a mapping")
+
+    def accounts(key: str) -> list[str]:
+        value = data.get(key) or []
+        if not isinstance(value, list):
+            raise InvalidInputError(f"{file}: {key} must be a list", field=key)
+        return [_resolve(item, chain_id, key) for item in value]
+
+    labs = []
+    for index, lab in enumerate(data.get("labs") or []):
+        if not isinstance(lab, dict) or "account" not in lab or "name" not in lab:
+            raise InvalidInputError(f"{file}: labs[{index}] needs account and name", field="labs")
+        labs.append(
+            LabGrant(
+                address=_resolve(lab["account"], chain_id, f"labs[{index}]"),
+                name=str(lab["name"]),
+                valid_until=now + int(lab.get("valid_days", 365)) * 86400,
+            )
+        )
+    admin, arbiter = data.get("admin"), data.get("default_arbiter")
+    return RoleConfig(
+        admin=_resolve(admin, chain_id, "admin") if admin else None,
+        default_arbiter=_resolve(arbiter, chain_id, "default_arbiter") if arbiter else None,
+        manufacturers=accounts("manufacturers"),
+        arbiters=accounts("arbiters"),
+        labs=labs,
+        test_stablecoin=bool(data.get("test_stablecoin")) and chain_id in LOCAL_CHAIN_IDS,
+    )

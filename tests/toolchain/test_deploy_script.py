@@ -78,5 +78,5 @@ def test_bad_config_is_one_line_and_exit_2(anvil_on_network_port, tmp_path):
     config.write_text("manufacturers: [not-an-address]\n")
     result = run_deploy(tmp_path, FABTRUST_DEPLOY_CONFIG=str(config), FABTRUST_REDEPLOY="1")
     assert result.returncode == 2
-    assert "deploy: 'not-an-address' is not an address or dev:N" in result.stderr
+    assert "deploy: manufacturers: 'not-an-address' is not an address or dev:N" in result.stderr
     assert not (tmp_path / "31337.json").exists()
