@@ -65,9 +65,10 @@ def _root(
 
 
 def _register() -> None:
-    from . import chain
+    from . import chain, deploy
 
     app.add_typer(chain.app, name="chain")
+    app.command("deploy")(deploy.deploy)
 
 
 _register()

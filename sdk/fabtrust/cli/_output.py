@@ -40,11 +40,10 @@ class Output:
         self.console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
 
     def result(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
-        """The command's result: JSON on stdout in --json mode, else rendered for people."""
+        """The command's result: JSON on stdout in --json mode; for people, ``render`` draws it
+        (commands whose story lines already said everything pass no renderer)."""
         if self.json_mode:
             sys.stdout.write(json.dumps(data, default=_default, indent=2, sort_keys=True) + "\n")
             sys.stdout.flush()
         elif render is not None:
             render(self.console)
-        else:
-            self.console.print_json(json.dumps(data, default=_default))
