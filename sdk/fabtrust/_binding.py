@@ -157,7 +157,7 @@ class Binding:
         logs = iter_logs(
             self.w3,
             address=self.contract(contract).address,
-            topics=topic_list,  # type: ignore[arg-type]
+            topics=topic_list,
             from_block=self.deployment.deployment_block if from_block is None else from_block,
             to_block=to_block,
             chunk_size=chunk_size,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eth_utils import event_abi_to_log_topic, to_checksum_address
+from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3._utils.events import get_event_data
 
@@ -39,7 +40,7 @@ class EventDecoder:
         for name in CONTRACT_NAMES:
             for item in artifact(name).abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
-                    self._events[(name, event_abi_to_log_topic(item))] = item
+                    self._events[(name, event_abi_to_log_topic(item))] = item  # type: ignore[arg-type]
 
     def topic(self, contract: str, event: str) -> str:
         """topic0 of ``contract.event``."""
@@ -56,7 +57,7 @@ class EventDecoder:
         abi = self._events.get((contract, bytes.fromhex(log.topics[0][2:])))
         if abi is None:
             return None
-        data = get_event_data(self._w3.codec, abi, log.to_web3())  # type: ignore[arg-type]
+        data = get_event_data(self._w3.codec, abi, log.to_web3())  # type: ignore[arg-type,unused-ignore]
         return Event(
             contract=contract,
             name=abi["name"],

@@ -105,7 +105,9 @@ def deploy_contracts(
         return address
 
     def call(name: str, function: str, *args: Any) -> None:
-        contract = w3.eth.contract(address=addresses[name], abi=list(artifacts(name).abi))
+        contract = w3.eth.contract(
+            address=Web3.to_checksum_address(addresses[name]), abi=list(artifacts(name).abi)
+        )
         data = contract.encode_abi(function, args=list(args))
         sender.send({"to": addresses[name], "data": data}, abis_for_errors=all_abis(),
                     label=f"{name}.{function}")  # fmt: skip
@@ -186,7 +188,7 @@ def load_role_config(path: str | Path, *, chain_id: int, now: int) -> RoleConfig
     """Read a role configuration (YAML, see deployments/local.yaml and docs/deployment.md).
     Accounts are addresses or ``dev:N`` (local chains only); lab validity is ``valid_days`` from
     ``now``. Errors name the file and the entry."""
-    import yaml
+    import yaml  # type: ignore[import-untyped,unused-ignore]
 
     file = Path(path)
     try:

@@ -1,0 +1,457 @@
+"""Escrow orders for buyers, sellers and arbiters on the SupplyChainEscrow contract.
+
+Light module: nothing here imports web3 at import time; the chain is reached through the
+:class:`~fabtrust._binding.Binding` given to the client (heavy helpers are imported on use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from fabtrust.errors import ContractError, InvalidInputError
+from fabtrust.escrow import _inputs as check
+from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code, raise_chain_error
+from fabtrust.escrow.models import (
+    Eligibility,
+    EligibilityCheck,
+    Order,
+    OrderCreated,
+    OrderState,
+    SettleManyResult,
+    SettleStatus,
+)
+
+if TYPE_CHECKING:
+    from fabtrust._binding import Binding
+    from fabtrust.certificates import CertificatesClient
+    from fabtrust.models import Event, TxResult
+
+__all__ = ["EscrowClient"]
+
+_ESCROW = "SupplyChainEscrow"
+_DEVICES = "DeviceRegistry"
+_CERTIFICATES = "CertificateRegistry"
+_ZERO32 = "0x" + "00" * 32
+
+# Events whose first indexed argument is the order id, in lifecycle order.
+ORDER_EVENTS: tuple[str, ...] = (
+    "OrderCreated",
+    "OrderShipped",
+    "DeliveryConfirmed",
+    "OrderSettled",
+    "OrderRefunded",
+    "DisputeOpened",
+    "DisputeResolved",
+)
+
+_STATE_DETAIL: dict[OrderState, str] = {
+    OrderState.FUNDED: "order is Funded: the seller has not shipped yet",
+    OrderState.SHIPPED: "order is Shipped",
+    OrderState.ACCEPTED: "order is Accepted: the buyer confirmed delivery",
+    OrderState.DISPUTED: "order is Disputed: it waits for the arbiter, not for settlement",
+    OrderState.SETTLED: "order is Settled already",
+    OrderState.REFUNDED: "order was Refunded to the buyer",
+    OrderState.RESOLVED: "order was Resolved by the arbiter",
+}
+
+
+def _topic_uint(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+def _topic_address(address: str) -> str:
+    return "0x" + "00" * 12 + address[2:].lower()
+
+
+def _hex32(value: Any) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class EscrowClient:
+    """Orders on the SupplyChainEscrow: create and fund, ship, confirm, settle, refund, dispute.
+
+    Amounts are integers in the token's base units (use :func:`fabtrust.escrow.parse_amount` for
+    text such as ``"1,250.50"``). ``token`` is an ERC-20 address, or None / ``"native"`` for the
+    chain's coin. Reverts raise the matching :class:`~fabtrust.errors.ContractError` subclass, e.g.
+    ``NotBuyerError(order_id=..., caller=...)``; bad arguments raise InvalidInputError before
+    anything is sent.
+    """
+
+    def __init__(self, binding: Binding, *, certificates: CertificatesClient) -> None:
+        self._binding = binding
+        self._certificates = certificates
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """The escrow contract's address."""
+        return str(self._binding.contract(_ESCROW).address)
+
+    def _latest_block(self) -> tuple[int, int]:
+        """(number, timestamp) of the latest block."""
+        try:
+            block = self._binding.w3.eth.get_block("latest")
+        except Exception as exc:
+            raise_chain_error(self._binding, exc, "eth_getBlockByNumber(latest)")
+        return int(block["number"]), int(block["timestamp"])
+
+    def _order_id(self, value: Any) -> int:
+        return check.uint(value, field="order_id")
+
+    # -- buyer ------------------------------------------------------------------------------------
+
+    def create_order(
+        self,
+        *,
+        seller: str,
+        token: str | None,
+        amount: int,
+        device_ids: Sequence[int],
+        test_spec: str | bytes,
+        ship_by: datetime | int,
+        inspection_period: timedelta | int,
+    ) -> OrderCreated:
+        """Create and fund an order from the connected account (the buyer) to ``seller``.
+
+        ``token``: ERC-20 address, or None / ``"native"`` for the native coin (sent as value).
+        For an ERC-20 the escrow is first approved for exactly ``amount`` when the allowance is
+        short. ``amount``: base units (0 is refused by the contract: ZeroAmountError).
+        ``device_ids``: the seller's device records bought.
+        ``test_spec``: the spec every device needs a valid pass for: a bytes32 (``0x`` + 64 hex
+        or 32 bytes) or its text, hashed like :func:`fabtrust.evidence.test_spec_id`.
+        ``ship_by``: aware datetime or unix seconds, after the latest block's time.
+        ``inspection_period``: timedelta or seconds (1 s .. 90 days).
+        Returns the new order id (from ``OrderCreated``), the transaction and the approval.
+        """
+        seller_address = check.address(seller, field="seller")
+        token_address = check.token_address(token)
+        amount = check.uint(amount, field="amount")
+        ids = check.device_id_list(device_ids)
+        spec = check.bytes32_or_text(test_spec, field="test_spec")
+        ship_by_s = check.timestamp_seconds(ship_by, field="ship_by")
+        period_s = check.duration_seconds(inspection_period, field="inspection_period")
+        _, now = self._latest_block()
+        if ship_by_s <= now:
+            raise InvalidInputError(
+                f"ship_by {_iso(check.utc(ship_by_s))} is not after the chain's current time "
+                f"{_iso(check.utc(now))}",
+                field="ship_by",
+            )
+        buyer = self._binding.address  # AccountError for a read-only client, before any tx
+        native = token_address == check.NATIVE_TOKEN
+        approval: TxResult | None = None
+        if not native and amount > 0 and has_code(self._binding, token_address):
+            # (a token without code is left to the contract: it reverts InvalidToken)
+            allowance = int(
+                erc20_call(self._binding, token_address, "allowance", buyer, self.address)
+            )
+            if allowance < amount:
+                approval = erc20_send(self._binding, token_address, "approve", self.address, amount)
+        tx = self._binding.transact(
+            _ESCROW,
+            "createOrder",
+            seller_address,
+            token_address,
+            amount,
+            ids,
+            bytes.fromhex(spec[2:]),
+            ship_by_s,
+            period_s,
+            value=amount if native else 0,
+        )
+        order_id = int(tx.event("OrderCreated").args["orderId"])
+        return OrderCreated(order_id=order_id, tx=tx, approval=approval)
+
+    def confirm_delivery(self, *, order_id: int) -> TxResult:
+        """Buyer: accept delivery of a shipped order, so it can settle at once."""
+        return self._binding.transact(_ESCROW, "confirmDelivery", self._order_id(order_id))
+
+    def refund(self, *, order_id: int) -> TxResult:
+        """Buyer: take back the money of an order the seller did not ship by ``ship_by``."""
+        return self._binding.transact(_ESCROW, "refund", self._order_id(order_id))
+
+    def open_dispute(self, *, order_id: int, reason: str) -> TxResult:
+        """Buyer: dispute a shipped or accepted order during its inspection period (or any time
+        while a device lacks a valid pass); ``reason`` is emitted for the arbiter."""
+        if not isinstance(reason, str):
+            raise InvalidInputError("reason must be text", field="reason")
+        return self._binding.transact(_ESCROW, "openDispute", self._order_id(order_id), reason)
+
+    # -- seller -----------------------------------------------------------------------------------
+
+    def mark_shipped(self, *, order_id: int, shipment: str | bytes) -> TxResult:
+        """Seller: ship an order; its device records move into the escrow.
+
+        ``shipment``: digest of the shipping documents: a bytes32 (``0x`` + 64 hex or 32 bytes),
+        or text (e.g. a bill-of-lading number), hashed with keccak-256. When the seller has not yet
+        approved the escrow on the DeviceRegistry, ``setApprovalForAll(escrow, true)`` is sent
+        first (only when the order exists, is Funded and the caller is its seller).
+        """
+        oid = self._order_id(order_id)
+        shipment_hash = check.bytes32_or_text(shipment, field="shipment")
+        caller = self._binding.address
+        order = self._try_order(oid)
+        if (
+            order is not None
+            and order.state is OrderState.FUNDED
+            and order.seller == caller
+            and not self._binding.call(_DEVICES, "isApprovedForAll", caller, self.address)
+        ):
+            self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
+        return self._binding.transact(_ESCROW, "markShipped", oid, bytes.fromhex(shipment_hash[2:]))
+
+    # -- anyone -----------------------------------------------------------------------------------
+
+    def settle(self, *, order_id: int) -> TxResult:
+        """Settle an order (anyone): the seller is paid, the device records go to the buyer.
+
+        Needs the order Accepted, or Shipped with the inspection period over, and a valid pass
+        for every device (see :meth:`eligible_for_settlement`)."""
+        return self._binding.transact(_ESCROW, "settle", self._order_id(order_id))
+
+    def settle_many(self, *, order_ids: Iterable[int]) -> SettleManyResult:
+        """Settle every order of ``order_ids`` that can settle now, skipping the others, in one
+        transaction; returns the ids that were settled."""
+        if isinstance(order_ids, (str, bytes)) or not isinstance(order_ids, Iterable):
+            raise InvalidInputError("order_ids must be a list of order ids", field="order_ids")
+        ids = [check.uint(i, field="order_ids") for i in order_ids]
+        if not ids:
+            raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
+        tx = self._binding.transact(_ESCROW, "settleMany", ids)
+        settled = tuple(
+            int(event.args["orderId"])
+            for event in tx.events_named("OrderSettled")
+            if event.contract == _ESCROW
+        )
+        return SettleManyResult(settled_order_ids=settled, tx=tx)
+
+    def withdraw(self, *, token: str | None) -> TxResult:
+        """Take out the caller's whole credit in ``token`` (None / ``"native"``: the coin), left
+        by payments that could not be pushed to it."""
+        return self._binding.transact(_ESCROW, "withdraw", check.token_address(token))
+
+    # -- arbiter ----------------------------------------------------------------------------------
+
+    def resolve_dispute(self, *, order_id: int, seller_share_bps: int) -> TxResult:
+        """Arbiter: resolve a disputed order; the seller gets ``seller_share_bps`` / 10000 of the
+        amount (rounded down) and the buyer the rest. The devices go to the buyer when the share
+        is above 0, back to the seller when it is 0."""
+        oid = self._order_id(order_id)
+        bps = check.uint(seller_share_bps, field="seller_share_bps", bits=16)
+        return self._binding.transact(_ESCROW, "resolveDispute", oid, bps)
+
+    # -- readers ----------------------------------------------------------------------------------
+
+    def credit_of(self, *, account: str, token: str | None) -> int:
+        """Credit of ``account`` in ``token`` (None / ``"native"``: the coin), in base units."""
+        return int(
+            self._binding.call(
+                _ESCROW,
+                "creditOf",
+                check.address(account, field="account"),
+                check.token_address(token),
+            )
+        )
+
+    def token_decimals(self, *, token: str | None) -> int:
+        """Decimals of ``token`` (18 for the native coin), to use with ``parse_amount``."""
+        address = check.token_address(token)
+        if address == check.NATIVE_TOKEN:
+            return 18
+        return int(erc20_call(self._binding, address, "decimals"))
+
+    def arbiter_of(self, *, order_id: int) -> str:
+        """The account that may resolve a dispute on the order now (its arbiter while that one
+        holds ARBITER_ROLE, otherwise the current default arbiter)."""
+        return str(self._binding.call(_ESCROW, "arbiterOf", self._order_id(order_id)))
+
+    def get_order(self, *, order_id: int) -> Order:
+        """The order ``order_id``; OrderNotFoundError when there is none."""
+        return self._read_order(self._order_id(order_id), block="latest")
+
+    def _read_order(self, order_id: int, *, block: int | str) -> Order:
+        raw = self._binding.call(_ESCROW, "order", order_id, block=block)
+        devices = self._binding.call(_ESCROW, "orderDevices", order_id, block=block)
+        (
+            buyer,
+            ship_by,
+            state,
+            seller,
+            shipped_at,
+            token,
+            period,
+            arbiter,
+            accepted_at,
+            amount,
+            test_spec,
+            shipment_hash,
+        ) = raw
+        shipped = int(shipped_at)
+        return Order(
+            id=order_id,
+            buyer=check.address(buyer, field="buyer"),
+            seller=check.address(seller, field="seller"),
+            token=check.address(token, field="token"),
+            amount=int(amount),
+            device_ids=tuple(int(d) for d in devices),
+            test_spec=_hex32(test_spec),
+            arbiter=check.address(arbiter, field="arbiter"),
+            ship_by=check.utc(int(ship_by)),
+            inspection_period=timedelta(seconds=int(period)),
+            state=OrderState(int(state)),
+            shipped_at=check.utc(shipped) if shipped else None,
+            accepted_at=check.utc(int(accepted_at)) if int(accepted_at) else None,
+            shipment_hash=None if _hex32(shipment_hash) == _ZERO32 else _hex32(shipment_hash),
+            inspection_ends_at=check.utc(shipped + int(period)) if shipped else None,
+        )
+
+    def _try_order(self, order_id: int, *, block: int | str = "latest") -> Order | None:
+        try:
+            return self._read_order(order_id, block=block)
+        except ContractError as exc:
+            if exc.error_name == "OrderNotFound":
+                return None
+            raise
+
+    def list_orders(
+        self,
+        *,
+        buyer: str | None = None,
+        seller: str | None = None,
+        state: OrderState | int | str | None = None,
+    ) -> list[Order]:
+        """Orders in creation order, found from ``OrderCreated`` events (buyer and seller filtered
+        by their indexed topics), each read in its current state; ``state`` keeps only orders in
+        that state (an OrderState, its number or name such as ``"shipped"``)."""
+        topics: list[str | None] = [
+            None,
+            _topic_address(check.address(buyer, field="buyer")) if buyer is not None else None,
+            _topic_address(check.address(seller, field="seller")) if seller is not None else None,
+        ]
+        wanted = OrderState.parse(state) if state is not None else None
+        block, _ = self._latest_block()
+        orders: list[Order] = []
+        for event in self._binding.events(_ESCROW, "OrderCreated", topics=topics, to_block=block):
+            order = self._read_order(int(event.args["orderId"]), block=block)
+            if wanted is None or order.state is wanted:
+                orders.append(order)
+        return orders
+
+    def order_events(self, *, order_id: int) -> list[Event]:
+        """Every event about the order (created, shipped, confirmed, settled, refunded, disputed,
+        resolved), oldest first."""
+        from fabtrust.chain import iter_logs
+
+        oid = self._order_id(order_id)
+        decoder = self._binding.decoder
+        topic0 = [decoder.topic(_ESCROW, name) for name in ORDER_EVENTS]
+        logs = iter_logs(
+            self._binding.w3,
+            address=self.address,
+            topics=[topic0, _topic_uint(oid)],
+            from_block=self._binding.deployment.deployment_block,
+        )
+        found = (decoder.decode(log) for log in logs)
+        return [event for event in found if event is not None]
+
+    def can_settle(self, *, order_id: int) -> SettleStatus:
+        """The contract's own ``canSettle`` answer for the latest block (READY when it can)."""
+        _, status = self._binding.call(_ESCROW, "canSettle", self._order_id(order_id))
+        return SettleStatus(int(status))
+
+    def eligible_for_settlement(self, *, order_id: int) -> Eligibility:
+        """Whether the order can be settled now, with every condition and the failed ones' reasons.
+
+        Computed from chain state at the latest block (order state, acceptance, inspection end,
+        ``hasValidPass`` of each device for the order's test spec) the way the contract's
+        ``canSettle`` decides, and agreeing with it for that block.
+        """
+        oid = self._order_id(order_id)
+        block, now = self._latest_block()
+        block_time = check.utc(now)
+        order = self._try_order(oid, block=block)
+        if order is None:
+            detail = f"order {oid} does not exist"
+            return Eligibility(
+                order_id=oid,
+                eligible=False,
+                status=SettleStatus.UNKNOWN_ORDER,
+                state=OrderState.NONE,
+                checks=(EligibilityCheck(kind="order", ok=False, detail=detail),),
+                reasons=(detail,),
+                block_number=block,
+                block_time=block_time,
+            )
+        state = order.state
+        checks: list[EligibilityCheck] = []
+        state_ok = state in (OrderState.SHIPPED, OrderState.ACCEPTED)
+        checks.append(EligibilityCheck(kind="state", ok=state_ok, detail=_STATE_DETAIL[state]))
+        disputed = state is OrderState.DISPUTED
+        checks.append(
+            EligibilityCheck(
+                kind="dispute",
+                ok=not disputed,
+                detail="the buyer opened a dispute: only the arbiter can close the order"
+                if disputed
+                else "no open dispute",
+            )
+        )
+        ends = order.inspection_ends_at
+        if order.accepted_at is not None:
+            delivery_ok, detail = True, f"delivery confirmed at {_iso(order.accepted_at)}"
+        elif ends is None:
+            delivery_ok, detail = False, "not shipped yet: delivery cannot be confirmed"
+        elif block_time >= ends:
+            delivery_ok, detail = True, f"inspection period ended at {_iso(ends)}"
+        else:
+            delivery_ok = False
+            detail = f"delivery not confirmed and the inspection period ends at {_iso(ends)}"
+        checks.append(EligibilityCheck(kind="delivery", ok=delivery_ok, detail=detail))
+        uncertified: list[int] = []
+        spec_bytes = bytes.fromhex(order.test_spec[2:])
+        for device_id in order.device_ids:
+            ok = bool(
+                self._binding.call(
+                    _CERTIFICATES, "hasValidPass", device_id, spec_bytes, block=block
+                )
+            )
+            if not ok:
+                uncertified.append(device_id)
+            checks.append(
+                EligibilityCheck(
+                    kind="certificate",
+                    ok=ok,
+                    device_id=device_id,
+                    detail=f"device {device_id} "
+                    + ("has" if ok else "has no")
+                    + f" valid pass for test spec {order.test_spec}",
+                )
+            )
+        # The contract's order of checks (SupplyChainEscrow._settleStatus).
+        if not state_ok:
+            status = SettleStatus.WRONG_STATE
+        elif state is OrderState.SHIPPED and not delivery_ok:
+            status = SettleStatus.INSPECTION_OPEN
+        elif uncertified:
+            status = SettleStatus.DEVICE_UNCERTIFIED
+        else:
+            status = SettleStatus.READY
+        return Eligibility(
+            order_id=oid,
+            eligible=status is SettleStatus.READY,
+            status=status,
+            state=state,
+            checks=tuple(checks),
+            reasons=tuple(c.detail for c in checks if not c.ok),
+            block_number=block,
+            block_time=block_time,
+            inspection_ends_at=ends,
+            uncertified_device_ids=tuple(uncertified),
+        )
