@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from fabtrust._binding import Binding
 from fabtrust.accounts import Signer, parse_account_spec
 from fabtrust.certificates import CertificatesClient
-from fabtrust.chain import ChainConnection, Journal, TransactionSender, connect_web3
+from fabtrust.chain import ChainConnection, Journal, NonceManager, TransactionSender, connect_web3
 from fabtrust.deployments import Deployment, load_deployment
 from fabtrust.escrow import EscrowClient
 from fabtrust.identity import DevicesClient
@@ -17,6 +18,25 @@ from fabtrust.identity import DevicesClient
 __all__ = ["Fabtrust", "connect"]
 
 REMOTE_CONFIRMATIONS = 2
+
+# One nonce manager per chain and node in this process: any number of clients of the same signer
+# (threads of an MES, each with its own connect()) draw nonces from one counter.
+_NONCES: dict[tuple[int, str, str], NonceManager] = {}
+_NONCES_LOCK = threading.Lock()
+
+
+def _shared_nonces(connection: ChainConnection, address: str) -> NonceManager:
+    key = (connection.chain_id, connection.genesis_hash, connection.rpc_url)
+    with _NONCES_LOCK:
+        manager = _NONCES.get(key)
+        if manager is None:
+            manager = _NONCES[key] = NonceManager(connection.w3)
+    # A counter that disagrees with the chain (a local chain reverted to a snapshot, another
+    # process sent meanwhile) is re-read from the chain on the next reservation.
+    pending = int(connection.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
+    if manager.peek(address) != pending:
+        manager.forget(address)
+    return manager
 
 
 class Fabtrust:
@@ -86,7 +106,11 @@ def connect(
         if journal is not None and not isinstance(journal, Journal):
             tx_journal = Journal(journal)
         sender = connection.sender(
-            signer, confirmations=confirmations, journal=tx_journal, fee_cap=fee_cap
+            signer,
+            confirmations=confirmations,
+            journal=tx_journal,
+            fee_cap=fee_cap,
+            nonces=_shared_nonces(connection, signer.address),
         )
         if tx_journal is not None:
             sender.resume()

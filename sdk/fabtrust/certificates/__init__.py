@@ -1,0 +1,46 @@
+"""Certificates: issuing, finding and verifying test certificates, and certificate bundles.
+
+- :class:`CertificatesClient` (``fabtrust.connect(...).certificates``): labs issue, sign, batch
+  and revoke; the admin accredits labs; anyone reads, finds by report and verifies.
+- :mod:`~fabtrust.certificates.models`: the frozen models it returns (:class:`Certificate`,
+  :class:`Issued`, :class:`SignedIssueRequest`, :class:`AnchoredBatch`, :class:`Verdict`, ...).
+- :mod:`~fabtrust.certificates.bundle`: :class:`CertificateBundle`, the portable JSON a buyer
+  verifies with the report.
+- :mod:`~fabtrust.certificates.errors`: the CertificateRegistry's Solidity errors as exceptions.
+
+Light package: importing it loads no web3 (chain access goes through the client's Binding).
+"""
+
+from fabtrust.certificates._verify import CHECK_NAMES
+from fabtrust.certificates.bundle import BUNDLE_SCHEMA_VERSION, BundleBatch, CertificateBundle
+from fabtrust.certificates.client import CertificatesClient
+from fabtrust.certificates.models import (
+    Accreditation,
+    AnchoredBatch,
+    Batch,
+    BatchCertificate,
+    BatchProof,
+    Certificate,
+    Check,
+    Issued,
+    SignedIssueRequest,
+    Verdict,
+)
+
+__all__ = [
+    "BUNDLE_SCHEMA_VERSION",
+    "CHECK_NAMES",
+    "Accreditation",
+    "AnchoredBatch",
+    "Batch",
+    "BatchCertificate",
+    "BatchProof",
+    "BundleBatch",
+    "Certificate",
+    "CertificateBundle",
+    "CertificatesClient",
+    "Check",
+    "Issued",
+    "SignedIssueRequest",
+    "Verdict",
+]

@@ -1,0 +1,104 @@
+"""Private: annotated field types and JSON helpers shared by the certificates models.
+
+Light module: pydantic and the standard library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
+
+from fabtrust.certificates._inputs import as_address, as_bytes32, as_signature, as_uint
+from fabtrust.errors import InvalidInputError
+
+__all__ = [
+    "Address",
+    "Bytes32",
+    "HexBytes",
+    "Uint256",
+    "parse_model_json",
+    "read_text",
+    "validation_message",
+    "write_text",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _bytes32(value: Any) -> str:
+    return as_bytes32(value, field="bytes32")
+
+
+def _address(value: Any) -> str:
+    return as_address(value, field="address")
+
+
+def _hex_bytes(value: Any) -> str:
+    return "0x" + as_signature(value, field="signature").hex()
+
+
+def _uint256(value: Any) -> int:
+    # JSON files carry uint256 values as decimal strings (JavaScript numbers lose precision).
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return as_uint(value, field="uint256")
+
+
+Bytes32 = Annotated[str, BeforeValidator(_bytes32)]
+"""32 bytes as ``0x`` + 64 lowercase hex digits (accepts bare hex or raw bytes)."""
+
+Address = Annotated[str, BeforeValidator(_address)]
+"""An EIP-55 checksummed address."""
+
+HexBytes = Annotated[str, BeforeValidator(_hex_bytes)]
+"""Non-empty bytes as ``0x`` + lowercase hex (accepts raw bytes)."""
+
+Uint256 = Annotated[
+    int,
+    BeforeValidator(_uint256),
+    PlainSerializer(lambda v: str(v), return_type=str, when_used="json"),
+]
+"""A uint256; written to JSON as a decimal string, read from a string or a number."""
+
+
+def validation_message(exc: ValidationError) -> tuple[str, str | None]:
+    """The first error of a ValidationError as one line, and the dotted field path."""
+    error = exc.errors()[0]
+    loc = ".".join(str(part) for part in error.get("loc", ())) or None
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    return (f"{loc}: {message}" if loc else message), loc
+
+
+def parse_model_json(cls: type[M], data: str | bytes, *, what: str) -> M:
+    """``cls.model_validate_json(data)`` with an InvalidInputError naming the field."""
+    try:
+        return cls.model_validate_json(data)
+    except ValidationError as exc:
+        message, loc = validation_message(exc)
+        raise InvalidInputError(f"invalid {what}: {message}", field=loc) from None
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (and a final newline) to ``path``; InvalidInputError when it cannot."""
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot write {path}: {exc.strerror or exc}", field="path"
+        ) from None
+    return path
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of ``path``; InvalidInputError when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"cannot read {path}: not UTF-8 text", field="path") from None
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot read {path}: {exc.strerror or exc}", field="path"
+        ) from None

@@ -1,0 +1,97 @@
+"""Certificate bundles: everything a buyer needs, beside the report, to check a certificate.
+
+A :class:`CertificateBundle` names the chain and registry, the certificate id and the fields the
+certificate commits to, the transaction that stored it, and optionally the batch proof (for a
+certificate anchored in a Merkle batch), the device's signature over the data root, and disclosed
+readings with their proofs. It is plain JSON (``to_json``/``save``); nothing in it has to be
+trusted: :meth:`CertificatesClient.verify_bundle` checks each part against the chain.
+
+Light module: pydantic and the evidence models; no web3.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fabtrust.certificates._types import (
+    Address,
+    Bytes32,
+    HexBytes,
+    Uint256,
+    parse_model_json,
+    read_text,
+    write_text,
+)
+from fabtrust.certificates.models import BatchCertificate
+from fabtrust.evidence.merkle import process_proof
+from fabtrust.evidence.readings import ReadingProof
+from fabtrust.evidence.typed_data import CertificateResult
+
+__all__ = ["BUNDLE_SCHEMA_VERSION", "BundleBatch", "CertificateBundle"]
+
+BUNDLE_SCHEMA_VERSION = 1
+"""The ``schema_version`` written by this version of fabtrust."""
+
+
+class BundleBatch(BaseModel):
+    """The batch a certificate was anchored in: the root, the leaf and its Merkle proof."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    root: Bytes32
+    leaf: BatchCertificate
+    proof: tuple[Bytes32, ...]
+
+    def verify(self) -> bool:
+        """Whether the proof leads from the leaf to the root (off chain)."""
+        return process_proof(self.leaf.leaf_hash, self.proof) == self.root
+
+
+class CertificateBundle(BaseModel):
+    """A portable, self-describing certificate (see the module notes).
+
+    ``valid_until`` is unix seconds; ``device_id`` is written to JSON as a decimal string;
+    ``report_file`` is the report's file name, for people (it is not checked).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    chain_id: int = Field(gt=0)
+    registry: Address
+    cert_id: Bytes32
+    device_id: Uint256
+    lab: Address
+    report_sha256: Bytes32
+    report_file: str | None = None
+    data_root: Bytes32
+    test_spec: Bytes32
+    result: CertificateResult
+    valid_until: int = Field(ge=0, lt=2**64)
+    batch: BundleBatch | None = None
+    tx_hash: Bytes32
+    block_number: int = Field(ge=0)
+    device_signature: HexBytes | None = None
+    readings: tuple[ReadingProof, ...] = ()
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The bundle as JSON text."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> CertificateBundle:
+        """Parse a bundle; InvalidInputError names the first bad field."""
+        return parse_model_json(cls, data, what="certificate bundle")
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the bundle as JSON to ``path`` (returned)."""
+        return write_text(Path(path), self.to_json())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CertificateBundle:
+        """Read a bundle written by :meth:`save`."""
+        return cls.from_json(read_text(Path(path)))

@@ -1,0 +1,106 @@
+"""The CertificateRegistry's Solidity errors as exception classes.
+
+Each is the :class:`~fabtrust.errors.ContractError` subclass that
+:func:`~fabtrust.errors.error_class_for` makes for the ABI entry (the very class a revert decodes
+to), exposed by name so callers can write ``except CertificateNotFoundError as e: e.cert_id``.
+Arguments are attributes in snake_case; ``bytes32`` values are ``bytes``, addresses checksummed.
+``DeviceNotFoundError`` comes from the DeviceRegistry (a certificate for an unknown device).
+
+Light module: nothing beyond :mod:`fabtrust.errors`.
+"""
+
+from __future__ import annotations
+
+from fabtrust.errors import error_class_for
+
+__all__ = [
+    "BatchAlreadyAnchoredError",
+    "BatchAlreadyRevokedError",
+    "BatchNotFoundError",
+    "CannotSupersedeError",
+    "CertificateAlreadyExistsError",
+    "CertificateAlreadyRevokedError",
+    "CertificateNotFoundError",
+    "DeviceNotFoundError",
+    "InvalidAccreditationExpiryError",
+    "InvalidBatchProofError",
+    "InvalidDeviceSignatureError",
+    "InvalidLabSignatureError",
+    "InvalidResultError",
+    "InvalidValidityError",
+    "LabNotAccreditedError",
+    "NotBatchIssuerError",
+    "NotCertificateIssuerError",
+    "SignatureExpiredError",
+    "ZeroAdminError",
+    "ZeroBatchCountError",
+    "ZeroBatchRootError",
+    "ZeroDeviceRegistryError",
+    "ZeroLabError",
+    "ZeroReportDigestError",
+]
+
+BatchAlreadyAnchoredError = error_class_for(
+    "BatchAlreadyAnchored", [{"name": "root", "type": "bytes32"}], selector="0x213d8d34"
+)
+BatchAlreadyRevokedError = error_class_for(
+    "BatchAlreadyRevoked", [{"name": "root", "type": "bytes32"}], selector="0x6eb5340b"
+)
+BatchNotFoundError = error_class_for(
+    "BatchNotFound", [{"name": "root", "type": "bytes32"}], selector="0x01bccb93"
+)
+CannotSupersedeError = error_class_for(
+    "CannotSupersede", [{"name": "certId", "type": "bytes32"}], selector="0x65be5a6c"
+)
+CertificateAlreadyExistsError = error_class_for(
+    "CertificateAlreadyExists", [{"name": "certId", "type": "bytes32"}], selector="0x16b35fe3"
+)
+CertificateAlreadyRevokedError = error_class_for(
+    "CertificateAlreadyRevoked", [{"name": "certId", "type": "bytes32"}], selector="0xb93e450d"
+)
+CertificateNotFoundError = error_class_for(
+    "CertificateNotFound", [{"name": "certId", "type": "bytes32"}], selector="0x7585e638"
+)
+DeviceNotFoundError = error_class_for(
+    "DeviceNotFound", [{"name": "deviceId", "type": "uint256"}], selector="0x4b6f9025"
+)
+InvalidAccreditationExpiryError = error_class_for(
+    "InvalidAccreditationExpiry", [{"name": "validUntil", "type": "uint64"}], selector="0xcd3b2f65"
+)
+InvalidBatchProofError = error_class_for(
+    "InvalidBatchProof", [{"name": "root", "type": "bytes32"}], selector="0xf2e1f300"
+)
+InvalidDeviceSignatureError = error_class_for(
+    "InvalidDeviceSignature", [{"name": "deviceId", "type": "uint256"}], selector="0x7e8c48de"
+)
+InvalidLabSignatureError = error_class_for(
+    "InvalidLabSignature", [{"name": "lab", "type": "address"}], selector="0x49430789"
+)
+InvalidResultError = error_class_for(
+    "InvalidResult", [{"name": "result", "type": "uint8"}], selector="0x93af3ae6"
+)
+InvalidValidityError = error_class_for(
+    "InvalidValidity", [{"name": "validUntil", "type": "uint64"}], selector="0x5704a8d0"
+)
+LabNotAccreditedError = error_class_for(
+    "LabNotAccredited", [{"name": "lab", "type": "address"}], selector="0x404c44b6"
+)
+NotBatchIssuerError = error_class_for(
+    "NotBatchIssuer",
+    [{"name": "root", "type": "bytes32"}, {"name": "caller", "type": "address"}],
+    selector="0x80a01b1e",
+)
+NotCertificateIssuerError = error_class_for(
+    "NotCertificateIssuer",
+    [{"name": "certId", "type": "bytes32"}, {"name": "caller", "type": "address"}],
+    selector="0x40a740b1",
+)
+SignatureExpiredError = error_class_for(
+    "SignatureExpired", [{"name": "deadline", "type": "uint256"}], selector="0xcd21db4f"
+)
+ZeroAdminError = error_class_for("ZeroAdmin", [], selector="0x7289db0e")
+ZeroBatchCountError = error_class_for("ZeroBatchCount", [], selector="0xf7288357")
+ZeroBatchRootError = error_class_for("ZeroBatchRoot", [], selector="0x46eb925b")
+ZeroDeviceRegistryError = error_class_for("ZeroDeviceRegistry", [], selector="0xf3cf455b")
+ZeroLabError = error_class_for("ZeroLab", [], selector="0x18a870b7")
+ZeroReportDigestError = error_class_for("ZeroReportDigest", [], selector="0xac126265")
