@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
+
+/// @title ICertificateRegistry
+/// @notice Test certificates of fabtrust. The consortium admin accredits test labs (with an expiry);
+///         an accredited lab anchors a certificate for a registered device that commits to the SHA-256 of
+///         the test report (so `sha256sum report.pdf` matches what is on chain), to the Merkle root of the
+///         raw readings (`dataRoot`), to the test specification, the result and a validity window. Labs
+///         and the admin revoke certificates with a reason; a lab may supersede its own certificate with
+///         a corrected or renewed one.
+///
+///         Three ways to issue:
+///         - `issueCertificate` / `issueCertificateWithOptions`, sent by the lab;
+///         - `issueCertificateBySig`, an EIP-712 signature by the lab submitted by anyone;
+///         - `anchorBatch` (one Merkle root for many certificates, one storage slot) and later
+///           `presentBatchCertificate` by anyone, which turns one leaf into a stored certificate.
+///
+/// @dev Certificate id: `keccak256(abi.encode(lab, deviceId, reportSha256))` (the anchoring lab for batch
+///      leaves), so the same lab can never anchor the same report for the same device twice, and a signed
+///      issuance can never be replayed (the chain id and this contract are in the EIP-712 domain).
+///
+///      Result encoding: `1` = Pass, `2` = Fail; anything else reverts `InvalidResult`.
+///      A certificate is valid while `block.timestamp < validUntil` and it is neither revoked, nor
+///      superseded, nor presented from a revoked batch.
+///
+///      Storage (gas): a certificate keeps two slots (deviceId; then labId | issuedAt | validUntil |
+///      result | flags | fieldsDigest) and a Pass certificate also the device+spec -> latest Pass index.
+///      `dataRoot` and `testSpec` are committed on chain as
+///      `fieldsDigest = bytes16(keccak256(abi.encode(dataRoot, testSpec)))` (check with
+///      `verifyCertificateFields`) and carried in full by `CertificateIssued`.
+///
+///      EIP-712 domain: name "fabtrust CertificateRegistry", version "1", the chain id and this contract.
+///      Types:
+///      `DataAttestation(uint256 deviceId,bytes32 dataRoot)`, signed by the device's current key;
+///      `IssueCertificate(uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,uint64 validUntil,bytes32 supersedes,bytes32 deviceSignatureHash,uint256 deadline)`
+///      with `deviceSignatureHash = keccak256(deviceSignature)`, signed by the lab.
+///
+///      Batch leaves follow OpenZeppelin's StandardMerkleTree over
+///      `(uint256 deviceId, bytes32 reportSha256, bytes32 dataRoot, bytes32 testSpec, uint8 result, uint64 validUntil)`:
+///      `leaf = keccak256(bytes.concat(keccak256(abi.encode(deviceId, reportSha256, dataRoot, testSpec, result, validUntil))))`,
+///      sorted-pair hashing (the JS package openzeppelin/merkle-tree, `StandardMerkleTree.of(values, types)`).
+interface ICertificateRegistry {
+    // ---------------------------------------------------------------------------------------------
+    // Types
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice A lab's accreditation record.
+    /// @param labId Sequential number of the lab (from 1), assigned at its first accreditation and kept
+    ///        for ever; 0 for an account that was never accredited.
+    /// @param active True while the lab holds LAB_ROLE through an accreditation (false once revoked).
+    /// @param accreditedAt Block timestamp of the latest `accreditLab` for this lab.
+    /// @param validUntil The accreditation expires at this timestamp (issuing needs `block.timestamp < validUntil`).
+    /// @param name The lab's name.
+    struct Accreditation {
+        uint32 labId;
+        bool active;
+        uint64 accreditedAt;
+        uint64 validUntil;
+        string name;
+    }
+
+    /// @notice The stored record of a certificate.
+    /// @param deviceId The certified device (a DeviceRegistry id).
+    /// @param lab The issuing lab (the anchoring lab for a batch certificate).
+    /// @param issuedAt Block timestamp of issuance (of the batch anchoring for a batch certificate).
+    /// @param validUntil The certificate expires at this timestamp.
+    /// @param result 1 = Pass, 2 = Fail.
+    /// @param revoked True once revoked (by the issuing lab or the admin).
+    /// @param deviceAttested True if the device's key signed `DataAttestation(deviceId, dataRoot)` at issuance.
+    /// @param fieldsDigest `bytes16(keccak256(abi.encode(dataRoot, testSpec)))`.
+    /// @param successor The certificate that superseded this one, or 0.
+    /// @param batchRoot The batch this certificate was presented from, or 0.
+    struct Certificate {
+        uint256 deviceId;
+        address lab;
+        uint64 issuedAt;
+        uint64 validUntil;
+        uint8 result;
+        bool revoked;
+        bool deviceAttested;
+        bytes16 fieldsDigest;
+        bytes32 successor;
+        bytes32 batchRoot;
+    }
+
+    /// @notice Input of `issueCertificateWithOptions` and `issueCertificateBySig`.
+    /// @param deviceId The certified device (must be registered).
+    /// @param reportSha256 SHA-256 of the test report file (non-zero).
+    /// @param dataRoot Merkle root of the raw readings (may be 0 if there are none).
+    /// @param testSpec Identifier of the test specification.
+    /// @param result 1 = Pass, 2 = Fail.
+    /// @param validUntil Expiry timestamp, in the future (and below 2**40).
+    /// @param supersedes A certificate of the same lab and device that this one replaces, or 0.
+    /// @param deviceSignature Empty, or the device key's signature over `DataAttestation(deviceId, dataRoot)`.
+    struct CertificateRequest {
+        uint256 deviceId;
+        bytes32 reportSha256;
+        bytes32 dataRoot;
+        bytes32 testSpec;
+        uint8 result;
+        uint64 validUntil;
+        bytes32 supersedes;
+        bytes deviceSignature;
+    }
+
+    /// @notice One leaf of a certificate batch (see the contract notes for the leaf hash).
+    struct BatchLeaf {
+        uint256 deviceId;
+        bytes32 reportSha256;
+        bytes32 dataRoot;
+        bytes32 testSpec;
+        uint8 result;
+        uint64 validUntil;
+    }
+
+    /// @notice An anchored batch (one storage slot).
+    /// @param lab The anchoring lab.
+    /// @param anchoredAt Block timestamp of the anchoring (0 = not anchored).
+    /// @param count Number of leaves the lab declared (informational; not enforced on chain).
+    /// @param revoked True once the batch was revoked: none of its certificates is valid any more.
+    struct Batch {
+        address lab;
+        uint64 anchoredAt;
+        uint32 count;
+        bool revoked;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice The constructor was given the zero address as admin.
+    error ZeroAdmin();
+    /// @notice The constructor was given the zero address as device registry.
+    error ZeroDeviceRegistry();
+    /// @notice `accreditLab` was given the zero address.
+    error ZeroLab();
+    /// @notice An accreditation must end in the future.
+    error InvalidAccreditationExpiry(uint64 validUntil);
+    /// @notice `lab` is not (or no longer) accredited, or its accreditation expired.
+    error LabNotAccredited(address lab);
+    /// @notice The result is neither 1 (Pass) nor 2 (Fail).
+    error InvalidResult(uint8 result);
+    /// @notice A certificate must expire in the future (and before 2**40).
+    error InvalidValidity(uint64 validUntil);
+    /// @notice The report digest is zero.
+    error ZeroReportDigest();
+    /// @notice This lab already anchored this report for this device.
+    error CertificateAlreadyExists(bytes32 certId);
+    /// @notice No certificate with this id.
+    error CertificateNotFound(bytes32 certId);
+    /// @notice The certificate is already revoked.
+    error CertificateAlreadyRevoked(bytes32 certId);
+    /// @notice `caller` is neither the certificate's lab nor an admin.
+    error NotCertificateIssuer(bytes32 certId, address caller);
+    /// @notice `certId` cannot be superseded by this request: it does not exist, belongs to another lab or
+    ///         device, or is already superseded.
+    error CannotSupersede(bytes32 certId);
+    /// @notice `deviceSignature` is not the device key's signature over `DataAttestation(deviceId, dataRoot)`.
+    error InvalidDeviceSignature(uint256 deviceId);
+    /// @notice `labSignature` is not `lab`'s signature over the `IssueCertificate` request.
+    error InvalidLabSignature(address lab);
+    /// @notice The signed request's deadline has passed.
+    error SignatureExpired(uint256 deadline);
+    /// @notice A batch root must be non-zero.
+    error ZeroBatchRoot();
+    /// @notice A batch must declare at least one certificate.
+    error ZeroBatchCount();
+    /// @notice This root is already anchored.
+    error BatchAlreadyAnchored(bytes32 root);
+    /// @notice No batch with this root.
+    error BatchNotFound(bytes32 root);
+    /// @notice The batch is revoked.
+    error BatchAlreadyRevoked(bytes32 root);
+    /// @notice `caller` is neither the batch's lab nor an admin.
+    error NotBatchIssuer(bytes32 root, address caller);
+    /// @notice The Merkle proof does not prove the leaf under `root`.
+    error InvalidBatchProof(bytes32 root);
+
+    // ---------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice `lab` was accredited (or re-accredited: name and expiry updated) until `validUntil`.
+    event LabAccredited(address indexed lab, string name, uint64 validUntil);
+
+    /// @notice `lab`'s accreditation was revoked (LAB_ROLE revoked or renounced).
+    event LabAccreditationRevoked(address indexed lab);
+
+    /// @notice A certificate was stored. The three indexed topics let a holder of the report alone find
+    ///         the certificate with one `eth_getLogs` (topic 3 = the report's SHA-256).
+    /// @param supersedes The certificate it replaces, or 0.
+    /// @param deviceAttested True if the device key signed the data root.
+    /// @param batchRoot The batch it was presented from, or 0.
+    event CertificateIssued(
+        bytes32 indexed certId,
+        uint256 indexed deviceId,
+        bytes32 indexed reportSha256,
+        address lab,
+        bytes32 dataRoot,
+        bytes32 testSpec,
+        uint8 result,
+        uint64 validUntil,
+        bytes32 supersedes,
+        bool deviceAttested,
+        bytes32 batchRoot
+    );
+
+    /// @notice `certId` was replaced by `successor` and is no longer valid.
+    event CertificateSuperseded(bytes32 indexed certId, bytes32 indexed successor);
+
+    /// @notice `certId` was revoked by `revokedBy` (its lab or an admin).
+    event CertificateRevoked(
+        bytes32 indexed certId, uint256 indexed deviceId, address indexed revokedBy, string reason
+    );
+
+    /// @notice `lab` anchored a batch of `count` certificates under the Merkle `root`.
+    event BatchAnchored(bytes32 indexed root, address indexed lab, uint32 count);
+
+    /// @notice The batch was revoked by `revokedBy` (its lab or an admin); its certificates are invalid.
+    event BatchRevoked(bytes32 indexed root, address indexed revokedBy, string reason);
+
+    // ---------------------------------------------------------------------------------------------
+    // External
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Accredits `lab` until `validUntil` (grants LAB_ROLE), or re-accredits it: updates the name,
+    ///         `accreditedAt` and the expiry, and re-activates a revoked lab (its labId is kept).
+    /// @dev Only DEFAULT_ADMIN_ROLE (`AccessControlUnauthorizedAccount`). Reverts `ZeroLab()`,
+    ///      `InvalidAccreditationExpiry(validUntil)` unless `validUntil > block.timestamp`.
+    ///      Emits `RoleGranted` (first time / after a revocation) then `LabAccredited`.
+    ///      Granting LAB_ROLE with `grantRole` alone does not let an account issue: the accreditation
+    ///      record decides. Revoking or renouncing LAB_ROLE ends the accreditation.
+    function accreditLab(address lab, string calldata name, uint64 validUntil) external;
+
+    /// @notice Revokes `lab`'s accreditation (LAB_ROLE). Its certificates stay valid until revoked one by one.
+    /// @dev Only DEFAULT_ADMIN_ROLE. Reverts `LabNotAccredited(lab)` if `lab` does not hold LAB_ROLE.
+    ///      Emits `RoleRevoked` then `LabAccreditationRevoked`.
+    function revokeAccreditation(address lab) external;
+
+    /// @notice Issues a certificate as the calling lab (no supersede, no device attestation).
+    /// @dev Reverts `LabNotAccredited(caller)`, `ZeroReportDigest()`, `InvalidResult(result)`,
+    ///      `InvalidValidity(validUntil)`, `IDeviceRegistry.DeviceNotFound(deviceId)`,
+    ///      `CertificateAlreadyExists(certId)`. Emits `CertificateIssued`.
+    ///      A Pass certificate becomes the latest Pass for (deviceId, testSpec).
+    /// @return certId `keccak256(abi.encode(msg.sender, deviceId, reportSha256))`.
+    function issueCertificate(
+        uint256 deviceId,
+        bytes32 reportSha256,
+        bytes32 dataRoot,
+        bytes32 testSpec,
+        uint8 result,
+        uint64 validUntil
+    ) external returns (bytes32 certId);
+
+    /// @notice Issues a certificate as the calling lab, optionally superseding one of its own certificates
+    ///         for the same device and with the device's attestation of the data root.
+    /// @dev As `issueCertificate`, and: `req.supersedes != 0` must name an existing, not yet superseded
+    ///      certificate of the same lab and device, else `CannotSupersede(req.supersedes)`; it stops being
+    ///      valid (`successorOf`), `CertificateSuperseded` is emitted after `CertificateIssued`.
+    ///      A non-empty `req.deviceSignature` must be the current device key's signature (ECDSA or ERC-1271)
+    ///      over `DataAttestation(deviceId, dataRoot)`, else `InvalidDeviceSignature(deviceId)`.
+    function issueCertificateWithOptions(CertificateRequest calldata req) external returns (bytes32 certId);
+
+    /// @notice Issues a certificate signed by `lab` (EIP-712 `IssueCertificate`), submitted by anyone.
+    /// @dev Reverts `SignatureExpired(deadline)` if `deadline < block.timestamp`,
+    ///      `InvalidLabSignature(lab)` unless `labSignature` is `lab`'s (ECDSA or ERC-1271) over
+    ///      `hashIssueRequest(req, deadline)`, then as `issueCertificateWithOptions` with `lab` as issuer
+    ///      (`LabNotAccredited(lab)`, ...). Replays fail with `CertificateAlreadyExists`.
+    function issueCertificateBySig(
+        CertificateRequest calldata req,
+        address lab,
+        uint256 deadline,
+        bytes calldata labSignature
+    ) external returns (bytes32 certId);
+
+    /// @notice Revokes a certificate.
+    /// @dev Only the issuing lab (accredited or not any more) or a DEFAULT_ADMIN_ROLE holder. Reverts
+    ///      `CertificateNotFound(certId)`, `NotCertificateIssuer(certId, caller)`,
+    ///      `CertificateAlreadyRevoked(certId)`. Emits `CertificateRevoked`.
+    function revokeCertificate(bytes32 certId, string calldata reason) external;
+
+    /// @notice Anchors the Merkle root of a batch of certificates of the calling lab (one slot).
+    /// @dev Reverts `LabNotAccredited(caller)`, `ZeroBatchRoot()`, `ZeroBatchCount()`,
+    ///      `BatchAlreadyAnchored(root)`. Emits `BatchAnchored`.
+    /// @return The root (the batch's id).
+    function anchorBatch(bytes32 root, uint32 count) external returns (bytes32);
+
+    /// @notice Stores one leaf of an anchored batch as a regular certificate (by anyone), linked to the
+    ///         batch: revoking the batch invalidates it. From then on it counts for `hasValidPass`: a Pass
+    ///         becomes the latest Pass for (deviceId, testSpec) unless that one was issued later than the batch.
+    /// @dev Reverts `BatchNotFound(root)`, `BatchAlreadyRevoked(root)`, `InvalidBatchProof(root)`,
+    ///      `ZeroReportDigest()`, `InvalidResult`, `InvalidValidity(validUntil)` (expired leaf),
+    ///      `IDeviceRegistry.DeviceNotFound`, `CertificateAlreadyExists(certId)`. Emits `CertificateIssued`
+    ///      with the anchoring lab and `batchRoot = root`; `issuedAt` is the anchoring time.
+    /// @return certId `keccak256(abi.encode(batchLab, leaf.deviceId, leaf.reportSha256))`.
+    function presentBatchCertificate(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        returns (bytes32 certId);
+
+    /// @notice Revokes a batch: neither its presented nor its future certificates are valid.
+    /// @dev Only the anchoring lab or a DEFAULT_ADMIN_ROLE holder. Reverts `BatchNotFound(root)`,
+    ///      `NotBatchIssuer(root, caller)`, `BatchAlreadyRevoked(root)`. Emits `BatchRevoked`.
+    function revokeBatch(bytes32 root, string calldata reason) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice The DeviceRegistry that device ids refer to.
+    function deviceRegistry() external view returns (IDeviceRegistry);
+
+    /// @notice The accreditation record of `lab` (all zero for an account never accredited).
+    function accreditation(address lab) external view returns (Accreditation memory);
+
+    /// @notice Whether `lab` may issue now (active and unexpired accreditation).
+    function isAccredited(address lab) external view returns (bool);
+
+    /// @notice The stored record of a certificate; reverts `CertificateNotFound(certId)` for an unknown id.
+    function certificate(bytes32 certId) external view returns (Certificate memory);
+
+    /// @notice Whether the certificate exists and is not revoked, superseded, expired or from a revoked batch.
+    ///         False for an unknown id.
+    function isValid(bytes32 certId) external view returns (bool);
+
+    /// @notice Whether the latest Pass certificate for (deviceId, testSpec) is valid. A later revocation,
+    ///         supersede or expiry of that certificate makes this false, even if an older Pass is still valid.
+    function hasValidPass(uint256 deviceId, bytes32 testSpec) external view returns (bool);
+
+    /// @notice The latest Pass certificate for (deviceId, testSpec), the one `hasValidPass` checks; 0 if none.
+    ///         Fail certificates are found through `CertificateIssued` (topic 2 = deviceId).
+    function latestCertificate(uint256 deviceId, bytes32 testSpec) external view returns (bytes32);
+
+    /// @notice The certificate that superseded `certId`, or 0.
+    function successorOf(bytes32 certId) external view returns (bytes32);
+
+    /// @notice Whether `certId` is a stored certificate for exactly these fields: the lab's
+    ///         `keccak256(abi.encode(lab, deviceId, reportSha256))` is `certId` and `fieldsDigest` matches
+    ///         `(dataRoot, testSpec)`. Says nothing about validity (see `isValid`).
+    function verifyCertificateFields(
+        bytes32 certId,
+        uint256 deviceId,
+        bytes32 reportSha256,
+        bytes32 dataRoot,
+        bytes32 testSpec
+    ) external view returns (bool);
+
+    /// @notice `keccak256(abi.encode(lab, deviceId, reportSha256))`.
+    function certificateId(address lab, uint256 deviceId, bytes32 reportSha256) external pure returns (bytes32);
+
+    /// @notice The record of an anchored batch; reverts `BatchNotFound(root)` for an unknown root.
+    function batch(bytes32 root) external view returns (Batch memory);
+
+    /// @notice Whether `leaf` is a valid certificate of the batch now: the root is anchored and not revoked,
+    ///         the proof is valid, the result is 1 or 2 and the leaf has not expired.
+    function verifyBatchCertificate(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+
+    /// @notice The StandardMerkleTree leaf hash of `leaf` (double keccak of its ABI encoding).
+    function batchLeafHash(BatchLeaf calldata leaf) external pure returns (bytes32);
+
+    /// @notice The EIP-712 digest the device key signs: `DataAttestation(deviceId, dataRoot)`.
+    function hashDataAttestation(uint256 deviceId, bytes32 dataRoot) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest a lab signs for `issueCertificateBySig(req, lab, deadline, ...)`.
+    function hashIssueRequest(CertificateRequest calldata req, uint256 deadline) external view returns (bytes32);
+
+    /// @notice keccak256("DataAttestation(uint256 deviceId,bytes32 dataRoot)").
+    function DATA_ATTESTATION_TYPEHASH() external view returns (bytes32);
+
+    /// @notice keccak256 of the `IssueCertificate(...)` type string (see the contract notes).
+    function ISSUE_CERTIFICATE_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The Pass result code, 1.
+    function RESULT_PASS() external view returns (uint8);
+
+    /// @notice The Fail result code, 2.
+    function RESULT_FAIL() external view returns (uint8);
+}
