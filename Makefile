@@ -92,9 +92,11 @@ demo: compile
 deploy: compile
 	$(BIN)/brownie run scripts/deploy.py --network $${NETWORK:-fabtrust-anvil}
 
-# The ABIs and bytecode shipped inside the SDK, regenerated from the Brownie build.
+# Generated files: the ABIs and bytecode shipped inside the SDK, and the contracts reference
+# (docs/contracts/reference.md, from NatSpec). Tests fail when they drift from contracts/.
 abi: compile
 	$(BIN)/python scripts/gen_abi.py
+	$(BIN)/python scripts/gen_contract_docs.py
 
 bench: compile
 	$(BIN)/python scripts/bench.py

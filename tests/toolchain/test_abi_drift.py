@@ -1,4 +1,4 @@
-"""The ABIs and bytecode shipped inside the SDK match the contracts as compiled now."""
+"""Generated files (SDK artifacts, the contracts reference) match the contracts as compiled now."""
 
 from __future__ import annotations
 
@@ -29,3 +29,11 @@ def test_drift_is_detected(tmp_path: Path, monkeypatch) -> None:  # type: ignore
     shipped = tmp_path / "DeviceRegistry.json"
     shipped.write_text(shipped.read_text().replace('"registerDevice"', '"registerGadget"'))
     assert gen_abi.main(["--check"]) == 1
+
+
+def test_contract_reference_is_up_to_date() -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/gen_contract_docs.py", "--check"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr + " (run: python scripts/gen_contract_docs.py)"
