@@ -81,6 +81,7 @@ def gas_section() -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--skip-hashing", action="store_true", help="skip the 1 GiB hashing run")
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -95,6 +96,13 @@ def main() -> int:
         "",
     ]
     body = gas_section()
+    if not args.skip_hashing:
+        hashing = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "bench_hashing.py"), "--repeat", "2"],
+            capture_output=True, text=True, cwd=ROOT, check=False,
+        )  # fmt: skip
+        body += ["", hashing.stdout.strip() or f"hashing benchmark failed: {hashing.stderr}", ""]
+    # Sections written by other benchmarks (e.g. scripts/bench_agent.py) are appended as they are.
     extra = ROOT / "docs" / "benchmarks"
     for part in sorted(extra.glob("*.md")) if extra.is_dir() else []:
         body += ["", part.read_text().strip(), ""]
