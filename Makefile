@@ -87,7 +87,7 @@ test-ganache: compile
 # ---- the main job --------------------------------------------------------------------------------
 
 demo: compile
-	$(BIN)/python scripts/demo.py
+	$(BIN)/fabtrust demo
 
 deploy: compile
 	$(BIN)/brownie run scripts/deploy.py --network $${NETWORK:-fabtrust-anvil}

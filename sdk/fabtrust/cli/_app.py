@@ -65,10 +65,15 @@ def _root(
 
 
 def _register() -> None:
-    from . import chain, deploy
+    from . import chain, demo, deploy
 
     app.add_typer(chain.app, name="chain")
     app.command("deploy")(deploy.deploy)
+    app.command("demo")(demo.demo)
+    app.add_typer(__import__(f"{__package__}.admin", fromlist=["app"]).app, name="admin")
+    app.add_typer(__import__(f"{__package__}.device", fromlist=["app"]).app, name="device")
+    app.add_typer(__import__(f"{__package__}.cert", fromlist=["app"]).app, name="cert")
+    app.add_typer(__import__(f"{__package__}.order", fromlist=["app"]).app, name="order")
 
 
 _register()
