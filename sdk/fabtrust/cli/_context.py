@@ -71,7 +71,9 @@ def exit_code_for(exc: BaseException) -> ExitCode:
 
     if isinstance(exc, errors.InvalidInputError | errors.AccountError):
         return ExitCode.BAD_INPUT
-    if isinstance(exc, errors.ChainError):
+    if isinstance(exc, errors.ContractError) and exc.error_name.endswith("NotFound"):
+        return ExitCode.BAD_INPUT  # an id the user named does not exist on chain
+    if isinstance(exc, errors.ChainError | errors.DeploymentNotFoundError):
         return ExitCode.CHAIN
     if isinstance(exc, errors.TransactionError | errors.ContractError):
         return ExitCode.REVERTED

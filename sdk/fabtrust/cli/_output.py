@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["Output"]
 
@@ -37,7 +38,7 @@ class Output:
 
     def error(self, message: str) -> None:
         """One line naming the problem, always on stderr."""
-        self.console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+        self.console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
     def result(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
         """The command's result: JSON on stdout in --json mode; for people, ``render`` draws it
