@@ -1,0 +1,25 @@
+"""docs/cli.md is typer's generated reference of the current CLI (regenerate: make docs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TYPER = Path(sys.executable).parent / "typer"
+
+
+def generate(out: Path) -> str:
+    subprocess.run(
+        [str(TYPER), "fabtrust.cli._app", "utils", "docs", "--name", "fabtrust", "--output", str(out)],
+        check=True, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    return out.read_text()
+
+
+def test_cli_reference_is_in_sync(tmp_path: Path) -> None:
+    generated = generate(tmp_path / "cli.md")
+    assert (ROOT / "docs" / "cli.md").read_text() == generated, "run: make docs"
+    for group in ("chain", "deploy", "admin", "device", "cert", "order", "agent", "demo"):
+        assert f"`fabtrust {group}" in generated
