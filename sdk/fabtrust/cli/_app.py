@@ -65,15 +65,17 @@ def _root(
 
 
 def _register() -> None:
-    from . import chain, demo, deploy
+    # Command modules import only typer and rich at module level (fast --help).
+    from . import admin, agent, cert, chain, demo, deploy, device, order
 
     app.add_typer(chain.app, name="chain")
     app.command("deploy")(deploy.deploy)
+    app.add_typer(admin.app, name="admin")
+    app.add_typer(device.app, name="device")
+    app.add_typer(cert.app, name="cert")
+    app.add_typer(order.app, name="order")
+    app.add_typer(agent.app, name="agent")
     app.command("demo")(demo.demo)
-    app.add_typer(__import__(f"{__package__}.admin", fromlist=["app"]).app, name="admin")
-    app.add_typer(__import__(f"{__package__}.device", fromlist=["app"]).app, name="device")
-    app.add_typer(__import__(f"{__package__}.cert", fromlist=["app"]).app, name="cert")
-    app.add_typer(__import__(f"{__package__}.order", fromlist=["app"]).app, name="order")
 
 
 _register()

@@ -1,0 +1,57 @@
+"""The settlement agent: settles escrow orders automatically, once, and tells the MES.
+
+:class:`SettlementAgent` follows the escrow and certificate events from its cursor (first run:
+the deployment block), acts only on events ``confirmations`` blocks deep, rewinds on re-orgs,
+settles each order with ``settleMany`` once ``canSettle`` holds (re-checked on chain right before
+every send), reports Funded orders past ``ship_by`` and optionally refunds them for their buyer.
+Its state - cursor with block hash, orders, events, actions with their transaction hashes, and
+the webhook outbox - lives in one SQLite file (:class:`AgentStore`). Hooks are Python callbacks
+per :data:`EventKind`; the webhook gets each event at least once with an idempotency key. Logs
+are stdlib logging on ``fabtrust.agent``; :class:`JsonLogFormatter` writes them as JSON lines.
+
+The CLI runs it as ``fabtrust agent run`` and shows ``fabtrust agent status``. Light package:
+importing it does not import web3.
+"""
+
+from fabtrust.agent.logs import LOGGER_NAME, JsonLogFormatter
+from fabtrust.agent.models import (
+    EVENT_KINDS,
+    ActionKind,
+    ActionStatus,
+    AgentAction,
+    AgentEvent,
+    AgentStatus,
+    Cursor,
+    EventKind,
+    PollResult,
+    TrackedOrder,
+    WebhookConfig,
+)
+from fabtrust.agent.settlement import (
+    DEFAULT_POLL_INTERVAL,
+    REMOTE_CONFIRMATIONS,
+    Hook,
+    SettlementAgent,
+)
+from fabtrust.agent.store import AgentStore
+
+__all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "EVENT_KINDS",
+    "LOGGER_NAME",
+    "REMOTE_CONFIRMATIONS",
+    "ActionKind",
+    "ActionStatus",
+    "AgentAction",
+    "AgentEvent",
+    "AgentStatus",
+    "AgentStore",
+    "Cursor",
+    "EventKind",
+    "Hook",
+    "JsonLogFormatter",
+    "PollResult",
+    "SettlementAgent",
+    "TrackedOrder",
+    "WebhookConfig",
+]

@@ -1,0 +1,1046 @@
+"""The settlement agent: settles escrow orders as soon as they may be settled, exactly once.
+
+Each poll (:meth:`SettlementAgent.poll_once`):
+
+1. **Reconcile** actions whose outcome is unknown (a crash or an outage between broadcast and
+   receipt): look up every hash recorded for them (and the journal's fee bumps); mined → record
+   the receipt; still known to the node → wait; gone → ``dropped`` (or ``superseded`` when the
+   orders were closed by someone else). Nothing is sent again without the checks of step 4.
+2. **Re-org check**: if the hash of the cursor block changed, find the newest remembered block
+   that is still on the chain, withdraw the events of orphaned blocks (hooks and webhook get
+   ``removed=True`` notices), rebuild the orders they touched and re-read from there.
+3. **Read** escrow and certificate events up to ``head - confirmations`` (the *safe* block), in
+   chunks, keeping the batch only if the safe block's hash did not change while it was read; call
+   the hooks; then store events, order states, webhook outbox entries and the cursor (with the
+   block hash) in one SQLite transaction.
+4. **Act**: every open order that is Shipped or Accepted, whose inspection period is over (by the
+   safe block's time) unless the buyer confirmed, is asked ``canSettle`` at the safe block; the
+   ready ones are asked again at the newest block right before sending (the order state on chain
+   is re-checked before every send) and settled with ``settleMany`` in batches (``settle`` for a
+   single one). Each action is written to the state file before its transaction is signed, every
+   transaction hash before its bytes leave the process, and the outcome after the receipt.
+   Funded orders past ``ship_by`` are reported once (``order_overdue``) and, with
+   ``refund_overdue``, refunded when the agent's account is their buyer.
+
+Acting twice is impossible: the contract settles an order once, ``settleMany`` skips what cannot
+settle, and the agent re-checks on chain before each send and reconciles before each poll.
+
+Light module: web3 is imported when the agent first talks to the chain.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fabtrust.agent import _orders
+from fabtrust.agent.logs import LOGGER_NAME
+from fabtrust.agent.models import (
+    EVENT_KINDS,
+    ActionKind,
+    ActionStatus,
+    AgentAction,
+    AgentEvent,
+    AgentStatus,
+    EventKind,
+    PollResult,
+    TrackedOrder,
+    WebhookConfig,
+)
+from fabtrust.agent.store import AgentStore
+from fabtrust.errors import (
+    ChainError,
+    FabtrustError,
+    InvalidInputError,
+    NodeUnreachableError,
+    TransactionRevertedError,
+    TransactionTimeoutError,
+    WrongChainError,
+)
+from fabtrust.escrow.models import OrderState, SettleStatus
+
+if TYPE_CHECKING:
+    import os
+
+    from fabtrust.agent._broadcast import BroadcastWatch
+    from fabtrust.agent._webhook import WebhookSender
+    from fabtrust.chain import RawLog
+    from fabtrust.client import Fabtrust
+
+__all__ = ["DEFAULT_POLL_INTERVAL", "REMOTE_CONFIRMATIONS", "Hook", "SettlementAgent"]
+
+Hook = Callable[[AgentEvent], None]
+"""A Python callback for one kind of event (exceptions it raises are logged, not propagated)."""
+
+DEFAULT_POLL_INTERVAL = 2.0
+"""Seconds between polls."""
+
+REMOTE_CONFIRMATIONS = 3
+"""Default depth (blocks) before the agent trusts an event on a non-local chain (0 on Anvil /
+Ganache, whose blocks never re-org unless asked to)."""
+
+_MAX_BATCH = 500
+_OUTAGE_BACKOFF_CAP = 30.0
+_CLOSED = (OrderState.SETTLED, OrderState.REFUNDED, OrderState.RESOLVED)
+
+
+class SettlementAgent:
+    """Follows the escrow and certificate events and settles orders once they may be settled.
+
+    ``client``: a connected :class:`~fabtrust.Fabtrust` whose account pays for the settlement
+    transactions (a read-only client only follows and reports). Connect it with
+    ``journal=<state file>`` so a transaction in flight during a crash is resumed on restart.
+    ``state``: path of the SQLite state (or an :class:`AgentStore`). ``confirmations``: blocks
+    an event must be deep before the agent acts on it (default 0 on local chains, 3 elsewhere).
+    ``poll_interval``: seconds between polls. ``batch_size``: orders per ``settleMany``.
+    ``refund_overdue``: refund Funded orders past ``ship_by`` whose buyer is the agent's
+    account. ``webhook``: a URL or :class:`WebhookConfig` (events delivered at least once, in
+    order, from a persistent outbox). ``hooks``: callbacks per event kind (see :meth:`on`).
+    ``recheck_interval``: seconds before an order whose devices lacked a valid pass is asked
+    again without a certificate event. ``max_outage``: give up (NodeUnreachableError) after the
+    node was unreachable this long (None: wait forever). ``max_blocks_per_poll``: blocks read
+    per poll while catching up. ``after_broadcast``: called with each transaction hash right after
+    the node accepted it (a test hook). ``logger``: default ``logging.getLogger("fabtrust.agent")``.
+    """
+
+    def __init__(
+        self,
+        client: Fabtrust,
+        *,
+        state: str | os.PathLike[str] | AgentStore,
+        confirmations: int | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        batch_size: int = 100,
+        refund_overdue: bool = False,
+        webhook: str | WebhookConfig | None = None,
+        hooks: Mapping[EventKind, Hook | Sequence[Hook]] | None = None,
+        recheck_interval: float = 30.0,
+        reorg_window: int = 1024,
+        max_outage: float | None = None,
+        max_blocks_per_poll: int = 10_000,
+        after_broadcast: Callable[[str], None] | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        if confirmations is not None and (
+            not isinstance(confirmations, int) or isinstance(confirmations, bool)
+        ):
+            raise InvalidInputError("confirmations must be an integer", field="confirmations")
+        if confirmations is not None and confirmations < 0:
+            raise InvalidInputError("confirmations must be >= 0", field="confirmations")
+        if not poll_interval > 0:
+            raise InvalidInputError("poll_interval must be > 0 seconds", field="poll_interval")
+        if not isinstance(batch_size, int) or not 1 <= batch_size <= _MAX_BATCH:
+            raise InvalidInputError(
+                f"batch_size must be 1..{_MAX_BATCH}, got {batch_size!r}", field="batch_size"
+            )
+        if not recheck_interval > 0:
+            raise InvalidInputError("recheck_interval must be > 0", field="recheck_interval")
+        if reorg_window < 1 or max_blocks_per_poll < 1:
+            raise InvalidInputError(
+                "reorg_window and max_blocks_per_poll must be >= 1", field="reorg_window"
+            )
+        if max_outage is not None and not max_outage > 0:
+            raise InvalidInputError("max_outage must be > 0 seconds", field="max_outage")
+        self._client = client
+        self._binding = client.chain
+        connection = self._binding.connection
+        self.chain_id = connection.chain_id
+        self.confirmations = (
+            confirmations
+            if confirmations is not None
+            else (0 if connection.is_local else REMOTE_CONFIRMATIONS)
+        )
+        self.poll_interval = float(poll_interval)
+        self.batch_size = batch_size
+        self.refund_overdue = refund_overdue
+        self.account = client.account
+        self._recheck = float(recheck_interval)
+        self._window = reorg_window
+        self._max_outage = max_outage
+        self._max_blocks = max_blocks_per_poll
+        self._after_broadcast = after_broadcast
+        self._log = logger or logging.getLogger(LOGGER_NAME)
+        deployment = self._binding.deployment
+        self._escrow = deployment.contract(_orders.ESCROW).address
+        self._certificates = deployment.contract(_orders.CERTIFICATES).address
+        self._deployment_block = deployment.deployment_block
+        self.webhook = _webhook_config(webhook)
+        if isinstance(state, AgentStore):
+            self.store, self._owns_store = state, False
+        elif isinstance(state, str | Path) or hasattr(state, "__fspath__"):
+            self.store, self._owns_store = AgentStore(state), True
+        else:
+            raise InvalidInputError("state must be a file path or an AgentStore", field="state")
+        self.store.bind(
+            chain_id=self.chain_id, genesis_hash=connection.genesis_hash, escrow=self._escrow
+        )
+        self._orders: dict[int, TrackedOrder] = {o.order_id: o for o in self.store.orders()}
+        # order id → monotonic time it was found not ready (devices without a valid pass) or its
+        # transaction failed: asked again after recheck_interval, or at once on a certificate event
+        self._deferred: dict[int, float] = {}
+        self._awaiting: dict[int, int] = {}  # order id → block of our transaction for it
+        self._hooks: dict[str, list[Hook]] = {}
+        for kind, callbacks in (hooks or {}).items():
+            for callback in [callbacks] if callable(callbacks) else list(callbacks):
+                self.on(kind=kind, callback=callback)
+        self._stop = threading.Event()
+        self._watch: BroadcastWatch | None = None
+        self._sender: WebhookSender | None = None
+
+    # -- public -----------------------------------------------------------------------------------
+
+    def on(self, *, kind: EventKind, callback: Hook) -> None:
+        """Call ``callback(event)`` for every event of ``kind`` (one of :data:`EVENT_KINDS`),
+        in chain order, before the event is stored (so after a crash it may be called again for
+        the same event: compare ``event.key``); a re-org's withdrawal comes with
+        ``removed=True``."""
+        if kind not in EVENT_KINDS:
+            raise InvalidInputError(
+                f"unknown event kind {kind!r} (one of: {', '.join(EVENT_KINDS)})", field="kind"
+            )
+        if not callable(callback):
+            raise InvalidInputError("callback must be callable", field="callback")
+        self._hooks.setdefault(kind, []).append(callback)
+
+    def run(self) -> None:
+        """Poll until :meth:`stop` is called (from a signal handler or another thread).
+
+        An unreachable node is waited for (backing off up to 30 s between tries), then the agent
+        catches up from its cursor; only a wrong chain, a broken state file, or an outage longer
+        than ``max_outage`` ends the loop with an exception.
+        """
+        self._stop.clear()
+        self._log.info(
+            "settlement agent started",
+            extra={
+                "event": "agent_started",
+                "chain_id": self.chain_id,
+                "escrow": self._escrow,
+                "account": self.account,
+                "confirmations": self.confirmations,
+                "poll_interval": self.poll_interval,
+                "state": str(self.store.path),
+                "webhook": self.webhook.url if self.webhook else None,
+            },
+        )
+        if self.webhook is not None:
+            self._webhook_sender().start()
+        outage_since: float | None = None
+        failures = 0
+        try:
+            while not self._stop.is_set():
+                delay = self.poll_interval
+                try:
+                    result = self.poll_once()
+                    if outage_since is not None:
+                        self._log.info(
+                            "node reachable again after %.1f s",
+                            time.monotonic() - outage_since,
+                            extra={"event": "node_reachable", "head": result.head},
+                        )
+                    outage_since, failures = None, 0
+                    if result.to_block is not None and result.to_block < result.safe_block:
+                        delay = 0.0  # still catching up
+                except NodeUnreachableError as exc:
+                    now = time.monotonic()
+                    outage_since = now if outage_since is None else outage_since
+                    if self._max_outage is not None and now - outage_since >= self._max_outage:
+                        raise
+                    failures += 1
+                    delay = min(_OUTAGE_BACKOFF_CAP, self.poll_interval * 2 ** min(failures, 10))
+                    self._log.warning(
+                        "node unreachable; retrying in %.1f s",
+                        delay,
+                        extra={"event": "node_unreachable", "error": str(exc)},
+                    )
+                except WrongChainError:
+                    raise
+                except ChainError as exc:
+                    failures += 1
+                    delay = min(_OUTAGE_BACKOFF_CAP, self.poll_interval * 2 ** min(failures, 10))
+                    self._log.error(
+                        "poll failed: %s; retrying in %.1f s",
+                        exc,
+                        delay,
+                        extra={"event": "poll_failed", "error": str(exc)},
+                    )
+                if delay > 0:
+                    self._stop.wait(delay)
+        finally:
+            if self._sender is not None:
+                self._sender.stop()
+            self._log.info("settlement agent stopped", extra={"event": "agent_stopped"})
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return after the step in progress (safe from any thread)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Stop, remove the agent's middleware from the connection and close the state file
+        (when the agent opened it)."""
+        self.stop()
+        if self._sender is not None:
+            self._sender.stop()
+        if self._watch is not None:
+            self._watch.uninstall(self._binding.w3)
+            self._watch = None
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> SettlementAgent:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def status(self) -> AgentStatus:
+        """Cursor, lag behind the chain head, open orders, last actions, webhook outbox."""
+        try:
+            head: int | None = self._head()
+        except ChainError:
+            head = None
+        return self.store.status(head=head)
+
+    def orders(self) -> list[TrackedOrder]:
+        """The open orders the agent tracks (as stored: safe to call from any thread)."""
+        return self.store.orders(open_only=True)
+
+    def actions(self, *, limit: int = 20) -> list[AgentAction]:
+        """The agent's most recent actions, newest first."""
+        return self.store.actions(limit=limit)
+
+    def deliver_webhooks(self) -> int:
+        """Deliver the due webhook entries now, in this thread (what :meth:`run`'s background
+        sender does); returns how many were delivered."""
+        if self.webhook is None:
+            return 0
+        return self._webhook_sender().deliver_due()
+
+    def poll_once(self) -> PollResult:
+        """One round: reconcile, re-org check, read and store new safe events, act."""
+        self._reconcile()
+        head = self._head()
+        rewound = self._check_reorg()
+        cursor = self.store.cursor()
+        next_block = cursor.block_number + 1 if cursor is not None else self._deployment_block
+        safe = head - self.confirmations
+        events = 0
+        first: int | None = None
+        last: int | None = None
+        if safe >= next_block:
+            end = min(safe, next_block + self._max_blocks - 1)
+            read = self._advance(next_block, end)
+            if read is None:
+                return PollResult(
+                    head=head,
+                    safe_block=safe,
+                    from_block=None,
+                    to_block=None,
+                    events=0,
+                    rewound_to=rewound,
+                )
+            events, first, last = read, next_block, end
+        cursor = self.store.cursor()
+        if cursor is None or self.account is None or cursor.block_number < safe:
+            # (still catching up: act on the present, not on a block read on the way)
+            return PollResult(
+                head=head,
+                safe_block=safe,
+                from_block=first,
+                to_block=last,
+                events=events,
+                rewound_to=rewound,
+            )
+        ready, not_ready, settled, refunded, actions = self._act(
+            cursor.block_number, cursor.block_time
+        )
+        return PollResult(
+            head=head,
+            safe_block=safe,
+            from_block=first,
+            to_block=last,
+            events=events,
+            rewound_to=rewound,
+            ready=tuple(ready),
+            settled=tuple(settled),
+            refunded=tuple(refunded),
+            actions=tuple(actions),
+            not_ready=not_ready,
+        )
+
+    # -- chain access -----------------------------------------------------------------------------
+
+    def _rpc(self, fn: Callable[[], Any], what: str) -> Any:
+        from fabtrust.chain._rpc import is_connection_error, raise_unreachable, rpc_error_message
+
+        try:
+            return fn()
+        except FabtrustError:
+            raise
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise_unreachable(self._binding.connection.rpc_url, exc)
+            raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
+
+    def _head(self) -> int:
+        return int(self._rpc(lambda: self._binding.w3.eth.block_number, "eth_blockNumber"))
+
+    def _block(self, number: int) -> tuple[str, int] | None:
+        """(hash, timestamp) of block ``number``; None when the chain is shorter."""
+        from web3.exceptions import BlockNotFound
+
+        def get() -> Any:
+            try:
+                return self._binding.w3.eth.get_block(number)
+            except BlockNotFound:
+                return None
+
+        block = self._rpc(get, "eth_getBlockByNumber")
+        if block is None:
+            return None
+        return "0x" + bytes(block["hash"]).hex(), int(block["timestamp"])
+
+    def _can_settle(self, order_id: int, block: int) -> SettleStatus:
+        _, status = self._binding.call(_orders.ESCROW, "canSettle", order_id, block=block)
+        return SettleStatus(int(status))
+
+    def _can_settle_many(self, order_ids: Sequence[int], block: int) -> dict[int, SettleStatus]:
+        """``canSettle`` of many orders at ``block``, in JSON-RPC batches of 100 calls where the
+        provider supports them (one call each otherwise)."""
+        found: dict[int, SettleStatus] = {}
+        batch = getattr(self._binding.w3.provider, "make_batch_request", None)
+        contract = self._binding.contract(_orders.ESCROW)
+        for start in range(0, len(order_ids), 100):
+            chunk = list(order_ids[start : start + 100])
+            answers: Any = None
+            if batch is not None and len(chunk) > 1:
+                calls = [
+                    (
+                        "eth_call",
+                        [
+                            {"to": contract.address, "data": contract.encode_abi("canSettle", [o])},
+                            hex(block),
+                        ],
+                    )
+                    for o in chunk
+                ]
+                try:
+                    answers = self._rpc(lambda c=calls: batch(c), "batched eth_call")  # type: ignore[misc]
+                except NodeUnreachableError:
+                    raise
+                except ChainError:
+                    answers = None  # e.g. a provider that refuses batches: one by one
+            if (
+                isinstance(answers, list)
+                and len(answers) == len(chunk)
+                and all(isinstance(a, dict) and "result" in a for a in answers)
+            ):
+                codec = self._binding.w3.codec
+                for order_id, answer in zip(chunk, answers, strict=True):
+                    _, status = codec.decode(["bool", "uint8"], bytes.fromhex(answer["result"][2:]))
+                    found[order_id] = SettleStatus(int(status))
+            else:
+                for order_id in chunk:
+                    found[order_id] = self._can_settle(order_id, block)
+        return found
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _advance(self, start: int, end: int) -> int | None:
+        """Read, report and store the events of blocks ``start..end``; None if the chain moved
+        under the read (nothing stored; the next poll tries again)."""
+        from fabtrust.chain import iter_logs
+
+        tip = self._block(end)
+        if tip is None:
+            return None
+        logs: list[RawLog] = list(
+            iter_logs(
+                self._binding.w3,
+                address=[self._escrow, self._certificates],
+                from_block=start,
+                to_block=end,
+            )
+        )
+        again = self._block(end)
+        if again != tip or any(log.block_hash != tip[0] for log in logs if log.block_number == end):
+            self._log.info(
+                "the chain changed while reading blocks %d..%d; reading again",
+                start,
+                end,
+                extra={"event": "read_retry", "from_block": start, "to_block": end},
+            )
+            return None
+        events, certificate_wide = self._decode(logs)
+        known = self.store.known_event_keys(e.key for e in events)
+        events = [e for e in events if e.key not in known]
+        changed: dict[int, TrackedOrder] = {}
+        for event in events:
+            if event.contract == _orders.ESCROW and event.order_id is not None:
+                oid = event.order_id
+                current = changed.get(oid) or self._orders.get(oid)
+                if current is None and event.name != "OrderCreated":
+                    current = self.store.order(oid)
+                updated = _orders.apply(current, event)
+                if updated is not None:
+                    changed[oid] = updated
+            elif event.device_id is not None:
+                self._certificates_changed(device_id=event.device_id, changed=changed)
+        if certificate_wide:
+            self._deferred.clear()
+        block_hash, block_time = tip
+        overdue: list[AgentEvent] = []
+        for order in sorted({**self._orders, **changed}.values(), key=lambda o: o.order_id):
+            if (
+                order.state is not OrderState.FUNDED
+                or order.overdue_reported
+                or block_time <= order.ship_by
+            ):
+                continue
+            event = _orders.overdue_event(
+                chain_id=self.chain_id,
+                order=order,
+                block_number=end,
+                block_hash=block_hash,
+                block_time=block_time,
+            )
+            overdue.append(event)
+            changed[order.order_id] = order.model_copy(update={"overdue_reported": True})
+        reported = [*events, *overdue]
+        self._notify(reported)
+        self.store.commit_poll(
+            events=reported,
+            orders=changed.values(),
+            cursor=(end, block_hash, block_time),
+            block_hashes={(log.block_number, log.block_hash) for log in logs},
+            outbox=self.webhook is not None,
+            window=self._window,
+        )
+        for order in changed.values():
+            if order.is_open:
+                self._orders[order.order_id] = order
+            else:
+                self._orders.pop(order.order_id, None)
+                self._deferred.pop(order.order_id, None)
+                self._awaiting.pop(order.order_id, None)
+        if reported and self._sender is not None:
+            self._sender.wake()
+        return len(reported)
+
+    def _decode(self, logs: Iterable[RawLog]) -> tuple[list[AgentEvent], bool]:
+        decoder = self._binding.decoder
+        events: list[AgentEvent] = []
+        certificate_wide = False
+        for log in logs:
+            decoded = decoder.decode(log)
+            if decoded is None:
+                continue
+            if (
+                decoded.contract == _orders.CERTIFICATES
+                and decoded.name in _orders.CERTIFICATE_WIDE
+            ):
+                certificate_wide = True
+            event = _orders.agent_event(
+                chain_id=self.chain_id,
+                contract=decoded.contract,
+                name=decoded.name,
+                args=decoded.args,
+                block_number=log.block_number,
+                block_hash=log.block_hash,
+                tx_hash=log.tx_hash,
+                log_index=log.log_index,
+            )
+            if event is not None:
+                events.append(event)
+        return events, certificate_wide
+
+    def _certificates_changed(self, *, device_id: int, changed: Mapping[int, TrackedOrder]) -> None:
+        for order in [*self._orders.values(), *changed.values()]:
+            if device_id in order.device_ids:
+                self._deferred.pop(order.order_id, None)
+
+    def _notify(self, events: Iterable[AgentEvent]) -> None:
+        for event in events:
+            self._log.info(
+                "%s%s",
+                event.kind,
+                " (removed by a re-org)" if event.removed else "",
+                extra={
+                    "event": event.kind,
+                    "order_id": event.order_id,
+                    "device_id": event.device_id,
+                    "block_number": event.block_number,
+                    "tx_hash": event.tx_hash,
+                    "removed": event.removed,
+                },
+            )
+            for callback in self._hooks.get(event.kind, ()):
+                try:
+                    callback(event)
+                except Exception as exc:
+                    self._log.exception(
+                        "hook for %s failed: %s",
+                        event.kind,
+                        exc,
+                        extra={"event": "hook_failed", "kind": event.kind, "key": event.key},
+                    )
+
+    # -- re-orgs ----------------------------------------------------------------------------------
+
+    def _check_reorg(self) -> int | None:
+        """Rewind when the cursor block is no longer on the chain; returns the new cursor block
+        (deployment block - 1 when nothing remembered survived), or None without a re-org."""
+        cursor = self.store.cursor()
+        if cursor is None:
+            return None
+        found = self._block(cursor.block_number)
+        if found is not None and found[0] == cursor.block_hash:
+            return None
+        fork: tuple[int, str, int] | None = None
+        for number, block_hash in self.store.block_hashes():
+            if number >= cursor.block_number:
+                continue
+            block = self._block(number)
+            if block is not None and block[0] == block_hash:
+                fork = (number, block_hash, block[1])
+                break
+        return self._rewind(fork, cursor.block_number)
+
+    def _rewind(self, fork: tuple[int, str, int] | None, old_cursor: int) -> int:
+        fork_number = fork[0] if fork is not None else self._deployment_block - 1
+        canonical: dict[int, str | None] = {}
+
+        def hash_of(number: int) -> str | None:
+            if number not in canonical:
+                block = self._block(number)
+                canonical[number] = block[0] if block is not None else None
+            return canonical[number]
+
+        orphaned = [
+            e
+            for e in self.store.events(after_block=fork_number)
+            if hash_of(e.block_number) != e.block_hash
+        ]
+        gone = {e.key for e in orphaned}
+        touched = sorted({e.order_id for e in orphaned if e.order_id is not None})
+        rebuilt: list[TrackedOrder] = []
+        dropped: list[int] = []
+        for order_id in touched:
+            remaining = [e for e in self.store.events(order_id=order_id) if e.key not in gone]
+            order = _orders.fold(remaining)
+            if order is None:
+                dropped.append(order_id)
+            else:
+                rebuilt.append(order)
+        self.store.rewind(
+            to=fork,
+            orphaned=orphaned,
+            orders=rebuilt,
+            dropped_orders=dropped,
+            outbox=self.webhook is not None,
+        )
+        for order in rebuilt:
+            if order.is_open:
+                self._orders[order.order_id] = order
+            else:
+                self._orders.pop(order.order_id, None)
+        for order_id in dropped:
+            self._orders.pop(order_id, None)
+        self._awaiting.clear()
+        self._deferred.clear()
+        self._log.warning(
+            "re-org: block %d changed; rewound to block %d, %d event(s) withdrawn",
+            old_cursor,
+            fork_number,
+            len(orphaned),
+            extra={
+                "event": "reorg",
+                "old_cursor": old_cursor,
+                "rewound_to": fork_number,
+                "orphaned_events": len(orphaned),
+                "orders_rebuilt": [o.order_id for o in rebuilt],
+                "orders_dropped": dropped,
+            },
+        )
+        self._notify(_orders.removed_copy(e) for e in reversed(orphaned))
+        if orphaned and self._sender is not None:
+            self._sender.wake()
+        return fork_number
+
+    # -- acting -----------------------------------------------------------------------------------
+
+    def _act(
+        self, safe_block: int, safe_time: int
+    ) -> tuple[list[int], dict[int, SettleStatus], list[int], list[int], list[int]]:
+        now = time.monotonic()
+        busy = {o for action in self.store.unresolved_actions() for o in action.order_ids}
+        candidates: list[int] = []
+        for order in sorted(self._orders.values(), key=lambda o: o.order_id):
+            if order.state not in (OrderState.SHIPPED, OrderState.ACCEPTED):
+                continue
+            if order.order_id in busy:
+                continue  # a transaction for it may still be mined
+            ends = order.inspection_ends_at
+            if not order.accepted and (ends is None or safe_time < ends):
+                continue
+            if self._awaiting.get(order.order_id, -1) > safe_block:
+                continue
+            checked = self._deferred.get(order.order_id)
+            if checked is not None and now - checked < self._recheck:
+                continue
+            candidates.append(order.order_id)
+        ready: list[int] = []
+        not_ready: dict[int, SettleStatus] = {}
+        for order_id, status in self._can_settle_many(candidates, safe_block).items():
+            if status is SettleStatus.READY:
+                ready.append(order_id)
+                self._deferred.pop(order_id, None)
+            else:
+                not_ready[order_id] = status
+                self._deferred[order_id] = now
+        if not_ready:
+            self._log.debug(
+                "orders not ready at block %d",
+                safe_block,
+                extra={
+                    "event": "not_ready",
+                    "block_number": safe_block,
+                    "orders": {str(k): v.name.lower() for k, v in not_ready.items()},
+                },
+            )
+        settled: list[int] = []
+        action_ids: list[int] = []
+        if ready:
+            confirmed = self._recheck_now(ready, safe_block)
+            chunks = [
+                confirmed[start : start + self.batch_size]
+                for start in range(0, len(confirmed), self.batch_size)
+            ]
+            for action_id, done in self._send_all("settle", chunks):
+                action_ids.append(action_id)
+                settled.extend(done)
+        refunded: list[int] = []
+        if self.refund_overdue:
+            for order_id in self._refundable(safe_time, busy=busy):
+                action_id, done = self._send("refund", [order_id])
+                action_ids.append(action_id)
+                refunded.extend(done)
+        return ready, not_ready, settled, refunded, action_ids
+
+    def _recheck_now(self, order_ids: Sequence[int], checked_at: int) -> list[int]:
+        """The orders that can still settle at the newest block (re-asked unless that block is
+        the one just checked)."""
+        head = self._head()
+        if head == checked_at:
+            return list(order_ids)
+        keep: list[int] = []
+        for order_id, status in self._can_settle_many(order_ids, head).items():
+            if status is SettleStatus.READY:
+                keep.append(order_id)
+            else:
+                self._log.info(
+                    "order %d no longer ready at block %d (%s)",
+                    order_id,
+                    head,
+                    status.name.lower(),
+                    extra={
+                        "event": "not_ready_at_send",
+                        "order_id": order_id,
+                        "status": status.name,
+                    },
+                )
+        return keep
+
+    def _refundable(self, safe_time: int, *, busy: set[int]) -> list[int]:
+        assert self.account is not None
+        now = time.monotonic()
+        found: list[int] = []
+        for order in sorted(self._orders.values(), key=lambda o: o.order_id):
+            if (
+                order.state is not OrderState.FUNDED
+                or order.buyer.lower() != self.account.lower()
+                or safe_time <= order.ship_by
+                or order.order_id in self._awaiting
+                or order.order_id in busy
+                or now - self._deferred.get(order.order_id, -1e9) < self._recheck
+            ):
+                continue
+            current = self._client.escrow.get_order(order_id=order.order_id)  # newest block
+            head = self._block(self._head())
+            if current.state is OrderState.FUNDED and head is not None and head[1] > order.ship_by:
+                found.append(order.order_id)
+        return found
+
+    def _broadcast_watch(self) -> BroadcastWatch:
+        if self._watch is None:
+            from fabtrust.agent._broadcast import BroadcastWatch
+
+            self._watch = BroadcastWatch()
+            self._watch.install(self._binding.w3)
+        return self._watch
+
+    def _send_all(
+        self, kind: ActionKind, chunks: Sequence[Sequence[int]]
+    ) -> list[tuple[int, list[int]]]:
+        """Send one action per chunk, up to four at a time (their transactions share blocks
+        instead of waiting for each other's receipts)."""
+        if len(chunks) <= 1:
+            return [self._send(kind, chunk) for chunk in chunks]
+        from concurrent.futures import ThreadPoolExecutor
+
+        results: list[tuple[int, list[int]]] = []
+        unreachable: NodeUnreachableError | None = None
+        with ThreadPoolExecutor(max_workers=min(4, len(chunks))) as pool:
+            # Actions are written in chunk order before any is sent.
+            ids = [self.store.begin_action(kind=kind, order_ids=chunk) for chunk in chunks]
+            futures = [
+                pool.submit(self._send, kind, chunk, action_id=action_id)
+                for chunk, action_id in zip(chunks, ids, strict=True)
+            ]
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except NodeUnreachableError as exc:
+                    unreachable = exc
+        if unreachable is not None:
+            raise unreachable
+        return results
+
+    def _send(
+        self, kind: ActionKind, order_ids: Sequence[int], *, action_id: int | None = None
+    ) -> tuple[int, list[int]]:
+        """Write the action (unless written already: ``action_id``), send its transaction,
+        record the outcome; returns (action id, the orders it settled or refunded)."""
+        if action_id is None:
+            action_id = self.store.begin_action(kind=kind, order_ids=order_ids)
+        label = _label(kind, action_id)
+        self._log.info(
+            "%s %d order(s)",
+            kind,
+            len(order_ids),
+            extra={
+                "event": f"{kind}_sending",
+                "action_id": action_id,
+                "order_ids": list(order_ids),
+            },
+        )
+        watch = self._broadcast_watch()
+
+        def before(tx_hash: str) -> None:
+            self.store.record_broadcast(action_id, tx_hash)
+
+        try:
+            with watch.watching(before, self._after_broadcast):
+                if kind == "refund":
+                    tx = self._binding.transact(_orders.ESCROW, "refund", order_ids[0], label=label)
+                elif len(order_ids) == 1:
+                    tx = self._binding.transact(_orders.ESCROW, "settle", order_ids[0], label=label)
+                else:
+                    tx = self._binding.transact(
+                        _orders.ESCROW, "settleMany", list(order_ids), label=label
+                    )
+        except TransactionRevertedError as exc:
+            self.store.finish_action(
+                action_id, status="reverted", tx_hash=exc.tx_hash, error=str(exc)
+            )
+            for order_id in order_ids:  # asked again after recheck_interval, not every poll
+                self._deferred[order_id] = time.monotonic()
+            self._log.warning(
+                "%s reverted: %s",
+                kind,
+                exc,
+                extra={"event": f"{kind}_reverted", "action_id": action_id, "tx_hash": exc.tx_hash},
+            )
+            return action_id, []
+        except (NodeUnreachableError, TransactionTimeoutError) as exc:
+            self._log.warning(
+                "%s outcome unknown (%s); it is checked on the next poll",
+                kind,
+                exc,
+                extra={"event": f"{kind}_unknown", "action_id": action_id},
+            )
+            if isinstance(exc, NodeUnreachableError):
+                raise
+            return action_id, []
+        except FabtrustError as exc:
+            action = self.store.action(action_id)
+            if action is not None and not action.tx_hashes:
+                self.store.finish_action(action_id, status="dropped", error=str(exc))
+            for order_id in order_ids:
+                self._deferred[order_id] = time.monotonic()
+            self._log.error(
+                "%s failed: %s",
+                kind,
+                exc,
+                extra={"event": f"{kind}_failed", "action_id": action_id},
+            )
+            return action_id, []
+        name = "OrderRefunded" if kind == "refund" else "OrderSettled"
+        done = [
+            int(e.args["orderId"])
+            for e in tx.events
+            if e.contract == _orders.ESCROW and e.name == name
+        ]
+        self.store.finish_action(
+            action_id,
+            status="mined",
+            tx_hash=tx.tx_hash,
+            block_number=tx.block_number,
+            gas_used=tx.gas_used,
+            done_order_ids=done,
+        )
+        for order_id in order_ids:
+            self._awaiting[order_id] = tx.block_number
+        self._log.info(
+            "%s mined: %d of %d order(s)",
+            kind,
+            len(done),
+            len(order_ids),
+            extra={
+                "event": "settled" if kind == "settle" else "refunded",
+                "action_id": action_id,
+                "order_ids": done,
+                "skipped": [o for o in order_ids if o not in done],
+                "tx_hash": tx.tx_hash,
+                "block_number": tx.block_number,
+                "gas_used": tx.gas_used,
+            },
+        )
+        return action_id, done
+
+    # -- reconciling ------------------------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        for action in self.store.unresolved_actions():
+            self._resolve(action)
+
+    def _resolve(self, action: AgentAction) -> None:
+        """Find out what became of an action whose outcome was not recorded."""
+        from web3.exceptions import TransactionNotFound
+
+        from fabtrust.chain._models import log_from_rpc
+
+        hashes = list(action.tx_hashes)
+        journal = self._binding.sender.journal if self._binding.sender is not None else None
+        if journal is not None:
+            # Fee bumps of recorded hashes, and anything journalled under the action's label
+            # (signed and journalled, then the process died before the broadcast: resumed since).
+            label = _label(action.kind, action.id)
+            entries = [journal.find_by_hash(h) for h in hashes]
+            entries += [e for e in journal.entries(limit=1_000) if e.label == label]
+            for entry in entries:
+                if entry is not None:
+                    hashes += [h for h in entry.tx_hashes if h not in hashes]
+        if not hashes:
+            # The hash is recorded before the bytes leave: nothing of this action was broadcast.
+            self.store.finish_action(
+                action.id, status="dropped", error="stopped before anything was broadcast"
+            )
+            self._log.info(
+                "action %d was never broadcast",
+                action.id,
+                extra={"event": "action_dropped", "action_id": action.id},
+            )
+            return
+        w3 = self._binding.w3
+
+        def receipt_of(tx_hash: str) -> Any:
+            try:
+                return w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return None
+
+        def known(tx_hash: str) -> bool:
+            try:
+                return w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return False
+
+        for tx_hash in hashes:
+            receipt = self._rpc(functools.partial(receipt_of, tx_hash), "eth_getTransactionReceipt")
+            if receipt is None or receipt.get("blockNumber") is None:
+                continue
+            name = "OrderRefunded" if action.kind == "refund" else "OrderSettled"
+            events = self._binding.decoder.decode_all(log_from_rpc(x) for x in receipt["logs"])
+            done = [
+                int(e.args["orderId"])
+                for e in events
+                if e.contract == _orders.ESCROW and e.name == name
+            ]
+            ok = int(receipt["status"]) == 1
+            self.store.finish_action(
+                action.id,
+                status="mined" if ok else "reverted",
+                tx_hash=tx_hash,
+                block_number=int(receipt["blockNumber"]),
+                gas_used=int(receipt["gasUsed"]),
+                done_order_ids=done,
+                error=None if ok else "reverted (found after a restart)",
+            )
+            for order_id in action.order_ids:
+                self._awaiting[order_id] = int(receipt["blockNumber"])
+            self._log.info(
+                "action %d recovered from the chain: %s",
+                action.id,
+                "mined" if ok else "reverted",
+                extra={
+                    "event": "action_recovered",
+                    "action_id": action.id,
+                    "tx_hash": tx_hash,
+                    "order_ids": done,
+                    "block_number": int(receipt["blockNumber"]),
+                },
+            )
+            return
+        if any(self._rpc(functools.partial(known, h), "eth_getTransactionByHash") for h in hashes):
+            return  # still waiting to be mined
+        closed = all(
+            self._client.escrow.get_order(order_id=order_id).state in _CLOSED
+            for order_id in action.order_ids
+        )
+        status: ActionStatus = "superseded" if closed else "dropped"
+        self.store.finish_action(
+            action.id, status=status, error="no transaction of this action is known to the node"
+        )
+        self._log.warning(
+            "action %d %s: none of its transactions is known to the node",
+            action.id,
+            status,
+            extra={"event": f"action_{status}", "action_id": action.id, "tx_hashes": hashes},
+        )
+
+    # -- webhook ----------------------------------------------------------------------------------
+
+    def _webhook_sender(self) -> WebhookSender:
+        if self._sender is None:
+            from fabtrust.agent._webhook import WebhookSender
+
+            assert self.webhook is not None
+            self._sender = WebhookSender(self.store, self.webhook, self._log)
+        return self._sender
+
+
+def _label(kind: str, action_id: int) -> str:
+    """The journal label of an action's transaction."""
+    return f"fabtrust-agent:{kind}:{action_id}"
+
+
+def _webhook_config(webhook: str | WebhookConfig | None) -> WebhookConfig | None:
+    if webhook is None:
+        return None
+    config = WebhookConfig(url=webhook) if isinstance(webhook, str) else webhook
+    if not isinstance(config, WebhookConfig):
+        raise InvalidInputError("webhook must be a URL or a WebhookConfig", field="webhook")
+    if not config.url.startswith(("http://", "https://")):
+        raise InvalidInputError(
+            f"webhook URL must start with http:// or https://, got {config.url!r}",
+            field="webhook",
+        )
+    if not (config.timeout > 0 and config.initial_backoff > 0 and config.max_backoff > 0):
+        raise InvalidInputError("webhook timeout and backoffs must be > 0", field="webhook")
+    return config

@@ -1,0 +1,229 @@
+"""Constants and assertion helpers of the SupplyChainEscrow suite (unique module name: the test
+directories have no __init__.py).
+
+* ``reverts(err("Sig(types)", *values))`` expects the block to revert with exactly that custom error:
+  the transaction's revert message (as Brownie decodes it, on Anvil and Ganache alike) must equal the
+  decoding of the expected revert data ``selector + abi.encode(values)``.
+* ``call_reverts(fn, *args, sender=..., error=...)`` checks the raw revert data of an ``eth_call``
+  byte for byte (used for views and where the block time does not matter).
+* ``assert_events(tx, [(name, {arg: value}), ...])`` checks the exact sequence of events emitted by
+  the escrow (or a given contract), with every argument.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from contextlib import contextmanager
+from typing import Any
+
+from brownie import chain, web3
+from brownie.exceptions import VirtualMachineError, _errors, decode_typed_error
+from eth_abi import encode
+from eth_utils import keccak
+
+ZERO = "0x0000000000000000000000000000000000000000"
+NATIVE = ZERO
+DAY = 86400
+MAX_INSPECTION = 90 * DAY
+MAX_DEVICES = 100
+
+SPEC = keccak(text="ISO 4409:2019 hydraulic motor bench test")
+OTHER_SPEC = keccak(text="ISO 10767 pressure ripple")
+MODEL = keccak(text="HM-450 hydraulic motor")
+SHIPMENT = keccak(text="bill of lading BL-2024-0001")
+PASS, FAIL = 1, 2
+
+ARBITER_ROLE = keccak(text="ARBITER_ROLE")
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+
+# ISupplyChainEscrow.OrderState
+NONE, FUNDED, SHIPPED, ACCEPTED, DISPUTED, SETTLED, REFUNDED, RESOLVED = range(8)
+OPEN_STATES = (FUNDED, SHIPPED, ACCEPTED, DISPUTED)
+# ISupplyChainEscrow.SettleStatus
+READY, UNKNOWN_ORDER, WRONG_STATE, INSPECTION_OPEN, DEVICE_UNCERTIFIED = range(5)
+# TestWallet.Mode
+ACCEPT, REJECT, REENTER, BURN = range(4)
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------------
+
+
+def err(signature: str, *values: Any) -> bytes:
+    """Revert data of a custom error: 4-byte selector + abi.encode(values)."""
+    match = re.fullmatch(r"(\w+)\((.*)\)", signature)
+    assert match, signature
+    types = [t for t in match[2].split(",") if t]
+    assert len(types) == len(values), signature
+    values = [str(v) if hasattr(v, "address") else v for v in values]
+    return keccak(text=signature)[:4] + encode(types, values)
+
+
+def unauthorized(account: Any, role: bytes) -> bytes:
+    """OpenZeppelin AccessControl's AccessControlUnauthorizedAccount(account, role)."""
+    return err("AccessControlUnauthorizedAccount(address,bytes32)", account, role)
+
+
+REENTRANT_CALL = err("ReentrancyGuardReentrantCall()")
+
+
+@contextmanager
+def reverts(expected: bytes):
+    """The block must send a transaction that reverts with exactly `expected` revert data."""
+    expected_hex = "0x" + expected.hex()
+    assert expected_hex[:10] in _errors, f"selector of {expected_hex} unknown to Brownie"
+    wanted = decode_typed_error(expected_hex)
+    try:
+        yield
+    except VirtualMachineError as exc:
+        assert exc.revert_type == "revert", exc.revert_type
+        assert exc.revert_msg == wanted, f"reverted with {exc.revert_msg!r}, expected {wanted!r}"
+    else:
+        raise AssertionError(f"did not revert (expected {wanted!r})")
+
+
+def revert_data(exc: Exception) -> bytes:
+    """Revert data of a failed eth_call, whichever shape the client (Anvil, Ganache) gives it."""
+
+    def find(data: Any) -> bytes | None:
+        if isinstance(data, (bytes, bytearray)):
+            return bytes(data)
+        if isinstance(data, str) and re.fullmatch(r"0x([0-9a-fA-F]{2})*", data):
+            return bytes.fromhex(data[2:])
+        if isinstance(data, dict):
+            for key in ("return", "result", "data", "reason"):
+                found = find(data.get(key))
+                if found is not None:
+                    return found
+            for key, nested in data.items():
+                if isinstance(key, str) and key.startswith("0x") and isinstance(nested, dict):
+                    found = find(nested)
+                    if found is not None:
+                        return found
+        return None
+
+    for candidate in [getattr(exc, "data", None), *getattr(exc, "args", ())]:
+        found = find(candidate)
+        if found is not None:
+            return found
+    raise AssertionError(f"no revert data in {exc!r}")
+
+
+def call_reverts(fn: Any, *args: Any, sender: Any, error: bytes, value: int = 0) -> None:
+    """An eth_call of `fn(*args)` from `sender` reverts with exactly `error` (byte for byte)."""
+    call = {"from": str(sender), "to": fn._address, "data": fn.encode_input(*args)}
+    if value:
+        call["value"] = value
+    try:
+        web3.eth.call(call)
+    except Exception as exc:  # ContractLogicError or ValueError, depending on client and web3
+        actual = revert_data(exc)
+    else:
+        raise AssertionError("eth_call did not revert")
+    assert actual == error, f"revert data\n  got      0x{actual.hex()}\n  expected 0x{error.hex()}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Events
+# ------------------------------------------------------------------------------------------------
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_normalise(v) for v in value]
+    if hasattr(value, "address"):
+        return str(value.address)
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return value.lower()
+    if isinstance(value, str) and value.startswith("0x"):
+        return value.lower()
+    return value
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    a, e = _normalise(actual), _normalise(expected)
+    if isinstance(a, str) and isinstance(e, str):
+        return a.lower() == e.lower()
+    return a == e
+
+
+def events_of(tx: Any, emitter: Any) -> list[tuple[str, dict]]:
+    """(name, args) of every event `emitter` emitted in `tx`, in log order."""
+    address = str(emitter.address if hasattr(emitter, "address") else emitter).lower()
+    return [
+        (event.name, dict(event)) for event in tx.events if str(event.address).lower() == address
+    ]
+
+
+def assert_events(tx: Any, emitter: Any, expected: Iterable[tuple[str, dict]]) -> None:
+    """`emitter` emitted exactly `expected` in `tx`: same names, order and every argument."""
+    actual = events_of(tx, emitter)
+    expected = list(expected)
+    assert [name for name, _ in actual] == [name for name, _ in expected], (
+        f"events {[n for n, _ in actual]} != {[n for n, _ in expected]}"
+    )
+    for (name, got), (_, want) in zip(actual, expected, strict=True):
+        assert set(got) == set(want), f"{name}: fields {sorted(got)} != {sorted(want)}"
+        for key, value in want.items():
+            assert _same(got[key], value), f"{name}.{key}: {got[key]!r} != {value!r}"
+
+
+def erc721_moves(tx: Any, registry: Any) -> list[tuple[str, str, int]]:
+    """(from, to, tokenId) of every ERC-721 Transfer the device registry emitted in `tx`."""
+    return [
+        (str(args["from"]).lower(), str(args["to"]).lower(), int(args["tokenId"]))
+        for name, args in events_of(tx, registry)
+        if name == "Transfer"
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Chain helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def gas_cost(tx: Any) -> int:
+    """Native coin the sender paid for `tx` (0 on Anvil with base fee 0 and no tip)."""
+    return tx.gas_used * tx.gas_price
+
+
+def native_balance(account: Any) -> int:
+    return web3.eth.get_balance(str(account))
+
+
+def is_ganache() -> bool:
+    return "ganache" in web3.client_version.lower()
+
+
+def now() -> int:
+    """Timestamp of the latest block (what eth_call views see; the next block is later)."""
+    return chain[-1].timestamp
+
+
+def next_block_at(timestamp: int) -> None:
+    """The next mined transaction gets block.timestamp == timestamp (must be ahead of now()).
+
+    Anvil: evm_setNextBlockTimestamp (exact). Ganache 7 has no such call; evm_setTime (ms) moves its
+    clock so that a block mined within the same second gets this timestamp (callers check it).
+    """
+    assert timestamp > now()
+    if is_ganache():
+        web3.provider.make_request("evm_setTime", [timestamp * 1000])
+    else:
+        web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
+def tx_timestamp(tx_or_error: Any) -> int:
+    """block.timestamp of a mined transaction, or of the reverted one behind a VirtualMachineError."""
+    receipt = web3.eth.get_transaction_receipt(tx_or_error.txid)
+    return web3.eth.get_block(receipt["blockNumber"])["timestamp"]
+
+
+def clock() -> int:
+    """Best estimate of the next block's time: the latest block's, or Brownie's clock when a
+    chain.sleep() has moved time on since (no block mined yet)."""
+    return max(now(), chain.time())

@@ -1,0 +1,82 @@
+"""Gas of the calls for 1 and 10 devices (printed with -s); settle with 10 devices <= 500k."""
+
+import pytest
+from brownie import chain
+from escrow_helpers import DAY, NATIVE, SHIPMENT
+
+# Upper bounds (gas units, whole transaction) that the implementation must stay under.
+LIMITS = {
+    ("createOrder", 1): 300_000,
+    ("createOrder", 10): 650_000,
+    ("markShipped", 1): 130_000,
+    ("markShipped", 10): 450_000,
+    ("confirmDelivery", 1): 50_000,
+    ("confirmDelivery", 10): 50_000,
+    ("settle", 1): 150_000,
+    ("settle", 10): 500_000,
+}
+
+
+@pytest.mark.parametrize("n", [1, 10])
+@pytest.mark.parametrize("token", ["usdc", "native"])
+def test_gas_of_the_order_lifecycle(
+    escrow, usdc, make_devices, create_order, buyer, manufacturer, outsider, n, token
+):
+    ids = make_devices(n)
+    pay_with = NATIVE if token == "native" else usdc
+    amount = 10**18 if token == "native" else 25_000 * 10**6
+    # a first order warms nothing of the second one's storage: measure the second (steady state)
+    create_order(make_devices(1), token=pay_with, amount=amount)
+
+    create, order_id = create_order(ids, token=pay_with, amount=amount)
+    ship = escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
+    confirm = escrow.confirmDelivery(order_id, {"from": buyer})
+    settle = escrow.settle(order_id, {"from": outsider})
+    assert settle.events["OrderSettled"]["orderId"] == order_id
+
+    measured = {
+        "createOrder": create.gas_used,
+        "markShipped": ship.gas_used,
+        "confirmDelivery": confirm.gas_used,
+        "settle": settle.gas_used,
+    }
+    print(f"\ngas {token} n={n}: " + ", ".join(f"{k}={v}" for k, v in measured.items()))
+    for name, used in measured.items():
+        assert used <= LIMITS[(name, n)], f"{name} with {n} devices used {used} gas"
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_gas_of_refund_dispute_resolve_and_batch(
+    escrow, usdc, make_devices, create_order, shipped_order, buyer, arbiter, outsider, n
+):
+    warm, _ = shipped_order(1)  # warm the contract's shared storage
+    escrow.confirmDelivery(warm, {"from": buyer})
+    escrow.settle(warm, {"from": outsider})
+
+    _, unshipped = create_order(make_devices(n), ship_in=DAY)
+    chain.sleep(DAY + 1)
+    refund = escrow.refund(unshipped, {"from": buyer})
+
+    disputed, _ = shipped_order(n)
+    dispute = escrow.openDispute(disputed, "leaks", {"from": buyer})
+    resolve = escrow.resolveDispute(disputed, 5000, {"from": arbiter})
+
+    batch = []
+    for _ in range(2):
+        order_id, _ = shipped_order(n)
+        escrow.confirmDelivery(order_id, {"from": buyer})
+        batch.append(order_id)
+    settle_many = escrow.settleMany(batch, {"from": outsider})
+    assert settle_many.events.count("OrderSettled") == 2
+
+    measured = {
+        "refund": refund.gas_used,
+        "openDispute": dispute.gas_used,
+        "resolveDispute(5000)": resolve.gas_used,
+        "settleMany(2 orders)": settle_many.gas_used,
+    }
+    print(f"\ngas usdc n={n}: " + ", ".join(f"{k}={v}" for k, v in measured.items()))
+    assert measured["refund"] <= 80_000
+    assert measured["openDispute"] <= 40_000 + 12_000 * n
+    assert measured["resolveDispute(5000)"] <= 150_000 + 25_000 * n
+    assert measured["settleMany(2 orders)"] <= 2 * LIMITS[("settle", n)]
