@@ -46,7 +46,11 @@ $(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
 $(STAMPS)/node: package.json package-lock.json
 	@command -v node >/dev/null || { echo "node not found: install Node.js 18+ (Debian: apt-get install nodejs npm)" >&2; exit 2; }
 	@command -v npm >/dev/null || { echo "npm not found: install npm (Debian: apt-get install npm)" >&2; exit 2; }
-	npm ci --no-audit --no-fund --loglevel=error
+	@# npm ci is the first choice; npm 11 refuses this lock because the registry's
+	@# @foundry-rs packages list optional binaries for other platforms that the lock cannot hold.
+	@# Then the locked versions are installed with npm install --no-save (the lock is not changed).
+	npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || \
+	    npm install --no-audit --no-fund --no-save --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
 # Registers the offline solc front and links anvil/cast/ganache-cli (idempotent, ~0.2 s).
