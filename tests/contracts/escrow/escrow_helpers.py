@@ -227,3 +227,15 @@ def clock() -> int:
     """Best estimate of the next block's time: the latest block's, or Brownie's clock when a
     chain.sleep() has moved time on since (no block mined yet)."""
     return max(now(), chain.time())
+
+
+def mine_at(timestamp: int) -> None:
+    """Mine one empty block with exactly `timestamp` (ahead of now()); the next transaction then
+    gets that time or a second later."""
+    assert timestamp > now()
+    if is_ganache():
+        chain.mine(timestamp=timestamp)
+    else:
+        web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+        web3.provider.make_request("evm_mine", [])
+    assert now() == timestamp

@@ -42,6 +42,7 @@ from escrow_helpers import (
     clock,
     err,
     gas_cost,
+    mine_at,
     native_balance,
     tx_timestamp,
 )
@@ -456,20 +457,23 @@ class EscrowMachine:
             elif name == "dispute":
                 self._dispute(order)
             else:
-                self._resolve(order, bps)
+                # the edges (everything back, half, everything to the seller) or any share
+                self._resolve(order, bps if flag else (0, 5_000, 10_000)[pick % 3])
 
     def _sleep(self, seconds, to_boundary, pick):
-        """Time travel: `seconds`, or (to_boundary) to just before / at / just after a deadline of
-        one of the orders (ship-by or end of inspection), where the interesting edges are."""
+        """Time travel: `seconds`, or (to_boundary) onto a deadline of one of the orders (ship-by or
+        end of inspection) -1 / 0 / +1 s, where the edges are: a block is mined at exactly that
+        time, so the next transaction runs at it or one second later."""
         if to_boundary:
             deadlines = [o["ship_by"] for o in self.orders.values() if o["state"] == FUNDED] + [
                 o["shipped_at"] + o["inspection"]
                 for o in self.orders.values()
                 if o["state"] in (SHIPPED, ACCEPTED)
             ]
-            targets = [t + delta for t in deadlines for delta in (-1, 0, 1) if t + delta > clock()]
+            targets = sorted(t + d for t in deadlines for d in (-1, 0, 1) if t + d > clock() + 1)
             if targets:
-                seconds = sorted(targets)[pick % len(targets)] - clock()
+                mine_at(targets[pick % len(targets)])
+                return
         chain.sleep(seconds)
 
     def _certify(self, pick):
