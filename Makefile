@@ -40,7 +40,7 @@ $(BIN)/python:
 # some brownie-config network keys and coverage.
 $(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
 	BROWNIE_NOCOMPILE=1 $(BIN)/python -m pip install --quiet --no-binary eth-brownie \
-	    -c requirements/constraints.txt -e '.[dev]'
+	    -c requirements/constraints.txt -e '.[dev,fast]'
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -112,7 +112,7 @@ bench: compile
 # Regenerate the constraints from a fresh resolution (then review the diff).
 lock: $(BIN)/python
 	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
-	BROWNIE_NOCOMPILE=1 $(VENV)-lock/bin/pip install --quiet --no-binary eth-brownie -e '.[dev]'
+	BROWNIE_NOCOMPILE=1 $(VENV)-lock/bin/pip install --quiet --no-binary eth-brownie -e '.[dev,fast]'
 	{ sed -n '1,3p' requirements/constraints.txt; $(VENV)-lock/bin/pip freeze --exclude-editable; } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt && rm -rf $(VENV)-lock
 

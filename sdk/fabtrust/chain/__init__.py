@@ -14,6 +14,7 @@ light modules.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +65,8 @@ __all__ = [
     "is_local_chain",
     "iter_logs",
 ]
+
+_UNUSED_MIDDLEWARE = ("validation", "ens_name_to_address", "gas_price_strategy", "gas_estimate")
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,13 @@ def connect_web3(
     w3 = Web3(provider)
     # Clique/IBFT consortium chains put > 32 bytes in extraData; harmless elsewhere.
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    # web3's defaults that cost round trips and do nothing for us: "validation" asks the node for
+    # its chain id twice around every eth_call / eth_estimateGas (the connection checks the chain
+    # once, the sender signs with it); ENS names, gas price strategies and buffered estimates are
+    # not used (addresses are validated by the SDK, fees and gas are set by the sender).
+    for name in _UNUSED_MIDDLEWARE:
+        with contextlib.suppress(ValueError, KeyError):
+            w3.middleware_onion.remove(name)
     try:
         chain_id = int(w3.eth.chain_id)
         genesis = w3.eth.get_block(0)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,9 +93,11 @@ class FeePolicy:
         if self.base_fee_multiplier < 1:
             raise InvalidInputError("base_fee_multiplier must be >= 1", field="base_fee_multiplier")
 
-    def suggest(self, w3: Web3) -> Fees:
-        """Fees for a new transaction from the latest block (raises FeeCapExceededError)."""
-        block = w3.eth.get_block("latest")
+    def suggest(self, w3: Web3, block: Mapping[str, Any] | None = None) -> Fees:
+        """Fees for a new transaction from ``block`` (default: the latest block); raises
+        FeeCapExceededError."""
+        if block is None:
+            block = w3.eth.get_block("latest")
         base_fee = block.get("baseFeePerGas")
         if base_fee is None:
             return self._legacy(int(w3.eth.gas_price))

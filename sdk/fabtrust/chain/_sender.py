@@ -135,7 +135,9 @@ class TransactionSender:
     ``fee_cap`` is the most to pay per gas (wei); ``min_priority_fee`` the tip floor.
     ``confirmations`` blocks on top of the including block are awaited before returning.
     A transaction is declared replaced by another one (and re-sent with a new nonce) only after
-    the node has shown none of its hashes for ``dropped_grace`` seconds.
+    the node has shown none of its hashes for ``dropped_grace`` seconds. Receipts are polled
+    20 ms after sending, then at doubling intervals up to ``poll_interval``; the fee quote (and
+    block gas limit) is reused for ``quote_ttl`` seconds (0: read the head before every send).
     """
 
     def __init__(
@@ -156,11 +158,14 @@ class TransactionSender:
         broadcast_retries: int = 4,
         retry_backoff: float = 0.25,
         dropped_grace: float = 5.0,
+        quote_ttl: float = 1.0,
     ) -> None:
         if confirmations < 0:
             raise InvalidInputError("confirmations must be >= 0", field="confirmations")
         if gas_multiplier < 1.0:
             raise InvalidInputError("gas_multiplier must be >= 1.0", field="gas_multiplier")
+        if quote_ttl < 0:
+            raise InvalidInputError("quote_ttl must be >= 0", field="quote_ttl")
         if receipt_timeout <= 0 or poll_interval <= 0 or stuck_after <= 0:
             raise InvalidInputError(
                 "receipt_timeout, poll_interval and stuck_after must be > 0", field="timing"
@@ -178,6 +183,9 @@ class TransactionSender:
         self.broadcast_retries = broadcast_retries
         self.retry_backoff = retry_backoff
         self.dropped_grace = dropped_grace
+        self.quote_ttl = quote_ttl
+        self._quote_lock = threading.Lock()
+        self._quoted: tuple[float, Fees, int] | None = None
         self.url = redact_url(str(getattr(w3.provider, "endpoint_uri", "") or "the node"))
         self._chain_id = chain_id
         self._init_lock = threading.Lock()
@@ -339,7 +347,7 @@ class TransactionSender:
             self._raise_simulation_error(exc, abis, "gas estimation")
         gas = int(estimate * self.gas_multiplier) + 1
         try:
-            limit = int(self.w3.eth.get_block("latest")["gasLimit"])
+            limit = self._quote()[1]
         except Exception:
             return gas
         return max(estimate, min(gas, limit))
@@ -358,9 +366,22 @@ class TransactionSender:
             f"the transaction would revert ({what}: {rpc_error_message(exc)}; no revert data)"
         ) from None
 
-    def _suggest_fees(self) -> Fees:
+    def _suggest_fees(self, *, fresh: bool = False) -> Fees:
         with node_errors(self.url, "fee estimation"):
-            return self.fee_policy.suggest(self.w3)
+            return self._quote(fresh=fresh)[0]
+
+    def _quote(self, *, fresh: bool = False) -> tuple[Fees, int]:
+        """Fees for a new transaction and the block gas limit, from the latest block. Reused for
+        ``quote_ttl`` seconds (base fees move at most 12.5 % a block and the max fee allows for
+        doubling), so a busy sender does not ask for the head block before every transaction;
+        ``fresh`` after the node called the fees too low."""
+        with self._quote_lock:
+            now = time.monotonic()
+            if fresh or self._quoted is None or now - self._quoted[0] > self.quote_ttl:
+                block = self.w3.eth.get_block("latest")
+                fees = self.fee_policy.suggest(self.w3, block)
+                self._quoted = (now, fees, int(block["gasLimit"]))
+            return self._quoted[1], self._quoted[2]
 
     def _sign(
         self, flight: _Flight, base: dict[str, Any], gas: int, fees: Fees, chain_id: int
@@ -446,7 +467,7 @@ class TransactionSender:
                     self._journal_mark(flight, "failed", error=message)
                     raise _NonceTaken  # not freed blindly: resync() decides what is free
                 if outcome is SendOutcome.UNDERPRICED and not flight.fees_fixed:
-                    current = self._suggest_fees()
+                    current = self._suggest_fees(fresh=True)
                     fees = self.fee_policy.bump(fees, current)
                     _log.info(
                         "fees too low (%s); re-signing nonce %d with higher fees",
@@ -530,6 +551,7 @@ class TransactionSender:
         start = time.monotonic()
         last_broadcast = start
         unreachable: Exception | None = None
+        polls = _Polls(self.poll_interval)
         while True:
             try:
                 receipt = self._find_receipt(flight.hashes)
@@ -564,7 +586,7 @@ class TransactionSender:
             if now - last_broadcast >= self.stuck_after and unreachable is None:
                 self._replace(flight, base, gas, chain_id)
                 last_broadcast = time.monotonic()
-            time.sleep(self.poll_interval)
+            polls.wait()
 
     def _nonce_used_elsewhere(self, flight: _Flight) -> bool:
         """True when the account's mined nonce passed ours and none of our hashes is mined."""
@@ -647,6 +669,7 @@ class TransactionSender:
         if self.confirmations == 0:
             return receipt
         tx_hash = receipt["transactionHash"]
+        polls = _Polls(self.poll_interval)
         while True:
             try:
                 head = int(self.w3.eth.block_number)
@@ -669,7 +692,7 @@ class TransactionSender:
                     tx_hashes=flight.hashes,
                     nonce=flight.nonce,
                 )
-            time.sleep(self.poll_interval)
+            polls.wait()
 
     def _finish(
         self,
@@ -784,6 +807,22 @@ class TransactionSender:
         except TransactionRevertedError as exc:
             return outcome("reverted", exc.tx_hash or flight.hashes[-1], error=str(exc))
         return outcome("mined", result.tx_hash, receipt=result)
+
+
+class _Polls:
+    """Sleeps between polls: 20 ms first, doubling up to ``interval``. A local chain mines at
+    once, so its receipt is found within milliseconds; a slow chain costs a handful of extra
+    lookups before settling at ``interval``."""
+
+    FIRST = 0.02
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._next = min(self.FIRST, interval)
+
+    def wait(self) -> None:
+        time.sleep(self._next)
+        self._next = min(self._next * 2, self._interval)
 
 
 def _hex(value: Any) -> str:
