@@ -2,7 +2,8 @@
 
 Steps: create (tUSD or native; EOA seller or contract-wallet seller), ship, confirm, settle,
 settleMany, refund, dispute, resolve (any share), certify a device, switch the wallet between
-accepting and rejecting coin, withdraw credits, and time travel (random, or onto a deadline +-1 s).
+accepting and rejecting coin, withdraw credits, time travel (random, or onto a deadline +-1 s), and
+deadline edges (a block mined at a deadline +-1 s, then the call that deadline decides).
 Every call is sent, whether it should succeed or not; a Python model predicts its outcome at the
 block time the transaction was actually mined at, and the chain must agree exactly: success with the
 predicted payouts (pushed, or credited to a rejecting wallet) and device moves, or the predicted
@@ -51,7 +52,7 @@ from hypothesis import HealthCheck
 OPEN = (FUNDED, SHIPPED, ACCEPTED, DISPUTED)
 ACTIONS = (
     "create", "ship", "confirm", "settle", "refund", "dispute", "resolve", "certify", "wallet_mode",
-    "withdraw", "sleep", "create", "settle", "resolve", "ship", "withdraw",
+    "withdraw", "sleep", "create", "settle", "resolve", "ship", "withdraw", "edge", "edge",
 )  # fmt: skip
 AIM_STATES = {
     "ship": (FUNDED,),
@@ -436,6 +437,8 @@ class EscrowMachine:
             self._create_from(pick, native=flag, amount=amount, aim=aim)
         elif name == "sleep":
             self._sleep(seconds, to_boundary=aim, pick=pick)
+        elif name == "edge":
+            self._edge(pick, flag)
         elif name == "certify":
             self._certify(pick)
         elif name == "wallet_mode":
@@ -475,6 +478,28 @@ class EscrowMachine:
                 mine_at(targets[pick % len(targets)])
                 return
         chain.sleep(seconds)
+
+    def _edge(self, pick, flag):
+        """A deadline edge: mine a block at a deadline of an open order -1 / 0 / +1 s, then make the
+        call that this deadline decides: ship or refund around ship-by, settle or dispute around
+        the end of the inspection period."""
+        candidates = [
+            o for _, o in sorted(self.orders.items()) if o["state"] in (FUNDED, SHIPPED, ACCEPTED)
+        ]
+        if not candidates:
+            return
+        order = candidates[pick % len(candidates)]
+        if order["state"] == FUNDED:
+            deadline = order["ship_by"]
+        else:
+            deadline = order["shipped_at"] + order["inspection"]
+        target = deadline + (pick >> 8) % 3 - 1
+        if target > clock() + 1:
+            mine_at(target)
+        if order["state"] == FUNDED:
+            self._refund(order) if flag else self._ship(order)
+        else:
+            self._settle(order, batch=False) if flag else self._dispute(order)
 
     def _certify(self, pick):
         missing = [d for d in self.all_devices if not self.certified[d]]
