@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
 
+from fabtrust._abi import AbiInputError, function_codec
 from fabtrust._artifacts import all_abis, artifact
 from fabtrust._decode import EventDecoder
 from fabtrust.accounts import Signer
@@ -30,7 +32,11 @@ from fabtrust.deployments import Deployment
 from fabtrust.errors import AccountError, ChainError, FabtrustError, WrongChainError
 from fabtrust.models import Event, TxResult
 
-__all__ = ["Binding"]
+__all__ = ["CALL_BATCH", "Binding"]
+
+CALL_BATCH = 500
+"""eth_calls per JSON-RPC batch (public providers commonly cap batches at 1,000 or fewer)."""
+_CALL_THREADS = 8
 
 
 class Binding:
@@ -48,6 +54,7 @@ class Binding:
         self.sender = sender
         self.w3: Web3 = connection.w3
         self._contracts: dict[str, Contract] = {}
+        self._batching = True  # until the provider refuses a JSON-RPC batch
         addresses = {name: record.address for name, record in deployment.contracts.items()}
         self.decoder = EventDecoder(self.w3, addresses)
 
@@ -55,9 +62,12 @@ class Binding:
 
     @property
     def signer(self) -> Signer:
+        return self._sending().signer
+
+    def _sending(self) -> TransactionSender:
         if self.sender is None:
             raise AccountError("this operation sends a transaction: connect with an account")
-        return self.sender.signer
+        return self.sender
 
     @property
     def address(self) -> str:
@@ -103,6 +113,73 @@ class Binding:
                 raise_unreachable(self.connection.rpc_url, exc)
             raise ChainError(f"{contract}.{function} failed: {rpc_error_message(exc)}") from None
 
+    def call_many(
+        self,
+        contract: str,
+        function: str,
+        calls: Sequence[Sequence[Any]],
+        *,
+        block: int | str = "latest",
+    ) -> list[Any]:
+        """Results of many view calls of ``contract.function`` (one argument list each), in order.
+
+        Sent as JSON-RPC batches of :data:`CALL_BATCH` ``eth_call`` requests, one round trip
+        each, so thousands of reads take a moment. A call that fails inside a batch is repeated
+        alone (its revert becomes the matching ContractError, as with :meth:`call`); a node or
+        provider that does not take batches gets the calls one by one from a few threads.
+        """
+        if not calls:
+            return []
+        try:
+            codec = function_codec(contract, function)
+            payloads = [codec.encode(args) for args in calls]
+        except AbiInputError:
+            return self._call_each(contract, function, calls, block)
+        to = self.contract(contract).address
+        tag = hex(block) if isinstance(block, int) else block
+        results: list[Any] = []
+        for start in range(0, len(payloads), CALL_BATCH):
+            part = payloads[start : start + CALL_BATCH]
+            responses = self._batch([("eth_call", [{"to": to, "data": d}, tag]) for d in part])
+            if responses is None:
+                return results + self._call_each(contract, function, calls[start:], block)
+            for offset, response in enumerate(responses):
+                raw = response.get("result") if "error" not in response else None
+                if isinstance(raw, str) and raw.startswith("0x") and len(raw) > 2:
+                    results.append(codec.decode(bytes.fromhex(raw[2:])))
+                else:  # a revert or an odd answer: ask alone for the proper error or value
+                    args = calls[start + offset]
+                    results.append(self.call(contract, function, *args, block=block))
+        return results
+
+    def _batch(self, requests: list[tuple[str, list[Any]]]) -> list[Any] | None:
+        """Responses of one JSON-RPC batch in request order, or None if it could not be done."""
+        if not self._batching:
+            return None
+        make_batch = getattr(self.w3.provider, "make_batch_request", None)
+        if make_batch is None:
+            self._batching = False
+            return None
+        try:
+            responses = make_batch(requests)
+        except Exception:  # e.g. a connection error: the single path has retries and messages
+            return None
+        if not isinstance(responses, list) or len(responses) != len(requests):
+            self._batching = False  # one error object for the whole batch: not supported
+            return None
+        return [dict(r) for r in responses]
+
+    def _call_each(
+        self, contract: str, function: str, calls: Sequence[Sequence[Any]], block: int | str
+    ) -> list[Any]:
+        def one(args: Sequence[Any]) -> Any:
+            return self.call(contract, function, *args, block=block)
+
+        if len(calls) <= 2:
+            return [one(args) for args in calls]
+        with ThreadPoolExecutor(max_workers=_CALL_THREADS) as pool:
+            return list(pool.map(one, calls))
+
     def transact(
         self,
         contract: str,
@@ -121,13 +198,20 @@ class Binding:
             params["gas"] = gas
         return self.send(params, label=label or f"{contract}.{function}")
 
+    def estimate(self, params: dict[str, Any]) -> int:
+        """``eth_estimateGas`` of ``params`` from the signer, no margin; reverts → ContractError."""
+        return self._sending().estimate(params, abis_for_errors=all_abis())
+
     def encode(self, contract: str, function: str, *args: Any) -> str:
-        return str(self.contract(contract).encode_abi(function, args=list(args)))
+        """``0x`` calldata of ``contract.function(*args)``: eth-abi directly, or web3 (overloads,
+        and arguments eth-abi refuses, which then get web3's validation error)."""
+        try:
+            return function_codec(contract, function).encode(args)
+        except AbiInputError:
+            return str(self.contract(contract).encode_abi(function, args=list(args)))
 
     def send(self, params: dict[str, Any], *, label: str | None = None) -> TxResult:
-        if self.sender is None:
-            raise AccountError("this operation sends a transaction: connect with an account")
-        receipt = self.sender.send(params, abis_for_errors=all_abis(), label=label)
+        receipt = self._sending().send(params, abis_for_errors=all_abis(), label=label)
         return TxResult(
             tx_hash=receipt.tx_hash,
             block_number=receipt.block_number,

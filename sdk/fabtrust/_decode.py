@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eth_utils.abi import event_abi_to_log_topic
-from eth_utils.address import to_checksum_address
 from web3 import Web3
-from web3._utils.events import get_event_data
 
+from fabtrust._abi import EventCodec, checksum
 from fabtrust._artifacts import CONTRACT_NAMES, artifact
 from fabtrust.chain import RawLog
 from fabtrust.models import Event
@@ -18,11 +16,10 @@ __all__ = ["EventDecoder", "jsonable"]
 
 
 def jsonable(value: Any) -> Any:
-    """Normalise a decoded ABI value: bytes → 0x hex, addresses checksummed, tuples kept."""
+    """Normalise a decoded ABI value: bytes → 0x hex, arrays and structs → tuples. (Addresses
+    come checksummed from the decoder; strings are kept exactly as emitted.)"""
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
-    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return to_checksum_address(value)
     if isinstance(value, list | tuple):
         return tuple(jsonable(item) for item in value)
     if isinstance(value, dict):
@@ -36,33 +33,38 @@ class EventDecoder:
     def __init__(self, w3: Web3, addresses: dict[str, str]) -> None:
         self._w3 = w3
         self._by_address = {addr.lower(): name for name, addr in addresses.items()}
-        self._events: dict[tuple[str, bytes], dict[str, Any]] = {}
+        self._events: dict[tuple[str, bytes], EventCodec] = {}
         for name in CONTRACT_NAMES:
             for item in artifact(name).abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
-                    self._events[(name, event_abi_to_log_topic(item))] = item  # type: ignore[arg-type]
+                    codec = EventCodec.of(item)
+                    self._events[(name, codec.topic)] = codec
 
     def topic(self, contract: str, event: str) -> str:
         """topic0 of ``contract.event``."""
-        for (name, topic), abi in self._events.items():
-            if name == contract and abi["name"] == event:
+        for (name, topic), codec in self._events.items():
+            if name == contract and codec.name == event:
                 return "0x" + topic.hex()
         raise KeyError(f"{contract} has no event {event}")
 
     def decode(self, log: RawLog) -> Event | None:
-        """The decoded event, or None for logs of other contracts or unknown topics."""
+        """The decoded event, or None for logs of other contracts, unknown topics or logs that
+        do not fit the event's ABI."""
         contract = self._by_address.get(log.address.lower())
         if contract is None or not log.topics:
             return None
-        abi = self._events.get((contract, bytes.fromhex(log.topics[0][2:])))
-        if abi is None:
+        topics = [bytes.fromhex(t[2:]) for t in log.topics]
+        codec = self._events.get((contract, topics[0]))
+        if codec is None:
             return None
-        data = get_event_data(self._w3.codec, abi, log.to_web3())  # type: ignore[arg-type,unused-ignore]
+        args = codec.decode(topics, log.data_bytes())
+        if args is None:
+            return None
         return Event(
             contract=contract,
-            name=abi["name"],
-            args={key: jsonable(value) for key, value in data["args"].items()},
-            address=to_checksum_address(log.address),
+            name=codec.name,
+            args={key: jsonable(value) for key, value in args.items()},
+            address=checksum(log.address),
             block_number=log.block_number,
             tx_hash=log.tx_hash,
             log_index=log.log_index,

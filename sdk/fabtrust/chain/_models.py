@@ -8,7 +8,9 @@ from typing import Any
 from hexbytes import HexBytes
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["RawLog", "TxReceipt", "hex32", "log_from_rpc", "receipt_from_rpc"]
+from fabtrust._abi import checksum
+
+__all__ = ["RawLog", "TxReceipt", "hex32", "log_from_rpc", "quantity", "receipt_from_rpc"]
 
 
 def hex32(value: Any) -> str:
@@ -91,37 +93,42 @@ class TxReceipt(BaseModel):
         return self.gas_used * self.effective_gas_price
 
 
+def quantity(value: Any) -> int:
+    """A JSON-RPC quantity (``0x`` hex text, as nodes send it) or an int (as web3 formats it)."""
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def log_from_rpc(log: Mapping[str, Any]) -> RawLog:
-    """A :class:`RawLog` from a web3 log entry (AttributeDict with HexBytes or plain JSON)."""
+    """A :class:`RawLog` from a log entry, raw JSON-RPC or formatted by web3 (HexBytes, ints)."""
     return RawLog(
-        address=str(log["address"]),
+        address=checksum(str(log["address"])),
         topics=tuple(hex32(t) for t in log.get("topics", ())),
         data=hex32(log.get("data", b"")),
-        block_number=int(log["blockNumber"]),
+        block_number=quantity(log["blockNumber"]),
         block_hash=hex32(log["blockHash"]),
         tx_hash=hex32(log["transactionHash"]),
-        transaction_index=int(log["transactionIndex"]),
-        log_index=int(log["logIndex"]),
+        transaction_index=quantity(log["transactionIndex"]),
+        log_index=quantity(log["logIndex"]),
         removed=bool(log.get("removed", False)),
     )
 
 
 def receipt_from_rpc(receipt: Mapping[str, Any], *, nonce: int | None = None) -> TxReceipt:
-    """A :class:`TxReceipt` from a web3 receipt."""
+    """A :class:`TxReceipt` from a receipt, raw JSON-RPC or formatted by web3."""
     to = receipt.get("to")
     created = receipt.get("contractAddress")
     price = receipt.get("effectiveGasPrice")
     return TxReceipt(
         tx_hash=hex32(receipt["transactionHash"]),
-        block_number=int(receipt["blockNumber"]),
+        block_number=quantity(receipt["blockNumber"]),
         block_hash=hex32(receipt["blockHash"]),
-        transaction_index=int(receipt["transactionIndex"]),
-        sender=str(receipt["from"]),
-        to=str(to) if to else None,
-        contract_address=str(created) if created else None,
+        transaction_index=quantity(receipt["transactionIndex"]),
+        sender=checksum(str(receipt["from"])),
+        to=checksum(str(to)) if to else None,
+        contract_address=checksum(str(created)) if created else None,
         nonce=nonce,
-        status=int(receipt.get("status", 1)),
-        gas_used=int(receipt["gasUsed"]),
-        effective_gas_price=int(price) if price is not None else 0,
+        status=quantity(receipt.get("status", 1)),
+        gas_used=quantity(receipt["gasUsed"]),
+        effective_gas_price=quantity(price) if price is not None else 0,
         logs=tuple(log_from_rpc(entry) for entry in receipt.get("logs", ())),
     )

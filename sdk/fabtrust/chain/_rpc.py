@@ -19,9 +19,23 @@ __all__ = [
     "is_connection_error",
     "node_errors",
     "raise_unreachable",
+    "raw_request",
     "redact_url",
     "rpc_error_message",
 ]
+
+
+def raw_request(w3: Any, method: str, params: list[Any]) -> Any:
+    """The ``result`` of ``method`` asked straight of the provider (its retries included), past
+    web3's middlewares and formatters - they cost more than the round trip on a receipt with
+    hundreds of logs. Quantities come back as ``0x`` hex text. An error answer raises
+    Web3RPCError, as web3 would."""
+    response = w3.provider.make_request(method, params)
+    error = response.get("error")
+    if error is not None:
+        message = error.get("message", error) if isinstance(error, dict) else error
+        raise Web3RPCError(str(message), rpc_response=response)
+    return response.get("result")
 
 
 def redact_url(url: str) -> str:

@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict
 from web3 import Web3
@@ -49,6 +49,7 @@ from fabtrust.chain._rpc import (
     is_connection_error,
     node_errors,
     raise_unreachable,
+    raw_request,
     redact_url,
     rpc_error_message,
 )
@@ -137,7 +138,7 @@ class TransactionSender:
     A transaction is declared replaced by another one (and re-sent with a new nonce) only after
     the node has shown none of its hashes for ``dropped_grace`` seconds. Receipts are polled
     20 ms after sending, then at doubling intervals up to ``poll_interval``; the fee quote (and
-    block gas limit) is reused for ``quote_ttl`` seconds (0: read the head before every send).
+    block gas limit) is reused for ``quote_ttl`` seconds (0: read the head at every use).
     """
 
     def __init__(
@@ -339,12 +340,23 @@ class TransactionSender:
             fees,
         )
 
-    def _estimate_gas(self, base: dict[str, Any], abis: Sequence[Abi]) -> int:
+    def estimate(self, tx_params: Mapping[str, Any], *, abis_for_errors: Sequence[Abi] = ()) -> int:
+        """``eth_estimateGas`` of ``tx_params`` (``to``, ``data``, ``value``) from the signer,
+        without margin. A revert raises the decoded ContractError (TransactionRevertedError
+        without revert data); an unreachable node NodeUnreachableError."""
+        base, _, _, _ = self._normalise(tx_params, self.chain_id)
+        with node_errors(self.url, "gas estimation"):
+            return self._estimate(base, abis_for_errors)
+
+    def _estimate(self, base: dict[str, Any], abis: Sequence[Abi]) -> int:
         call = {"from": self.address, **base}
         try:
-            estimate = int(self.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
+            return int(self.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
         except Exception as exc:
             self._raise_simulation_error(exc, abis, "gas estimation")
+
+    def _estimate_gas(self, base: dict[str, Any], abis: Sequence[Abi]) -> int:
+        estimate = self._estimate(base, abis)
         gas = int(estimate * self.gas_multiplier) + 1
         try:
             limit = self._quote()[1]
@@ -352,7 +364,7 @@ class TransactionSender:
             return gas
         return max(estimate, min(gas, limit))
 
-    def _raise_simulation_error(self, exc: Exception, abis: Sequence[Abi], what: str) -> Any:
+    def _raise_simulation_error(self, exc: Exception, abis: Sequence[Abi], what: str) -> NoReturn:
         if isinstance(exc, FabtrustError):
             raise exc
         if is_connection_error(exc):
@@ -530,14 +542,13 @@ class TransactionSender:
         assert last is not None
         raise_unreachable(self.url, last)
 
-    def _find_receipt(self, hashes: Sequence[str]) -> Mapping[str, Any] | None:
+    def _find_receipt(self, hashes: Sequence[str]) -> TxReceipt | None:
+        """The receipt of whichever of ``hashes`` is mined, else None. Asked raw: web3's result
+        formatting of a receipt with hundreds of logs costs more than the round trip."""
         for tx_hash in hashes:
-            try:
-                receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-            except TransactionNotFound:
-                continue
-            if receipt is not None and receipt.get("blockNumber") is not None:
-                return receipt
+            raw = raw_request(self.w3, "eth_getTransactionReceipt", [tx_hash])
+            if raw and raw.get("blockNumber") is not None:
+                return receipt_from_rpc(raw)
         return None
 
     def _await(
@@ -662,13 +673,10 @@ class TransactionSender:
             # REPLACEMENT_UNDERPRICED: the next bump goes higher.
             _log.info("rebroadcast of %s: %s", signed.tx_hash, message)
 
-    def _confirm(
-        self, receipt: Mapping[str, Any], flight: _Flight, start: float
-    ) -> Mapping[str, Any] | None:
+    def _confirm(self, receipt: TxReceipt, flight: _Flight, start: float) -> TxReceipt | None:
         """Wait for ``confirmations`` blocks on top; None if the receipt vanished (re-org)."""
         if self.confirmations == 0:
             return receipt
-        tx_hash = receipt["transactionHash"]
         polls = _Polls(self.poll_interval)
         while True:
             try:
@@ -677,17 +685,17 @@ class TransactionSender:
                 if not is_connection_error(exc):
                     raise ChainError(f"eth_blockNumber failed: {rpc_error_message(exc)}") from exc
                 head = -1
-            if head >= int(receipt["blockNumber"]) + self.confirmations:
-                fresh = self._find_receipt([_hex(tx_hash)])
-                if fresh is None or fresh["blockHash"] != receipt["blockHash"]:
-                    if fresh is None:
-                        return None
+            if head >= receipt.block_number + self.confirmations:
+                fresh = self._find_receipt([receipt.tx_hash])
+                if fresh is None:
+                    return None
+                if fresh.block_hash != receipt.block_hash:
                     receipt = fresh
                     continue
                 return fresh
             if time.monotonic() - start >= self.receipt_timeout:
                 raise TransactionTimeoutError(
-                    f"transaction {_hex(tx_hash)} mined in block {receipt['blockNumber']} but not "
+                    f"transaction {receipt.tx_hash} mined in block {receipt.block_number} but not "
                     f"{self.confirmations} blocks deep within {self.receipt_timeout:g} s",
                     tx_hashes=flight.hashes,
                     nonce=flight.nonce,
@@ -696,13 +704,13 @@ class TransactionSender:
 
     def _finish(
         self,
-        receipt: Mapping[str, Any],
+        receipt: TxReceipt,
         flight: _Flight,
         base: dict[str, Any],
         gas: int,
         abis: Sequence[Abi],
     ) -> TxReceipt:
-        result = receipt_from_rpc(receipt, nonce=flight.nonce)
+        result = receipt.model_copy(update={"nonce": flight.nonce})
         if result.status == 1:
             self._journal_mark(
                 flight, "mined", mined_hash=result.tx_hash, block_number=result.block_number
@@ -781,8 +789,8 @@ class TransactionSender:
             except TransactionRevertedError as exc:
                 return outcome(
                     "reverted",
-                    _hex(receipt["transactionHash"]),
-                    receipt=receipt_from_rpc(receipt, nonce=entry.nonce),
+                    receipt.tx_hash,
+                    receipt=receipt.model_copy(update={"nonce": entry.nonce}),
                     error=str(exc),
                 )
             return outcome("mined", result.tx_hash, receipt=result)
@@ -823,13 +831,6 @@ class _Polls:
     def wait(self) -> None:
         time.sleep(self._next)
         self._next = min(self._next * 2, self._interval)
-
-
-def _hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    text = str(value)
-    return text if text.startswith("0x") else "0x" + text
 
 
 def _hex_data(data: Any) -> str:

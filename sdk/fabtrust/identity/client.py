@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,6 @@ from fabtrust.errors import (
     ChainError,
     FabtrustError,
     InvalidInputError,
-    TransactionRevertedError,
 )
 from fabtrust.evidence.typed_data import (
     data_attestation_typed_data,
@@ -68,7 +66,6 @@ __all__ = ["DevicesClient"]
 REGISTRY = "DeviceRegistry"
 _ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 _SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-_READ_WORKERS = 8
 _MAX_RACE_RETRIES = 8
 _FINAL_DEPTH = 64  # blocks below the head whose timestamps are cached
 
@@ -306,14 +303,20 @@ class DevicesClient:
                 for i in indices
             ]
 
-        estimates: dict[tuple[int, ...], int] = {}
+        prepared: dict[tuple[int, ...], tuple[dict[str, Any], int]] = {}
+
+        def prepare(indices: Sequence[int]) -> tuple[dict[str, Any], int]:
+            """The transaction registering ``indices`` and its gas estimate (encoded once)."""
+            key = tuple(indices)
+            if key not in prepared:  # the sample is often the first chunk
+                prepared.clear()
+                data = self._binding.encode(REGISTRY, "registerDevices", rows(indices))
+                params = {"to": self.registry_address, "data": data}
+                prepared[key] = (params, self._binding.estimate(params))
+            return prepared[key]
 
         def estimate(indices: Sequence[int]) -> int:
-            key = tuple(indices)
-            if key not in estimates:  # the sample is often the first chunk
-                estimates.clear()
-                estimates[key] = self._estimate("registerDevices", rows(indices))
-            return estimates[key]
+            return prepare(indices)[1]
 
         chunks = 0
         races = 0
@@ -331,7 +334,8 @@ class DevicesClient:
                 while gas > budget and len(chunk) > 1:
                     chunk = chunk[: fit_size(size=len(chunk), gas=gas, budget=budget)]
                     gas = gas_with_margin(estimate(chunk), multiplier, block_gas_limit)
-                tx = self._transact("registerDevices", rows(chunk), gas=gas)
+                params, _ = prepare(chunk)
+                tx = self._binding.send({**params, "gas": gas}, label=f"{REGISTRY}.registerDevices")
             except DeviceAlreadyRegisteredError as exc:
                 # Another process registered some of these meanwhile: skip them and go on.
                 races += 1
@@ -376,10 +380,8 @@ class DevicesClient:
         return chunks
 
     def _registered_flags(self, ids: Sequence[int]) -> list[bool]:
-        if len(ids) <= _READ_WORKERS:
-            return [self.exists(device_id=i) for i in ids]
-        with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
-            return list(pool.map(lambda i: self.exists(device_id=i), ids))
+        calls = [(check_device_id(i),) for i in ids]
+        return [bool(flag) for flag in self._binding.call_many(REGISTRY, "isRegistered", calls)]
 
     def _existing_registration(self, device_id: int) -> DeviceRegistration:
         device = self.get(device_id=device_id)
@@ -681,32 +683,6 @@ class DevicesClient:
 
     def _transact(self, function: str, *args: Any, gas: int | None = None) -> TxResult:
         return self._binding.transact(REGISTRY, function, *args, gas=gas)
-
-    def _estimate(self, function: str, *args: Any) -> int:
-        """``eth_estimateGas`` of a registry call from the signer; reverts → ContractError."""
-        from fabtrust._artifacts import all_abis
-        from fabtrust.chain import decode_revert, extract_revert_data
-        from fabtrust.chain._rpc import rpc_error_message
-
-        params = {
-            "from": self._binding.address,
-            "to": self.registry_address,
-            "data": self._binding.encode(REGISTRY, function, *args),
-        }
-        try:
-            return int(self._binding.w3.eth.estimate_gas(params))  # type: ignore[arg-type]
-        except FabtrustError:
-            raise
-        except Exception as exc:
-            self._reraise_unreachable(exc)
-            data = extract_revert_data(exc)
-            if data:
-                raise decode_revert(data, all_abis()) from None
-            if data is not None:
-                raise TransactionRevertedError(
-                    f"{REGISTRY}.{function} would revert (no revert data)"
-                ) from None
-            raise ChainError(f"gas estimation failed: {rpc_error_message(exc)}") from None
 
     def _block_gas_limit(self) -> int:
         block = self._rpc(lambda: self._binding.w3.eth.get_block("latest"), "eth_getBlockByNumber")

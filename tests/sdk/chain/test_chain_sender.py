@@ -13,12 +13,17 @@ import pytest
 from chain_helpers import Node, calldata, deploy
 from eth_utils.crypto import keccak
 from pydantic import ValidationError
+from web3.exceptions import Web3RPCError
 
+import fabtrust.chain._sender as sender_module
 from fabtrust.accounts import Signer
-from fabtrust.chain import Journal, NonceManager, TransactionSender, TxReceipt
+from fabtrust.chain import FeePolicy, Journal, NonceManager, TransactionSender, TxReceipt
+from fabtrust.chain._models import receipt_from_rpc
+from fabtrust.chain._rpc import raw_request
 from fabtrust.errors import (
     ContractError,
     FeeCapExceededError,
+    InvalidInputError,
     PanicError,
     RevertReasonError,
     TransactionError,
@@ -518,3 +523,98 @@ def test_lost_response_and_lagging_receipts_never_double_send(
     assert receipt.nonce == 0 and receipt.status == 1
     assert count(node, signer.address) == 1  # not re-sent with nonce 1
     assert count(node, signer.address, "pending") == 1
+
+
+# -- round trips: receipts, fee quotes, polling -----------------------------------------------
+
+
+class CountingPolicy(FeePolicy):
+    """A FeePolicy that counts how often the sender asks it for a fresh suggestion."""
+
+    def suggest(self, w3: Any, block: Any = None) -> Any:
+        object.__setattr__(self, "asked", getattr(self, "asked", 0) + 1)
+        return super().suggest(w3, block)
+
+
+def counting(sender: TransactionSender) -> CountingPolicy:
+    policy = CountingPolicy()
+    sender.fee_policy = policy
+    return policy
+
+
+def test_fee_quote_is_reused_within_quote_ttl(node: Node) -> None:
+    sender = make_sender(node, fresh_signer(node), quote_ttl=3600)
+    policy = counting(sender)
+    receipts = [sender.send(transfer(value=v)) for v in range(1, 6)]
+    assert [r.status for r in receipts] == [1] * 5
+    assert policy.asked == 1
+
+
+def test_quote_ttl_zero_reads_the_head_before_every_send(node: Node) -> None:
+    sender = make_sender(node, fresh_signer(node), quote_ttl=0)
+    policy = counting(sender)
+    for value in range(1, 4):
+        sender.send(transfer(value=value))
+    assert policy.asked == 2 * 3  # per send: the gas-limit cap and the fees each read the head
+
+
+def test_stale_quote_below_a_risen_base_fee_is_refreshed_and_sent(node: Node) -> None:
+    sender = make_sender(node, fresh_signer(node), quote_ttl=3600)
+    policy = counting(sender)
+    first = sender.send(transfer())
+    stale_ceiling = sender._quote()[0].ceiling
+    node.rpc("anvil_setNextBlockBaseFeePerGas", [hex(50 * stale_ceiling)])
+    node.mine()
+    base_fee = int(node.w3.eth.get_block("latest")["baseFeePerGas"])  # type: ignore[typeddict-item]
+    assert base_fee > stale_ceiling
+    second = sender.send(transfer(value=2))
+    assert second.status == 1 and second.nonce == first.nonce + 1
+    assert second.effective_gas_price >= base_fee * 7 // 8  # paid the risen base fee
+    assert policy.asked == 2  # the node called the cached fees too low: asked afresh once
+
+
+def test_quote_ttl_must_not_be_negative(node: Node) -> None:
+    with pytest.raises(InvalidInputError, match="quote_ttl"):
+        make_sender(node, fresh_signer(node), quote_ttl=-1)
+
+
+def test_raw_receipt_equals_web3_formatted_receipt(
+    node: Node, thrower: str, thrower_artifact: dict[str, Any]
+) -> None:
+    sender = make_sender(node, fresh_signer(node))
+    receipt = sender.send({"to": thrower, "data": calldata(thrower_artifact, "bump", b"raw")})
+    formatted = receipt_from_rpc(
+        node.w3.eth.get_transaction_receipt(receipt.tx_hash), nonce=receipt.nonce
+    )  # type: ignore[arg-type]
+    assert receipt == formatted
+    raw = raw_request(node.w3, "eth_getTransactionReceipt", [receipt.tx_hash])
+    assert isinstance(raw["blockNumber"], str) and raw["blockNumber"].startswith("0x")
+    assert receipt_from_rpc(raw) == formatted.model_copy(update={"nonce": None})
+    assert receipt.to == thrower and receipt.logs[0].address == thrower  # checksummed
+    assert receipt.sender == sender.address
+
+
+def test_raw_request_error_is_a_web3_rpc_error(node: Node) -> None:
+    with pytest.raises(Web3RPCError):
+        raw_request(node.w3, "eth_noSuchMethod", [])
+
+
+def test_receipt_polls_start_fast_and_back_off_to_the_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(sender_module.time, "sleep", slept.append)
+    polls = sender_module._Polls(1.0)
+    for _ in range(8):
+        polls.wait()
+    assert slept == pytest.approx([0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.0, 1.0])
+    slept.clear()
+    short = sender_module._Polls(0.05)
+    for _ in range(4):
+        short.wait()
+    assert slept == pytest.approx([0.02, 0.04, 0.05, 0.05])
+    slept.clear()
+    tiny = sender_module._Polls(0.01)
+    tiny.wait()
+    tiny.wait()
+    assert slept == pytest.approx([0.01, 0.01])

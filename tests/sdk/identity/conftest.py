@@ -4,6 +4,7 @@ be taken down and brought back to play a node failure without losing the chain's
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import threading
 import urllib.error
@@ -22,9 +23,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_BATCH_REFUSED = {
+    "jsonrpc": "2.0",
+    "id": None,
+    "error": {"code": -32600, "message": "batch requests are not supported"},
+}
+
+
 class Relay:
-    """Forwards JSON-RPC POSTs to ``target``; ``down()`` closes the port (connection refused),
-    ``up()`` reopens it on the same port."""
+    """Forwards JSON-RPC POSTs to ``target`` and records their methods; ``down()`` closes the
+    port (connection refused), ``up()`` reopens it on the same port."""
 
     def __init__(self, target: str) -> None:
         self.target = target
@@ -32,6 +40,8 @@ class Relay:
         self.url = f"http://127.0.0.1:{self.port}"
         self.requests = 0
         self.crash_on_send = False  # forward the next eth_sendRawTransaction, then die unanswered
+        self.refuse_batches = False  # answer JSON-RPC batches with one error, as some providers do
+        self.calls: list[tuple[str, ...]] = []  # per POST: (method,) or ("batch", *methods)
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -43,6 +53,14 @@ class Relay:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 relay.requests += 1
+                parsed = json.loads(body)
+                if isinstance(parsed, list):
+                    relay.calls.append(("batch", *(str(p.get("method")) for p in parsed)))
+                    if relay.refuse_batches:
+                        self._answer(200, json.dumps(_BATCH_REFUSED).encode())
+                        return
+                else:
+                    relay.calls.append((str(parsed.get("method")),))
                 crash = relay.crash_on_send and b"eth_sendRawTransaction" in body
                 request = urllib.request.Request(
                     relay.target, data=body, headers={"Content-Type": "application/json"}
@@ -59,6 +77,9 @@ class Relay:
                     self.close_connection = True
                     threading.Thread(target=relay.down, daemon=True).start()
                     return
+                self._answer(status, payload)
+
+            def _answer(self, status: int, payload: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
