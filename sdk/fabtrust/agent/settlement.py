@@ -405,49 +405,16 @@ class SettlementAgent:
             return None
         return "0x" + bytes(block["hash"]).hex(), int(block["timestamp"])
 
-    def _can_settle(self, order_id: int, block: int) -> SettleStatus:
-        _, status = self._binding.call(_orders.ESCROW, "canSettle", order_id, block=block)
-        return SettleStatus(int(status))
-
     def _can_settle_many(self, order_ids: Sequence[int], block: int) -> dict[int, SettleStatus]:
-        """``canSettle`` of many orders at ``block``, in JSON-RPC batches of 100 calls where the
-        provider supports them (one call each otherwise)."""
-        found: dict[int, SettleStatus] = {}
-        batch = getattr(self._binding.w3.provider, "make_batch_request", None)
-        contract = self._binding.contract(_orders.ESCROW)
-        for start in range(0, len(order_ids), 100):
-            chunk = list(order_ids[start : start + 100])
-            answers: Any = None
-            if batch is not None and len(chunk) > 1:
-                calls = [
-                    (
-                        "eth_call",
-                        [
-                            {"to": contract.address, "data": contract.encode_abi("canSettle", [o])},
-                            hex(block),
-                        ],
-                    )
-                    for o in chunk
-                ]
-                try:
-                    answers = self._rpc(lambda c=calls: batch(c), "batched eth_call")  # type: ignore[misc]
-                except NodeUnreachableError:
-                    raise
-                except ChainError:
-                    answers = None  # e.g. a provider that refuses batches: one by one
-            if (
-                isinstance(answers, list)
-                and len(answers) == len(chunk)
-                and all(isinstance(a, dict) and "result" in a for a in answers)
-            ):
-                codec = self._binding.w3.codec
-                for order_id, answer in zip(chunk, answers, strict=True):
-                    _, status = codec.decode(["bool", "uint8"], bytes.fromhex(answer["result"][2:]))
-                    found[order_id] = SettleStatus(int(status))
-            else:
-                for order_id in chunk:
-                    found[order_id] = self._can_settle(order_id, block)
-        return found
+        """``canSettle`` of many orders at ``block``, in JSON-RPC batches where the provider
+        takes them (:meth:`~fabtrust._binding.Binding.call_many`)."""
+        answers = self._binding.call_many(
+            _orders.ESCROW, "canSettle", [(o,) for o in order_ids], block=block
+        )
+        return {
+            order_id: SettleStatus(int(status))
+            for order_id, (_, status) in zip(order_ids, answers, strict=True)
+        }
 
     # -- reading ----------------------------------------------------------------------------------
 
