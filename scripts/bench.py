@@ -1,5 +1,7 @@
 """Benchmarks: gas of every fabtrust call beside its storage floor and the peers (EAS attest,
-OpenZeppelin ERC721 _mint), measured in one run on a private Anvil; written to docs/benchmarks.md.
+OpenZeppelin ERC721 _mint), measured in one run on a private Anvil; report hashing against
+sha256sum (scripts/bench_hashing.py) and SDK throughput (scripts/bench_sdk.py); written to
+docs/benchmarks.md with the sections other benchmarks left in docs/benchmarks/.
 
     make bench            # or: python scripts/bench.py [--out docs/benchmarks.md]
 """
@@ -92,6 +94,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--skip-hashing", action="store_true", help="skip the 1 GiB hashing run")
+    parser.add_argument(
+        "--skip-sdk", action="store_true", help="keep docs/benchmarks/sdk.md as it is"
+    )
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -112,6 +117,10 @@ def main() -> int:
             capture_output=True, text=True, cwd=ROOT, check=False,
         )  # fmt: skip
         body += ["", hashing.stdout.strip() or f"hashing benchmark failed: {hashing.stderr}", ""]
+    if not args.skip_sdk:  # writes docs/benchmarks/sdk.md, merged below
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "bench_sdk.py")], cwd=ROOT, check=True
+        )
     # Sections written by other benchmarks (e.g. scripts/bench_agent.py) are appended as they are.
     extra = ROOT / "docs" / "benchmarks"
     for part in sorted(extra.glob("*.md")) if extra.is_dir() else []:

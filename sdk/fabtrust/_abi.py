@@ -13,6 +13,7 @@ a bad argument still gets web3's validation message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 Param = Mapping[str, Any]
+_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
 
 
 class AbiInputError(ValueError):
@@ -65,29 +67,33 @@ def _prepare(param: Param, value: Any) -> Any:
         if not isinstance(value, list | tuple) or len(value) != len(components):
             raise AbiInputError(f"{param.get('name') or kind}: expected {len(components)} fields")
         return tuple(_prepare(c, v) for c, v in zip(components, value, strict=True))
+    what = param.get("name") or kind
     if kind.startswith("bytes"):
         if isinstance(value, str):
-            if not value.startswith(("0x", "0X")):
-                raise AbiInputError(f"{param.get('name') or kind}: hex text must start with 0x")
-            try:
-                value = bytes.fromhex(value[2:])
-            except ValueError:
-                raise AbiInputError(f"{param.get('name') or kind}: not hex") from None
-        if kind != "bytes" and isinstance(value, bytes) and len(value) != int(kind[5:]):
-            raise AbiInputError(f"{param.get('name') or kind}: expected {kind[5:]} bytes")
+            if not _HEX.fullmatch(value):
+                raise AbiInputError(f"{what}: not 0x-prefixed hex of whole bytes")
+            value = bytes.fromhex(value[2:])
+        if kind != "bytes" and isinstance(value, bytes | bytearray) and len(value) != int(kind[5:]):
+            raise AbiInputError(f"{what}: expected {kind[5:]} bytes")
         return value
-    if kind == "address" and isinstance(value, str) and value != checksum(value):
-        raise AbiInputError(f"{param.get('name') or kind}: not a checksummed address")
+    if kind == "address" and isinstance(value, str):
+        try:
+            checksummed = checksum(value)
+        except ValueError:  # not 20 bytes of hex (an ENS name, say): web3 decides
+            raise AbiInputError(f"{what}: not an address") from None
+        if value != checksummed:
+            raise AbiInputError(f"{what}: not a checksummed address")
     return value
 
 
 def _normalise(kind: str, value: Any) -> Any:
-    """A decoded value as web3 returns it: addresses checksummed, arrays as lists of those."""
+    """A decoded value as web3 returns it: addresses checksummed, arrays as lists, structs as
+    tuples."""
     if kind == "address":
         return checksum(value)
     if kind.endswith("]"):
         inner = kind[: kind.rindex("[")]
-        return tuple(_normalise(inner, item) for item in value)
+        return [_normalise(inner, item) for item in value]
     if kind.startswith("("):
         return tuple(_normalise(k, v) for k, v in zip(_split_tuple(kind), value, strict=True))
     return value
@@ -146,12 +152,12 @@ class FunctionCodec:
         return "0x" + (self.selector + data).hex()
 
     def decode(self, data: bytes) -> Any:
-        """Return data as web3 gives it: the value for one output, a tuple for several."""
+        """Return data as web3 gives it: the value for one output, a list for several."""
         try:
             values = abi_decode(self.output_types, data)
-        except DecodingError as exc:
+        except (DecodingError, UnicodeDecodeError) as exc:
             raise AbiInputError(f"{self.name} returned undecodable data: {exc}") from None
-        out = tuple(_normalise(k, v) for k, v in zip(self.output_types, values, strict=True))
+        out = [_normalise(k, v) for k, v in zip(self.output_types, values, strict=True)]
         return out[0] if len(out) == 1 else out
 
 
@@ -201,7 +207,7 @@ class EventCodec:
             for (name, kind), topic in zip(self.indexed, topics[1:], strict=True):
                 args[name] = _topic_value(kind, topic)
             values = abi_decode(self.data_types, data) if self.data_types else ()
-        except DecodingError:
+        except (DecodingError, UnicodeDecodeError):  # not this event's layout, or not UTF-8 text
             return None
         for name, kind, value in zip(self.data_names, self.data_types, values, strict=True):
             args[name] = _normalise(kind, value)
