@@ -560,7 +560,7 @@ class TransactionSender:
         abis: Sequence[Abi],
     ) -> TxReceipt:
         start = time.monotonic()
-        last_broadcast = start
+        last_broadcast = last_nonce_check = start
         unreachable: Exception | None = None
         polls = _Polls(self.poll_interval)
         while True:
@@ -591,9 +591,13 @@ class TransactionSender:
                     tx_hashes=flight.hashes,
                     nonce=flight.nonce,
                 )
-            if unreachable is None and self._nonce_used_elsewhere(flight):
-                self._journal_mark(flight, "dropped", error="nonce used by another transaction")
-                raise _NonceTaken
+            # Whether another transaction took the nonce: asked once per poll_interval, not at
+            # every fast early poll (one more round trip each).
+            if unreachable is None and now - last_nonce_check >= self.poll_interval:
+                last_nonce_check = now
+                if self._nonce_used_elsewhere(flight):
+                    self._journal_mark(flight, "dropped", error="nonce used by another transaction")
+                    raise _NonceTaken
             if now - last_broadcast >= self.stuck_after and unreachable is None:
                 self._replace(flight, base, gas, chain_id)
                 last_broadcast = time.monotonic()
