@@ -31,6 +31,7 @@ from web3.logs import DISCARD
 
 import fabtrust
 from fabtrust._artifacts import artifact
+from fabtrust._binding import CALL_BATCH
 from fabtrust.accounts import Signer
 from fabtrust.agent import DEFAULT_POLL_INTERVAL, SettlementAgent
 from fabtrust.chain import connect_web3
@@ -292,8 +293,9 @@ def render(command: str, latency: dict[str, Any], bulk: list[dict[str, Any]], or
         f"median {statistics.median(samples):.2f} s, p90 {p90:.2f} s, "
         f"min {samples[0]:.2f} s, max {samples[-1]:.2f} s. That is the wait for the next "
         "poll (between 0 and the poll interval) plus one poll: reading the new block, "
-        "`canSettle`, one `settle` transaction and its receipt (polled every "
-        f"{LOCAL_RECEIPT_POLL:g} s, as `fabtrust agent run` does on a local chain). "
+        "`canSettle`, one `settle` transaction and its receipt (polled from 20 ms on, at doubling "
+        f"intervals up to {LOCAL_RECEIPT_POLL:g} s, as `fabtrust agent run` does on a local "
+        "chain). "
         "`--poll` trades latency for RPC load.",
         "",
         f"**{orders} orders eligible in the same block** (their inspection periods end "
@@ -314,10 +316,10 @@ def render(command: str, latency: dict[str, Any], bulk: list[dict[str, Any]], or
     lines += [
         "",
         "*Until first send*: the wait for the next poll, reading the new block, and `canSettle` "
-        f"for all {orders} candidates at the safe block (JSON-RPC batches of 100), again at the "
-        "newest block when it moved. *First send → last receipt*: each batch is an action "
-        "written to SQLite, then `settleMany` is estimated, signed, journalled, broadcast and "
-        "its receipt awaited.",
+        f"for all {orders} candidates at the safe block (JSON-RPC batches of {CALL_BATCH}), "
+        "again at the newest block when it moved. *First send → last receipt*: each batch is an "
+        "action written to SQLite, then `settleMany` is estimated, signed, journalled, "
+        "broadcast and its receipt awaited.",
         "",
     ]
     return "\n".join(lines)

@@ -162,7 +162,7 @@ def main() -> int:
         f"Signing backend: {fast['signer']} (coincurve, from the `fast` extra: "
         "`pip install 'fabtrust[fast]'`); without it eth-keys signs in pure Python "
         f"({pure['signer']}), about 5 ms a transaction. Where the time goes: one `register` is "
-        "four round trips (`eth_estimateGas`, `eth_sendRawTransaction`, one or two "
+        "three or four round trips (`eth_estimateGas`, `eth_sendRawTransaction`, one or two "
         "`eth_getTransactionReceipt` polled from 20 ms on) plus signing, with the fee quote reused "
         "for a second; `register_many` reads every device's registration flag in JSON-RPC batches "
         "of 500 `eth_call`s, then per chunk estimates, sends and decodes the receipt's events "

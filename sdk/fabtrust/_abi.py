@@ -52,9 +52,10 @@ def checksum(address: str) -> str:
 def _prepare(param: Param, value: Any) -> Any:
     """``value`` in the shape eth-abi encodes for ``param`` (hex → bytes, mapping → tuple)."""
     kind = str(param["type"])
+    what = param.get("name") or kind
     if kind.endswith("]"):
         if not isinstance(value, list | tuple):
-            raise AbiInputError(f"{param.get('name') or kind}: expected a list")
+            raise AbiInputError(f"{what}: expected a list")
         inner = {**param, "type": kind[: kind.rindex("[")]}
         return [_prepare(inner, item) for item in value]
     if kind == "tuple":
@@ -65,9 +66,8 @@ def _prepare(param: Param, value: Any) -> Any:
             except KeyError as exc:
                 raise AbiInputError(f"missing struct field {exc}") from None
         if not isinstance(value, list | tuple) or len(value) != len(components):
-            raise AbiInputError(f"{param.get('name') or kind}: expected {len(components)} fields")
+            raise AbiInputError(f"{what}: expected {len(components)} fields")
         return tuple(_prepare(c, v) for c, v in zip(components, value, strict=True))
-    what = param.get("name") or kind
     if kind.startswith("bytes"):
         if isinstance(value, str):
             if not _HEX.fullmatch(value):

@@ -144,10 +144,9 @@ class Binding:
             if responses is None:
                 return results + self._call_each(contract, function, calls[start:], block)
             for offset, response in enumerate(responses):
-                raw = response.get("result") if "error" not in response else None
-                if isinstance(raw, str) and raw.startswith("0x") and len(raw) > 2:
-                    results.append(codec.decode(bytes.fromhex(raw[2:])))
-                else:  # a revert or an odd answer: ask alone for the proper error or value
+                try:
+                    results.append(codec.decode(_returned(response)))
+                except AbiInputError:  # a revert or an odd answer: ask alone for the error
                     args = calls[start + offset]
                     results.append(self.call(contract, function, *args, block=block))
         return results
@@ -258,3 +257,14 @@ class Binding:
             if is_connection_error(exc):
                 raise_unreachable(self.connection.rpc_url, exc)
             raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
+
+
+def _returned(response: dict[str, Any]) -> bytes:
+    """The return data of one successful eth_call answer; AbiInputError for anything else."""
+    raw = response.get("result") if "error" not in response else None
+    if not isinstance(raw, str) or not raw.startswith("0x") or len(raw) <= 2:
+        raise AbiInputError("no return data")
+    try:
+        return bytes.fromhex(raw[2:])
+    except ValueError:
+        raise AbiInputError("return data is not hex") from None
