@@ -8,10 +8,11 @@ with decoded events.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NoReturn
 
 from web3 import Web3
 from web3.contract import Contract
@@ -77,7 +78,8 @@ class Binding:
     def check_code(self) -> None:
         """WrongChainError unless each contract's runtime code is what was deployed."""
         for name, record in sorted(self.deployment.contracts.items()):
-            code = bytes(self._rpc(lambda a=record.address: self.w3.eth.get_code(a), "eth_getCode"))
+            get_code = functools.partial(self.w3.eth.get_code, record.address)  # type: ignore[arg-type]
+            code = bytes(self.rpc(get_code, "eth_getCode"))
             expected = getattr(record, "code_sha256", None)
             actual = "0x" + hashlib.sha256(code).hexdigest()
             if not code or (expected is not None and expected != actual):
@@ -109,9 +111,7 @@ class Binding:
             data = extract_revert_data(exc)
             if data is not None:
                 raise decode_revert(data, all_abis()) from None
-            if is_connection_error(exc):
-                raise_unreachable(self.connection.rpc_url, exc)
-            raise ChainError(f"{contract}.{function} failed: {rpc_error_message(exc)}") from None
+            self.fail(exc, f"{contract}.{function}")
 
     def call_many(
         self,
@@ -250,13 +250,28 @@ class Binding:
             if decoded is not None:
                 yield decoded
 
-    def _rpc(self, fn: Any, what: str) -> Any:
+    # -- node failures ----------------------------------------------------------------------------
+
+    def rpc(self, fn: Callable[[], Any], what: str) -> Any:
+        """``fn()``, a request to the node, with web3/transport failures raised by :meth:`fail`
+        (fabtrust errors pass through)."""
         try:
             return fn()
+        except FabtrustError:
+            raise
         except Exception as exc:
-            if is_connection_error(exc):
-                raise_unreachable(self.connection.rpc_url, exc)
-            raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
+            self.fail(exc, what)
+
+    def fail(self, exc: BaseException, what: str) -> NoReturn:
+        """NodeUnreachableError naming the URL when ``exc`` is a connection failure, else
+        ChainError ``"<what> failed: <node's message>"``; no web3 traceback chained."""
+        self.raise_if_unreachable(exc)
+        raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
+
+    def raise_if_unreachable(self, exc: BaseException) -> None:
+        """NodeUnreachableError when ``exc`` is a connection failure; otherwise nothing."""
+        if is_connection_error(exc):
+            raise_unreachable(self.connection.rpc_url, exc)
 
 
 def _returned(response: dict[str, Any]) -> bytes:

@@ -375,20 +375,8 @@ class SettlementAgent:
 
     # -- chain access -----------------------------------------------------------------------------
 
-    def _rpc(self, fn: Callable[[], Any], what: str) -> Any:
-        from fabtrust.chain._rpc import is_connection_error, raise_unreachable, rpc_error_message
-
-        try:
-            return fn()
-        except FabtrustError:
-            raise
-        except Exception as exc:
-            if is_connection_error(exc):
-                raise_unreachable(self._binding.connection.rpc_url, exc)
-            raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
-
     def _head(self) -> int:
-        return int(self._rpc(lambda: self._binding.w3.eth.block_number, "eth_blockNumber"))
+        return int(self._binding.rpc(lambda: self._binding.w3.eth.block_number, "eth_blockNumber"))
 
     def _block(self, number: int) -> tuple[str, int] | None:
         """(hash, timestamp) of block ``number``; None when the chain is shorter."""
@@ -400,7 +388,7 @@ class SettlementAgent:
             except BlockNotFound:
                 return None
 
-        block = self._rpc(get, "eth_getBlockByNumber")
+        block = self._binding.rpc(get, "eth_getBlockByNumber")
         if block is None:
             return None
         return "0x" + bytes(block["hash"]).hex(), int(block["timestamp"])
@@ -929,7 +917,9 @@ class SettlementAgent:
                 return False
 
         for tx_hash in hashes:
-            receipt = self._rpc(functools.partial(receipt_of, tx_hash), "eth_getTransactionReceipt")
+            receipt = self._binding.rpc(
+                functools.partial(receipt_of, tx_hash), "eth_getTransactionReceipt"
+            )
             if receipt is None or receipt.get("blockNumber") is None:
                 continue
             name = "OrderRefunded" if action.kind == "refund" else "OrderSettled"
@@ -964,7 +954,10 @@ class SettlementAgent:
                 },
             )
             return
-        if any(self._rpc(functools.partial(known, h), "eth_getTransactionByHash") for h in hashes):
+        if any(
+            self._binding.rpc(functools.partial(known, h), "eth_getTransactionByHash")
+            for h in hashes
+        ):
             return  # still waiting to be mined
         closed = all(
             self._client.escrow.get_order(order_id=order_id).state in _CLOSED

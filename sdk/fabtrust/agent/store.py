@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from fabtrust._sqlite import open_sqlite
 from fabtrust.agent.models import (
     ActionKind,
     ActionStatus,
@@ -123,18 +124,9 @@ class AgentStore:
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, timeout=timeout, check_same_thread=False, isolation_level=None
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise InvalidInputError(
-                f"cannot open the agent state {self.path}: {exc}", field="state"
-            ) from None
+        self._conn = open_sqlite(
+            self.path, schema=_SCHEMA, timeout=timeout, what="the agent state", field="state"
+        )
         self._lock = threading.RLock()
 
     # -- plumbing ---------------------------------------------------------------------------------

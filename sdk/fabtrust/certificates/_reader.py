@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp
 from fabtrust.certificates.models import Accreditation, Batch, BatchCertificate, Certificate
@@ -266,11 +266,13 @@ class Reader:
 
     def block_timestamp(self, number: int) -> int:
         w3 = self.binding.w3
-        return int(self._rpc(lambda: w3.eth.get_block(number)["timestamp"], "eth_getBlockByNumber"))
+        return int(
+            self.binding.rpc(lambda: w3.eth.get_block(number)["timestamp"], "eth_getBlockByNumber")
+        )
 
     def code_at(self, address: str, *, block: Block = "latest") -> bytes:
         w3 = self.binding.w3
-        return bytes(self._rpc(lambda: w3.eth.get_code(address, block), "eth_getCode"))  # type: ignore[arg-type]
+        return bytes(self.binding.rpc(lambda: w3.eth.get_code(address, block), "eth_getCode"))  # type: ignore[arg-type]
 
     def raw_call(self, params: dict[str, Any], *, block: Block = "latest") -> bytes:
         """A plain ``eth_call``; a revert returns b"" (used for ERC-1271 probes)."""
@@ -282,13 +284,16 @@ class Reader:
         except Exception as exc:
             if extract_revert_data(exc) is not None:
                 return b""
-            self._fail(exc, "eth_call")
+            self.binding.fail(exc, "eth_call")
 
     def transaction_input(self, tx_hash: str) -> bytes | None:
         """The calldata of a transaction, or None when the node does not know it."""
         w3 = self.binding.w3
         try:
-            tx = self._rpc(lambda: w3.eth.get_transaction(tx_hash), "eth_getTransactionByHash")  # type: ignore[arg-type]
+            tx = self.binding.rpc(
+                lambda: w3.eth.get_transaction(tx_hash),  # type: ignore[arg-type]
+                "eth_getTransactionByHash",
+            )
         except ChainError:
             return None
         data = tx.get("input") if hasattr(tx, "get") else None
@@ -297,18 +302,3 @@ class Reader:
         if isinstance(data, str):
             return bytes.fromhex(data.removeprefix("0x"))
         return None
-
-    def _rpc(self, fn: Any, what: str) -> Any:
-        try:
-            return fn()
-        except ChainError:
-            raise
-        except Exception as exc:
-            self._fail(exc, what)
-
-    def _fail(self, exc: BaseException, what: str) -> NoReturn:
-        from fabtrust.chain._rpc import is_connection_error, raise_unreachable, rpc_error_message
-
-        if is_connection_error(exc):
-            raise_unreachable(self.binding.connection.rpc_url, exc)
-        raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None

@@ -5,8 +5,9 @@ Light module: pydantic and the standard library.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
 
@@ -17,6 +18,7 @@ __all__ = [
     "Address",
     "Bytes32",
     "HexBytes",
+    "JsonFileModel",
     "Uint256",
     "parse_model_json",
     "read_text",
@@ -102,3 +104,31 @@ def read_text(path: Path) -> str:
         raise InvalidInputError(
             f"cannot read {path}: {exc.strerror or exc}", field="path"
         ) from None
+
+
+J = TypeVar("J", bound="JsonFileModel")
+
+
+class JsonFileModel(BaseModel):
+    """A model handed over as one JSON file: :meth:`to_json` / :meth:`from_json` /
+    :meth:`save` / :meth:`load`, with errors naming the file kind (``json_kind``) and field."""
+
+    json_kind: ClassVar[str] = "JSON document"
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The model as JSON text."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls: type[J], data: str | bytes) -> J:
+        """Parse :meth:`to_json` output; InvalidInputError names the first bad field."""
+        return parse_model_json(cls, data, what=cls.json_kind)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model as JSON to ``path`` (returned)."""
+        return write_text(Path(path), self.to_json())
+
+    @classmethod
+    def load(cls: type[J], path: str | os.PathLike[str]) -> J:
+        """Read a file written by :meth:`save`."""
+        return cls.from_json(read_text(Path(path)))

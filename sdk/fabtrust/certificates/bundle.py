@@ -11,9 +11,7 @@ Light module: pydantic and the evidence models; no web3.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,10 +19,8 @@ from fabtrust.certificates._types import (
     Address,
     Bytes32,
     HexBytes,
+    JsonFileModel,
     Uint256,
-    parse_model_json,
-    read_text,
-    write_text,
 )
 from fabtrust.certificates.models import BatchCertificate
 from fabtrust.evidence.merkle import process_proof
@@ -51,12 +47,14 @@ class BundleBatch(BaseModel):
         return process_proof(self.leaf.leaf_hash, self.proof) == self.root
 
 
-class CertificateBundle(BaseModel):
+class CertificateBundle(JsonFileModel):
     """A portable, self-describing certificate (see the module notes).
 
     ``valid_until`` is unix seconds; ``device_id`` is written to JSON as a decimal string;
     ``report_file`` is the report's file name, for people (it is not checked).
     """
+
+    json_kind: ClassVar[str] = "certificate bundle"
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -77,21 +75,3 @@ class CertificateBundle(BaseModel):
     block_number: int = Field(ge=0)
     device_signature: HexBytes | None = None
     readings: tuple[ReadingProof, ...] = ()
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The bundle as JSON text."""
-        return self.model_dump_json(indent=indent)
-
-    @classmethod
-    def from_json(cls, data: str | bytes) -> CertificateBundle:
-        """Parse a bundle; InvalidInputError names the first bad field."""
-        return parse_model_json(cls, data, what="certificate bundle")
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the bundle as JSON to ``path`` (returned)."""
-        return write_text(Path(path), self.to_json())
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> CertificateBundle:
-        """Read a bundle written by :meth:`save`."""
-        return cls.from_json(read_text(Path(path)))

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,10 +28,8 @@ from fabtrust.certificates._types import (
     Address,
     Bytes32,
     HexBytes,
+    JsonFileModel,
     Uint256,
-    parse_model_json,
-    read_text,
-    write_text,
 )
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence.merkle import process_proof, standard_leaf_hash
@@ -129,7 +126,7 @@ class Issued(BaseModel):
     tx: TxResult
 
 
-class SignedIssueRequest(BaseModel):
+class SignedIssueRequest(JsonFileModel):
     """An ``IssueCertificate`` request signed by a lab (EIP-712), for anyone to submit.
 
     Made by :meth:`CertificatesClient.sign_issue_request`, handed over as JSON
@@ -139,6 +136,7 @@ class SignedIssueRequest(BaseModel):
     """
 
     model_config = _FROZEN
+    json_kind: ClassVar[str] = "signed issue request"
 
     schema_version: Literal[1] = 1
     chain_id: int = Field(gt=0)
@@ -157,24 +155,8 @@ class SignedIssueRequest(BaseModel):
 
     @property
     def cert_id(self) -> str:
-        """The certificate's id id: ``keccak256(abi.encode(lab, deviceId, reportSha256))``."""
+        """The certificate's id: ``keccak256(abi.encode(lab, deviceId, reportSha256))``."""
         return cert_id_of(self.lab, self.device_id, self.report_sha256)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        return self.model_dump_json(indent=indent)
-
-    @classmethod
-    def from_json(cls, data: str | bytes) -> SignedIssueRequest:
-        """Parse :meth:`to_json` output; InvalidInputError names the bad field."""
-        return parse_model_json(cls, data, what="signed issue request")
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the request as JSON to ``path`` (returned)."""
-        return write_text(Path(path), self.to_json())
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> SignedIssueRequest:
-        return cls.from_json(read_text(Path(path)))
 
 
 class BatchCertificate(BaseModel):

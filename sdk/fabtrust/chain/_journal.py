@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fabtrust._sqlite import open_sqlite
 from fabtrust.errors import FabtrustError, InvalidInputError
 
 __all__ = ["Journal", "JournalAttempt", "JournalEntry", "JournalStatus"]
@@ -122,19 +123,14 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, timeout=timeout, check_same_thread=False, isolation_level=None
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise InvalidInputError(
-                f"cannot open transaction journal {self.path}: {exc}", field="journal"
-            ) from None
+        self._conn = open_sqlite(
+            self.path,
+            schema=_SCHEMA,
+            timeout=timeout,
+            what="transaction journal",
+            field="journal",
+            foreign_keys=True,
+        )
         self._lock = threading.Lock()
 
     # -- writing -------------------------------------------------------------------------------

@@ -6,15 +6,15 @@ the revert decoders of :mod:`fabtrust.chain` are imported when a call fails.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from fabtrust.errors import ChainError, FabtrustError
+from fabtrust.errors import FabtrustError
 
 if TYPE_CHECKING:
     from fabtrust._binding import Binding
     from fabtrust.models import TxResult
 
-__all__ = ["ERC20_ABI", "erc20_call", "erc20_send", "has_code", "raise_chain_error"]
+__all__ = ["ERC20_ABI", "erc20_call", "erc20_send", "has_code"]
 
 
 def _fn(
@@ -44,21 +44,12 @@ def _contract(binding: Binding, token: str) -> Any:
     return binding.w3.eth.contract(address=token, abi=list(ERC20_ABI))  # type: ignore[call-overload]
 
 
-def raise_chain_error(binding: Binding, exc: BaseException, what: str) -> NoReturn:
-    """NodeUnreachableError when the node is down, else ChainError naming the request."""
-    from fabtrust.chain._rpc import is_connection_error, raise_unreachable, rpc_error_message
-
-    if is_connection_error(exc):
-        raise_unreachable(binding.connection.rpc_url, exc)
-    raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
-
-
 def has_code(binding: Binding, address: str) -> bool:
     """Whether a contract is deployed at ``address``."""
     try:
         return bool(binding.w3.eth.get_code(address))  # type: ignore[arg-type]
     except Exception as exc:
-        raise_chain_error(binding, exc, f"eth_getCode({address})")
+        binding.fail(exc, f"eth_getCode({address})")
 
 
 def erc20_call(binding: Binding, token: str, function: str, *args: Any) -> Any:
@@ -74,7 +65,7 @@ def erc20_call(binding: Binding, token: str, function: str, *args: Any) -> Any:
         data = extract_revert_data(exc)
         if data is not None:
             raise decode_revert(data, all_abis()) from None
-        raise_chain_error(binding, exc, f"{function} on the token at {token}")
+        binding.fail(exc, f"{function} on the token at {token}")
 
 
 def erc20_send(binding: Binding, token: str, function: str, *args: Any) -> TxResult:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fabtrust.errors import ContractError, InvalidInputError
 from fabtrust.escrow import _inputs as check
-from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code, raise_chain_error
+from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code
 from fabtrust.escrow.models import (
     Eligibility,
     EligibilityCheck,
@@ -99,7 +99,7 @@ class EscrowClient:
         try:
             block = self._binding.w3.eth.get_block("latest")
         except Exception as exc:
-            raise_chain_error(self._binding, exc, "eth_getBlockByNumber(latest)")
+            self._binding.fail(exc, "eth_getBlockByNumber(latest)")
         return int(block["number"]), int(block["timestamp"])
 
     def _order_id(self, value: Any) -> int:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from fabtrust.accounts import Signer
 from fabtrust.errors import (
     ChainError,
-    FabtrustError,
     InvalidInputError,
 )
 from fabtrust.evidence.typed_data import (
@@ -655,7 +654,7 @@ class DevicesClient:
         return key_signer.sign_typed_data(typed)
 
     def _has_code(self, address: str) -> bool:
-        code = self._rpc(lambda: self._binding.w3.eth.get_code(address), "eth_getCode")  # type: ignore[arg-type]
+        code = self._binding.rpc(lambda: self._binding.w3.eth.get_code(address), "eth_getCode")  # type: ignore[arg-type]
         return len(bytes(code)) > 0
 
     def _erc1271_valid(self, address: str, digest: bytes, signature: bytes) -> bool:
@@ -667,7 +666,7 @@ class DevicesClient:
                 self._binding.w3.eth.call({"to": address, "data": "0x" + data.hex()})  # type: ignore[typeddict-item]
             )
         except Exception as exc:
-            self._reraise_unreachable(exc)
+            self._binding.raise_if_unreachable(exc)
             return False  # reverted: not valid
         return len(result) >= 32 and result[:4] == _ERC1271_MAGIC
 
@@ -685,7 +684,9 @@ class DevicesClient:
         return self._binding.transact(REGISTRY, function, *args, gas=gas)
 
     def _block_gas_limit(self) -> int:
-        block = self._rpc(lambda: self._binding.w3.eth.get_block("latest"), "eth_getBlockByNumber")
+        block = self._binding.rpc(
+            lambda: self._binding.w3.eth.get_block("latest"), "eth_getBlockByNumber"
+        )
         return int(block["gasLimit"])
 
     def _block_time(self, number: int, head: int) -> datetime:
@@ -697,7 +698,9 @@ class DevicesClient:
             cached = self._timestamps.get(number)
         if cached is not None:
             return cached
-        block = self._rpc(lambda: self._binding.w3.eth.get_block(number), "eth_getBlockByNumber")
+        block = self._binding.rpc(
+            lambda: self._binding.w3.eth.get_block(number), "eth_getBlockByNumber"
+        )
         value = int(block["timestamp"])
         if head - number < _FINAL_DEPTH:
             return value
@@ -742,23 +745,6 @@ class DevicesClient:
             else:
                 low = middle + 1
         return low
-
-    def _rpc(self, fn: Callable[[], Any], what: str) -> Any:
-        from fabtrust.chain._rpc import rpc_error_message
-
-        try:
-            return fn()
-        except FabtrustError:
-            raise
-        except Exception as exc:
-            self._reraise_unreachable(exc)
-            raise ChainError(f"{what} failed: {rpc_error_message(exc)}") from None
-
-    def _reraise_unreachable(self, exc: BaseException) -> None:
-        from fabtrust.chain._rpc import is_connection_error, raise_unreachable
-
-        if is_connection_error(exc):
-            raise_unreachable(self._binding.connection.rpc_url, exc)
 
 
 def _b32(value: str) -> bytes:

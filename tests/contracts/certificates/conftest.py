@@ -18,6 +18,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
+from revert_data import call_revert_data
 
 PASS = 1
 FAIL = 2
@@ -187,19 +188,9 @@ def reverts_with(signature: str, *args):
 
 
 def raw_revert_data(contract_fn, *args, sender) -> str:
-    """The raw revert data of an eth_call (to compare bytes directly, independent of Brownie's decoder)."""
-    tx = {"from": str(sender), "to": contract_fn._address, "data": contract_fn.encode_input(*args)}
-    try:
-        web3.eth.call(tx)
-    except Exception as exc:  # web3 / brownie wrap the JSON-RPC error differently per client
-        payload = exc.args[0] if exc.args else None
-        data = payload.get("data") if isinstance(payload, dict) else getattr(exc, "data", None)
-        if isinstance(data, dict):  # Ganache: {"0x<hash>": {"error": "revert", "reason": "0x.."}}
-            inner = next(iter(data.values()), None)
-            data = inner.get("reason") if isinstance(inner, dict) else None
-        assert isinstance(data, str) and data.startswith("0x"), f"no revert data in {exc!r}"
-        return data.lower()
-    raise AssertionError("call did not revert")
+    """The raw revert data of an eth_call as 0x hex (to compare bytes directly, independent of
+    Brownie's decoder)."""
+    return "0x" + call_revert_data(contract_fn, *args, sender=sender).hex()
 
 
 def unauthorized(account, role) -> tuple:

@@ -21,6 +21,7 @@ from brownie import chain, web3
 from brownie.exceptions import VirtualMachineError, _errors, decode_typed_error
 from eth_abi import encode
 from eth_utils import keccak
+from revert_data import assert_call_reverts
 
 ZERO = "0x0000000000000000000000000000000000000000"
 NATIVE = ZERO
@@ -84,45 +85,9 @@ def reverts(expected: bytes):
         raise AssertionError(f"did not revert (expected {wanted!r})")
 
 
-def revert_data(exc: Exception) -> bytes:
-    """Revert data of a failed eth_call, whichever shape the client (Anvil, Ganache) gives it."""
-
-    def find(data: Any) -> bytes | None:
-        if isinstance(data, (bytes, bytearray)):
-            return bytes(data)
-        if isinstance(data, str) and re.fullmatch(r"0x([0-9a-fA-F]{2})*", data):
-            return bytes.fromhex(data[2:])
-        if isinstance(data, dict):
-            for key in ("return", "result", "data", "reason"):
-                found = find(data.get(key))
-                if found is not None:
-                    return found
-            for key, nested in data.items():
-                if isinstance(key, str) and key.startswith("0x") and isinstance(nested, dict):
-                    found = find(nested)
-                    if found is not None:
-                        return found
-        return None
-
-    for candidate in [getattr(exc, "data", None), *getattr(exc, "args", ())]:
-        found = find(candidate)
-        if found is not None:
-            return found
-    raise AssertionError(f"no revert data in {exc!r}")
-
-
 def call_reverts(fn: Any, *args: Any, sender: Any, error: bytes, value: int = 0) -> None:
     """An eth_call of `fn(*args)` from `sender` reverts with exactly `error` (byte for byte)."""
-    call = {"from": str(sender), "to": fn._address, "data": fn.encode_input(*args)}
-    if value:
-        call["value"] = value
-    try:
-        web3.eth.call(call)
-    except Exception as exc:  # ContractLogicError or ValueError, depending on client and web3
-        actual = revert_data(exc)
-    else:
-        raise AssertionError("eth_call did not revert")
-    assert actual == error, f"revert data\n  got      0x{actual.hex()}\n  expected 0x{error.hex()}"
+    assert_call_reverts(fn, *args, sender=sender, error=error, value=value)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
+from revert_data import assert_call_reverts, revert_data
 
 MANUFACTURER_ROLE = keccak(text="MANUFACTURER_ROLE")
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
@@ -68,58 +69,14 @@ def unauthorized(account: Any, role: bytes) -> bytes:
 def revert_data_or_none(exc: Exception) -> bytes | None:
     """The revert data carried by an eth_call error, or None when the client gave none."""
     try:
-        return _revert_data(exc)
+        return revert_data(exc)
     except AssertionError:
         return None
 
 
-def _revert_data(exc: Exception) -> bytes:
-    """The revert data from an eth_call error, whichever shape the client and web3 give it.
-
-    Anvil: ``{"code": 3, "data": "0x..."}``; Ganache 7: ``{"data": {"0x<hash>": {"error": "revert",
-    "reason": "0x...", "return": "0x..."}}}``.
-    """
-
-    def find(data: Any) -> bytes | None:
-        if isinstance(data, (bytes, bytearray)):
-            return bytes(data)
-        if isinstance(data, str) and re.fullmatch(r"0x([0-9a-fA-F]{2})*", data):
-            return bytes.fromhex(data[2:])
-        if isinstance(data, dict):
-            for key in ("return", "result", "data", "reason"):
-                found = find(data.get(key))
-                if found is not None:
-                    return found
-            for key, nested in data.items():
-                if isinstance(key, str) and key.startswith("0x") and isinstance(nested, dict):
-                    found = find(nested)
-                    if found is not None:
-                        return found
-        return None
-
-    for candidate in [getattr(exc, "data", None), *getattr(exc, "args", ())]:
-        found = find(candidate)
-        if found is not None:
-            return found
-    raise AssertionError(f"no revert data in {exc!r}")
-
-
 def assert_reverts(fn: Any, *args: Any, sender: Any, error: bytes, value: int = 0) -> None:
     """`fn(*args)` from `sender` reverts with exactly `error` (selector + encoded arguments)."""
-    contract = fn._address
-    call = {"from": str(sender), "to": contract, "data": fn.encode_input(*args)}
-    if value:
-        call["value"] = value
-    try:
-        web3.eth.call(call)
-    except Exception as exc:  # web3's ContractLogicError / ValueError depending on the client
-        actual = _revert_data(exc)
-    else:
-        raise AssertionError("eth_call did not revert")
-    assert actual.hex() == error.hex(), (
-        f"revert data\n  got      0x{actual.hex()}\n  expected 0x{error.hex()}"
-    )
-
+    assert_call_reverts(fn, *args, sender=sender, error=error, value=value)
     tx_params = {"from": sender}
     if value:
         tx_params["value"] = value
