@@ -40,6 +40,10 @@ class CertificateModel:
         cls.device_ids = device_ids
 
     def setup(self):
+        # Each example starts from the chain reverted to the fixture's snapshot, whose latest block
+        # may be minutes old while the node's clock (Ganache's, for the next block) went on: mine
+        # one block now, so now() + validity is ahead of the block the first rule's tx lands in.
+        chain.mine()
         self.counter = 0
         self.certificates = {}  # certId -> dict(lab, device, spec, result, valid_until, issued_at, ...)
         self.latest = {}  # (device, spec) -> certId of the latest Pass
