@@ -47,6 +47,11 @@ CHECK_LABELS: dict[str, str] = {
     "batch_proof": "batch proof",
     "data_root": "data root vs readings",
     "device_signature": "device signature",
+    "credential_signature": "credential signature (JWT)",
+    "credential_schema": "UNTP schema",
+    "credential_jsonld": "JSON-LD contexts",
+    "credential_anchor": "on-chain anchor",
+    "credential_status": "status list",
 }
 """People's names of the verification checks (keys are the SDK's check names)."""
 
@@ -125,6 +130,7 @@ def device_view(device: Mapping[str, Any]) -> Renderer:
         ("key proven", "yes" if device.get("key_proven") else "no"),
         ("status", str(device.get("status_label") or device.get("status"))),
         ("metadata hash", device.get("metadata_hash")),
+        *([("GS1 Digital Link", device["digital_link"])] if device.get("digital_link") else []),
         (
             "registered",
             f"{fmt_time(device.get('registered_at'))}, block {device.get('registered_block')}",

@@ -278,12 +278,29 @@ def show(
     history: Annotated[bool, typer.Option("--history", help="Also list the device's events.")] = (
         False
     ),
+    metadata: Annotated[
+        str | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE",
+            help="The device's metadata document (checked against its hash): shows its GTIN and "
+            "GS1 Digital Link.",
+        ),
+    ] = None,
 ) -> None:
-    """Show a device: manufacturer, owner, key, status, registration."""
+    """Show a device: manufacturer, owner, key, status, registration (and, with its metadata
+    document, its GTIN and GS1 Digital Link)."""
     out = settings_of(ctx).output
     ref = parse_device_ref(device, option="DEVICE")
+    metadata_path = parse_readable_file(metadata, option="--metadata") if metadata else None
     client = client_of(ctx, signer=False)
     data = _device_data(client, ref.device_id)
+    if metadata_path is not None:
+        from fabtrust.credentials.gs1 import device_digital_link, load_device_metadata
+
+        meta = load_device_metadata(metadata_path, expected_sha256=data["metadata_hash"])
+        data["gtin"] = meta.gtin
+        data["digital_link"] = device_digital_link(serial=data["serial"], metadata=meta)
     render = device_view(data)
     if history:
         entries = [
