@@ -8,6 +8,7 @@ import base64
 import copy
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,7 @@ def test_export_maps_the_certificate_to_untp_terms(
     assert anchor["certificateId"] == single["cert_id"] and anchor["chainId"] == 31337
     assert anchor["deviceId"] == str(single["device_id"])
     header = read_jwt(exported["jwt"])[0]
+    assert header.pop("jwk")["crv"] == "secp256k1"
     assert header == {
         "alg": "ES256K",
         "typ": "vc+jwt",
@@ -386,3 +388,49 @@ def test_device_show_prints_the_digital_link(
     shown = cli.ok("device", "show", "dev:1/SN-D1", "--metadata", str(tmp_path / "hm200-meta.json"))
     assert shown["digital_link"] == f"https://id.gs1.org/01/{GTIN}/21/SN-D1"
     assert shown["gtin"] == GTIN
+
+
+CROSS_CHECK = Path(__file__).parents[1] / "sdk" / "credentials" / "cross_check.js"
+
+
+def _node(jwt: str | None, document: dict[str, Any] | None) -> Any:
+    out = subprocess.run(
+        ["node", str(CROSS_CHECK)],
+        input=json.dumps({"jwt": jwt, "document": document}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(out.stdout)
+
+
+def test_npm_jose_and_jsonld_agree(cli: Any, single: dict[str, Any], tmp_path: Path) -> None:
+    from fabtrust.credentials.contexts import canonical_nquads
+    from fabtrust.credentials.envelope import jwk_address
+
+    jwt = single["exported"]["jwt"]
+    credential = single["exported"]["credential"]
+    lists = cli.ok("cert", "status-list", "--out-dir", str(tmp_path / "s"), account=2)
+    status = lists["revocation"]["credential"]
+    status_jwt = json.loads((tmp_path / "s" / "revocation.json").read_text())["id"].split(",", 1)[1]
+    for token, document in ((jwt, credential), (status_jwt, status)):
+        js = _node(token, document)
+        # jose (npm) verifies the ES256K signature with the header's key, and that key is the
+        # address the did:pkh names (the check a verifier does with `cast keccak`).
+        assert js["jose"]["ok"], js["jose"]
+        assert js["jose"]["payload"] == document
+        assert jwk_address(js["jose"]["header"]["jwk"]) == DEV2
+        assert js["jose"]["header"]["kid"].split(":")[4].startswith(DEV2)
+        # jsonld (npm, safe mode, shipped contexts only) gives the same canonical N-Quads as pyld.
+        assert js["jsonld_error"] is None
+        assert js["nquads"] == canonical_nquads(document)
+        assert js["nquads"].count("\n") >= 8
+    # A changed payload fails in jose too.
+    head, _body, sig = jwt.split(".")
+    forged = dict(credential, validUntil="2099-01-01T00:00:00Z")
+    body = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    assert _node(f"{head}.{body}.{sig}", None)["jose"]["ok"] is False
+    # An unknown context is refused by the Node loader as well (no fetch).
+    extra = dict(credential, **{"@context": [*credential["@context"], "https://example.org/x"]})
+    assert "refused to load https://example.org/x" in _node(None, extra)["jsonld_error"]

@@ -1,7 +1,9 @@
 """Securing credentials with VC-JOSE-COSE: a compact JWS (``application/vc+jwt``), ES256K.
 
 The JWS payload is the credential itself; the protected header is
-``{"alg": "ES256K", "typ": "vc+jwt", "cty": "vc", "kid": "<did:pkh>#blockchainAccountId"}``.
+``{"alg": "ES256K", "typ": "vc+jwt", "cty": "vc", "kid": "<did:pkh>#blockchainAccountId",
+"jwk": <the lab's public key>}`` (the ``jwk`` lets JOSE libraries without secp256k1 recovery, such
+as npm ``jose``, verify the signature; the verifier then checks that the key is the did's address).
 ES256K is ECDSA over secp256k1 with SHA-256: the key every Ethereum account already has, so a
 lab signs its credentials with its on-chain key. JWS signing and verification are joserfc's; this
 module only builds the key objects and recovers the signer's address (an ES256K signature does
@@ -36,7 +38,9 @@ __all__ = [
     "JWT_MEDIA_TYPE",
     "SignatureCheck",
     "enveloped",
+    "jwk_address",
     "jwt_from_document",
+    "public_jwk",
     "read_jwt",
     "recover_address",
     "sign_credential",
@@ -87,9 +91,36 @@ def sign_credential(credential: dict[str, Any], *, signer: Signer, chain_id: int
     from fabtrust.credentials.did import did_pkh
 
     did = did_pkh(chain_id=chain_id, address=signer.address)
-    header = {"alg": ALGORITHM, "typ": "vc+jwt", "cty": "vc", "kid": key_id(did)}
+    key = _signer_key(signer)
+    header = {
+        "alg": ALGORITHM,
+        "typ": "vc+jwt",
+        "cty": "vc",
+        "kid": key_id(did),
+        "jwk": public_jwk(key),
+    }
     payload = json.dumps(credential, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return jws.serialize_compact(header, payload, _signer_key(signer), algorithms=[ALGORITHM])
+    return jws.serialize_compact(header, payload, key, algorithms=[ALGORITHM])
+
+
+def public_jwk(key: ECKey) -> dict[str, str]:
+    """The public JWK of a secp256k1 key (``kty``, ``crv``, ``x``, ``y``)."""
+    data = key.as_dict(private=False)
+    return {name: str(data[name]) for name in ("kty", "crv", "x", "y")}
+
+
+def jwk_address(jwk: dict[str, Any]) -> str | None:
+    """The Ethereum address of a secp256k1 public JWK (None when it is not one)."""
+    from eth_keys.datatypes import PublicKey
+    from eth_utils import ValidationError
+
+    if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "secp256k1":
+        return None
+    try:
+        raw = _unb64(str(jwk["x"])) + _unb64(str(jwk["y"]))
+        return str(PublicKey(raw).to_checksum_address())
+    except (KeyError, ValueError, ValidationError):
+        return None
 
 
 def enveloped(jwt: str) -> dict[str, Any]:
@@ -199,6 +230,13 @@ def verify_jwt(jwt: str, *, expected: str | None = None) -> SignatureCheck:
         return SignatureCheck(
             ok=False,
             detail=f"the signature is not {address}'s (kid {kid}); it recovers to {others}",
+            address=address,
+        )
+    embedded = header.get("jwk")
+    if embedded is not None and jwk_address(embedded) != address:
+        return SignatureCheck(
+            ok=False,
+            detail=f"the header's jwk is not {address}'s key (it is {jwk_address(embedded)}'s)",
             address=address,
         )
     try:
