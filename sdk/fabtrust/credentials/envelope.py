@@ -112,7 +112,7 @@ def public_jwk(key: ECKey) -> dict[str, str]:
 def jwk_address(jwk: dict[str, Any]) -> str | None:
     """The Ethereum address of a secp256k1 public JWK (None when it is not one)."""
     from eth_keys.datatypes import PublicKey
-    from eth_utils import ValidationError
+    from eth_utils.exceptions import ValidationError
 
     if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "secp256k1":
         return None
