@@ -32,6 +32,7 @@ from fabtrust.credentials.gs1 import (
     check_gtin,
     device_digital_link,
     digital_link,
+    digital_link_of,
     load_device_metadata,
     parse_digital_link,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "device_digital_link",
     "did_pkh",
     "digital_link",
+    "digital_link_of",
     "enveloped",
     "export_credential",
     "export_status_lists",

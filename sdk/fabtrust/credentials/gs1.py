@@ -26,12 +26,15 @@ import os
 import re
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
 from fabtrust.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from fabtrust.identity import Device
 
 __all__ = [
     "DEFAULT_RESOLVER",
@@ -42,6 +45,7 @@ __all__ = [
     "check_serial",
     "device_digital_link",
     "digital_link",
+    "digital_link_of",
     "gtin_check_digit",
     "load_device_metadata",
     "parse_digital_link",
@@ -265,3 +269,28 @@ def device_digital_link(
         except InvalidInputError:
             chosen = None
     return digital_link(gtin=metadata.gtin, serial=chosen, resolver=resolver)
+
+
+def digital_link_of(
+    device: Device,
+    metadata: DeviceMetadata | str | bytes | os.PathLike[str],
+    *,
+    resolver: str = DEFAULT_RESOLVER,
+) -> str | None:
+    """The GS1 Digital Link URI of a registered device (``client.devices.get(...)``), from its
+    metadata document (a path, the file's bytes, or a loaded :class:`DeviceMetadata`), which must
+    hash to the device's on-chain ``metadata_hash``; None when the document gives no GTIN.
+
+    The one call for a QR code: ``digital_link_of(client.devices.get(device_id=i), "meta.json")``.
+    """
+    if isinstance(metadata, DeviceMetadata):
+        if metadata.sha256 != device.metadata_hash:
+            raise InvalidInputError(
+                f"the metadata document hashes to {metadata.sha256}, the device's metadata hash "
+                f"on chain is {device.metadata_hash}",
+                field="metadata",
+            )
+        meta = metadata
+    else:
+        meta = load_device_metadata(metadata, expected_sha256=device.metadata_hash)
+    return device_digital_link(serial=device.serial, metadata=meta, resolver=resolver)

@@ -126,3 +126,36 @@ def test_metadata_document_checked_against_the_chain_digest(tmp_path: Path) -> N
         json.dumps({"gtin": "96385074", "gs1_serial": "B-7"}).encode()
     )
     assert device_digital_link(serial="ignored", metadata=with_serial).endswith("/21/B-7")  # type: ignore[union-attr]
+
+
+def test_digital_link_of_a_registered_device(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from fabtrust.credentials.gs1 import digital_link_of
+    from fabtrust.identity import Device, DeviceStatus
+
+    path = tmp_path / "meta.json"
+    path.write_text(json.dumps({"gtin": "4006381333931"}))
+    digest = "0x" + hashlib.sha256(path.read_bytes()).hexdigest()
+    device = Device(
+        device_id=1,
+        manufacturer="0x" + "11" * 20,
+        owner="0x" + "11" * 20,
+        device_key="0x" + "22" * 20,
+        status=DeviceStatus.ACTIVE,
+        key_proven=False,
+        registered_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        serial="HM-7",
+        model="0x" + "00" * 32,
+        model_text=None,
+        metadata_hash=digest,
+        registered_block=1,
+        registered_tx="0x" + "33" * 32,
+    )
+    assert digital_link_of(device, path) == "https://id.gs1.org/01/04006381333931/21/HM-7"
+    assert digital_link_of(
+        device, load_device_metadata(path), resolver="https://id.example.com"
+    ) == ("https://id.example.com/01/04006381333931/21/HM-7")
+    other = load_device_metadata(json.dumps({"gtin": "96385074"}).encode())
+    with pytest.raises(InvalidInputError, match="metadata hash on chain"):
+        digital_link_of(device, other)
