@@ -434,3 +434,32 @@ def test_npm_jose_and_jsonld_agree(cli: Any, single: dict[str, Any], tmp_path: P
     # An unknown context is refused by the Node loader as well (no fetch).
     extra = dict(credential, **{"@context": [*credential["@context"], "https://example.org/x"]})
     assert "refused to load https://example.org/x" in _node(None, extra)["jsonld_error"]
+
+
+def test_presented_batch_certificate_references_both_units(
+    cli: Any, tmp_path: Path, readings_csv: Path
+) -> None:
+    device_id = _register(cli, "SN-P1")
+    report = tmp_path / "report-p.pdf"
+    report.write_bytes(b"%PDF presented batch report\n")
+    sheet = tmp_path / "p.json"
+    sheet.write_text(json.dumps([{"device": hex(device_id), "report": str(report), "spec": SPEC,
+                                  "result": "fail", "valid_until": "+30d"}]))  # fmt: skip
+    anchored = cli.ok("cert", "issue-batch", str(sheet), "--present", account=2)
+    cert_id = anchored["certificates"][0]["cert_id"]
+    out = tmp_path / "p.untp-dcc.json"
+    exported = _export(cli, cert_id, out)  # stored on chain: no bundle needed
+    credential = exported["credential"]
+    assert credential["credentialSubject"]["assessment"][0]["conformance"] is False
+    assert credential["evidence"][0]["batchRoot"] == anchored["root"]
+    assert "batchProof" not in credential["evidence"][0]
+    entries = [
+        (e["statusPurpose"], int(e["statusListIndex"])) for e in credential["credentialStatus"]
+    ]
+    # The batch's unit (BatchAnchored) comes before its presented certificate's (CertificateIssued).
+    assert entries == [("revocation", 0), ("revocation", 1), ("refresh", 1)]
+    run = cli("cert", "verify-credential", str(out), "--report", str(report))
+    # A Fail certificate verifies as a credential but not as a pass: result_pass names it.
+    assert run.exit_code == 1 and _failed(run) == ["result_pass"], run
+    checks = {c["name"]: c for c in run.data["checks"]}
+    assert checks["batch_proof"]["skipped"] and checks["report_digest"]["ok"]

@@ -44,7 +44,9 @@ def export(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="FILE", help="Where to write it (default: <cert id>.untp-dcc.json)."
+            "--out",
+            metavar="FILE",
+            help="Where to write it (default: <first 16 hex digits of CERT>.untp-dcc.json).",
         ),
     ] = None,
     bundle: Annotated[
