@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from fabtrust.credentials._values import hex32, timestamp
 from fabtrust.credentials.contexts import DCC_CONTEXT, DCC_SCHEMA, FABTRUST_CONTEXT, VC_CONTEXT
 from fabtrust.credentials.did import did_pkh, parse_did_pkh
 from fabtrust.errors import InvalidInputError
@@ -306,23 +307,6 @@ def _get(data: Any, *path: str | int) -> Any:
     return node
 
 
-def _hex32(value: Any, where: str) -> str:
-    text = str(value).lower().removeprefix("0x")
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
-        raise InvalidInputError(f"{where} must be 32 bytes of hex, not {value!r}", field=where)
-    return "0x" + text
-
-
-def _timestamp(value: Any, where: str) -> int:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInputError(f"{where} {value!r} is not a date-time", field=where) from None
-    if moment.tzinfo is None:
-        raise InvalidInputError(f"{where} {value!r} has no time zone", field=where)
-    return int(moment.timestamp())
-
-
 def anchor_of(credential: dict[str, Any]) -> CredentialAnchor:
     """The anchor and certificate fields a credential claims (InvalidInputError naming the first
     missing or malformed one). Nothing is trusted here: verification compares them with the chain.
@@ -380,20 +364,20 @@ def anchor_of(credential: dict[str, Any]) -> CredentialAnchor:
     return CredentialAnchor(
         chain_id=chain_id,
         registry=str(_get(anchor, "registry")),
-        cert_id=_hex32(_get(anchor, "certificateId"), "certificateId"),
-        tx_hash=_hex32(_get(anchor, "transactionHash"), "transactionHash"),
+        cert_id=hex32(_get(anchor, "certificateId"), "certificateId"),
+        tx_hash=hex32(_get(anchor, "transactionHash"), "transactionHash"),
         block_number=block,
         device_id=device_id,
         lab=lab,
-        report_sha256=_hex32(
+        report_sha256=hex32(
             _get(subject, "conformityCertificate", "hashDigest"), "conformityCertificate"
         ),
-        data_root=_hex32(_get(subject, "auditableEvidence", "hashDigest"), "auditableEvidence"),
-        test_spec=_hex32(_get(anchor, "testSpec"), "testSpec"),
+        data_root=hex32(_get(subject, "auditableEvidence", "hashDigest"), "auditableEvidence"),
+        test_spec=hex32(_get(anchor, "testSpec"), "testSpec"),
         passed=conformance,
-        valid_until=_timestamp(_get(credential, "validUntil"), "validUntil"),
-        batch_root=_hex32(root, "batchRoot") if root is not None else None,
-        batch_proof=tuple(_hex32(p, "batchProof") for p in proof)
+        valid_until=timestamp(_get(credential, "validUntil"), "validUntil"),
+        batch_root=hex32(root, "batchRoot") if root is not None else None,
+        batch_proof=tuple(hex32(p, "batchProof") for p in proof)
         if isinstance(proof, list)
         else None,
         status=tuple(status),

@@ -24,6 +24,8 @@ import re
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict
+
 from fabtrust.credentials.contexts import VC_CONTEXT
 from fabtrust.credentials.did import key_id, parse_did_pkh
 from fabtrust.errors import InvalidInputError
@@ -192,15 +194,15 @@ def recover_address(jwt: str) -> list[tuple[str, bytes]]:
     return found
 
 
-class SignatureCheck:
-    """The outcome of :func:`verify_jwt`: ``ok``, a one-line ``detail``, the issuer's address."""
+class SignatureCheck(BaseModel):
+    """The outcome of :func:`verify_jwt`: ``ok``, a one-line ``detail``, and the address the
+    ``kid`` names (None when the header names none)."""
 
-    __slots__ = ("address", "detail", "ok")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    def __init__(self, *, ok: bool, detail: str, address: str | None) -> None:
-        self.ok = ok
-        self.detail = detail
-        self.address = address
+    ok: bool
+    detail: str
+    address: str | None
 
 
 def verify_jwt(jwt: str, *, expected: str | None = None) -> SignatureCheck:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from fabtrust.credentials._values import hex32
 from fabtrust.credentials.dcc import DEFAULT_TOPIC, CredentialFacts, build_credential
 from fabtrust.credentials.did import did_pkh
 from fabtrust.credentials.envelope import enveloped, sign_credential
@@ -85,10 +86,10 @@ def export_credential(
 
     Raises CertificateNotFoundError, BatchNotFoundError, DeviceNotFoundError, InvalidInputError.
     """
-    from fabtrust.certificates._inputs import as_bytes32, as_test_spec
     from fabtrust.certificates.errors import CertificateNotFoundError
+    from fabtrust.evidence import test_spec_id
 
-    cid = as_bytes32(cert_id, field="cert_id")
+    cid = hex32(cert_id, "cert_id")
     certs = client.certificates
     bundle = certs.make_bundle(cert_id=cid, batch=batch)
     _lab_signer_check(client, bundle.lab)
@@ -100,9 +101,9 @@ def export_credential(
         assert batch is not None  # make_bundle found the certificate in the batch
         issued_at = certs.batch(root=batch.root).anchored_at
         batch_root = batch.root
-    if spec_text is not None and as_test_spec(spec_text) != bundle.test_spec:
+    if spec_text is not None and test_spec_id(spec_text) != bundle.test_spec:
         raise InvalidInputError(
-            f"the specification text hashes to {as_test_spec(spec_text)}, the certificate's test "
+            f"the specification text hashes to {test_spec_id(spec_text)}, the certificate's test "
             f"specification is {bundle.test_spec}",
             field="spec_text",
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -301,9 +302,7 @@ def verify_credential(
     )
 
 
-def _block_time(client: Fabtrust, number: int) -> Any:
-    from fabtrust.certificates._inputs import from_timestamp
-
+def _block_time(client: Fabtrust, number: int) -> datetime:
     w3 = client.chain.w3
     stamp = client.chain.rpc(lambda: w3.eth.get_block(number)["timestamp"], "eth_getBlockByNumber")
-    return from_timestamp(int(stamp))
+    return datetime.fromtimestamp(int(stamp), tz=timezone.utc)
