@@ -463,3 +463,30 @@ def test_presented_batch_certificate_references_both_units(
     assert run.exit_code == 1 and _failed(run) == ["result_pass"], run
     checks = {c["name"]: c for c in run.data["checks"]}
     assert checks["batch_proof"]["skipped"] and checks["report_digest"]["ok"]
+
+
+def test_shape_checks_name_schema_and_jsonld(
+    cli: Any, single: dict[str, Any], tmp_path: Path
+) -> None:
+    # Signed by the lab itself, so only the shape checks can catch these.
+    payload = _payload(single["path"])
+    payload["credentialSubject"]["assessorLevel"] = "Neighbour"
+    run = cli(
+        "cert", "verify-credential", str(_resigned(payload, Signer.dev(2), tmp_path / "a.json"))
+    )
+    assert run.exit_code == 1 and _failed(run) == ["credential_schema"], run
+    assert "credentialSubject.assessorLevel" in run.data["checks"][1]["detail"]
+    payload = _payload(single["path"])
+    payload["@context"].append("https://example.org/untrusted-context.jsonld")
+    run = cli(
+        "cert", "verify-credential", str(_resigned(payload, Signer.dev(2), tmp_path / "b.json"))
+    )
+    assert run.exit_code == 1 and _failed(run) == ["credential_jsonld"], run
+    assert "not shipped" in run.data["checks"][2]["detail"]
+    payload = _payload(single["path"])
+    payload["credentialSubject"]["colour"] = "blue"
+    run = cli(
+        "cert", "verify-credential", str(_resigned(payload, Signer.dev(2), tmp_path / "c.json"))
+    )
+    assert run.exit_code == 1 and _failed(run) == ["credential_jsonld"], run
+    assert "colour" in run.data["checks"][2]["detail"]
