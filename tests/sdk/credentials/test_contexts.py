@@ -42,7 +42,8 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_vc_context_is_the_published_one() -> None:
-    # The digest the W3C VC Data Model 2.0 Recommendation publishes for its context.
+    # The SHA2-256 digest of w3c/vc-data-model's contexts/credentials/v2, which the VC 2.0
+    # specification publishes (appendix "Base Context") for the file served at VC_CONTEXT.
     raw = FILES.joinpath("credentials-v2.jsonld").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == (
         "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
