@@ -364,6 +364,14 @@ def test_bad_input_one_line_and_exit_code(
     run = cli("cert", "verify-credential", str(single["path"]))
     expect_error(run, 1, "validity_window")
     assert _failed(run) == ["validity_window"]
+    # Export: an unknown certificate, an unknown format.
+    unknown = "0x" + "ab" * 32
+    expect_error(
+        cli("cert", "export", unknown, "--out", str(tmp_path / "u.json"), account=2), 2, unknown
+    )
+    expect_error(
+        cli("cert", "export", single["cert_id"], "--format", "pdf", account=2), 2, "--format"
+    )
     # Only the lab may export its certificate.
     expect_error(
         cli("cert", "export", single["cert_id"], "--out", str(tmp_path / "x.json"), account=3),
