@@ -498,3 +498,38 @@ def test_shape_checks_name_schema_and_jsonld(
     )
     assert run.exit_code == 1 and _failed(run) == ["credential_jsonld"], run
     assert "colour" in run.data["checks"][2]["detail"]
+
+
+def test_device_attested_certificate_carries_the_device_signature(
+    cli: Any, chain: Any, tmp_path: Path, report_file: Path, readings_csv: Path
+) -> None:
+    # As the demo issues its single certificate: the motor's key signed the readings' root.
+    from fabtrust.evidence import ReadingsTree
+
+    device_id = _register(cli, "SN-A1")
+    lab = chain.client(2)
+    root = ReadingsTree.from_file(readings_csv, seed=SEED).root
+    signature = lab.certificates.sign_data_attestation(
+        device=Signer.dev(7), device_id=device_id, data_root=root
+    )
+    issued = lab.certificates.issue(
+        device_id=device_id, report=report_file, data_root=root, test_spec=SPEC, passed=True,
+        valid_until=chain.now() + 86_400, device_signature=signature,
+    )  # fmt: skip
+    out = tmp_path / "a.untp-dcc.json"
+    exported = _export(cli, issued.cert_id, out)
+    assert exported["credential"]["evidence"][0]["deviceSignature"] == signature
+    run = cli("cert", "verify-credential", str(out), "--data", str(readings_csv), "--seed", SEED)
+    assert run.exit_code == 0, run
+    checks = {c["name"]: c for c in run.data["checks"]}
+    assert not checks["device_signature"]["skipped"] and checks["device_signature"]["ok"]
+    assert Signer.dev(7).address in checks["device_signature"]["detail"]
+    # Another key's signature over the same root (re-signed by the lab): device_signature fails.
+    payload = _payload(out)
+    payload["evidence"][0]["deviceSignature"] = lab.certificates.sign_data_attestation(
+        device=Signer.dev(8), device_id=device_id, data_root=root
+    )
+    lying = cli(
+        "cert", "verify-credential", str(_resigned(payload, Signer.dev(2), tmp_path / "d.json"))
+    )
+    assert lying.exit_code == 1 and _failed(lying) == ["device_signature"], lying

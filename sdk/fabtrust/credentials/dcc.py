@@ -17,7 +17,8 @@ is in docs/credentials.md; in short:
   ``conformance``, the device as ``assessedProduct`` (its GS1 Digital Link when it has a GTIN,
   else its ERC-721 asset id ``eip155:<chainId>/erc721:<DeviceRegistry>/<deviceId>``).
 - ``evidence``: a fabtrust ``BlockchainAnchor`` (chain id, registry, certificate id, transaction,
-  block, device id, test specification id; batch root and proof for batch certificates).
+  block, device id, test specification id; batch root and proof for batch certificates; the
+  device key's signature over the data root when the device attested it).
 - ``credentialStatus``: Bitstring Status List entries
   (see :mod:`~fabtrust.credentials.status_list`).
 
@@ -26,6 +27,7 @@ Light module: pydantic and the standard library.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -132,6 +134,7 @@ class CredentialFacts(BaseModel):
     valid_until: datetime
     batch_root: str | None = None
     batch_proof: tuple[str, ...] | None = None
+    device_signature: str | None = None
     topic: str = DEFAULT_TOPIC
     status: tuple[StatusEntry, ...] = ()
 
@@ -155,6 +158,7 @@ class CredentialAnchor(BaseModel):
     valid_until: int
     batch_root: str | None = None
     batch_proof: tuple[str, ...] | None = None
+    device_signature: str | None = None
     status: tuple[StatusEntry, ...] = ()
 
 
@@ -258,6 +262,8 @@ def build_credential(facts: CredentialFacts) -> dict[str, Any]:
         anchor["batchRoot"] = facts.batch_root
         if facts.batch_proof is not None:
             anchor["batchProof"] = list(facts.batch_proof)
+    if facts.device_signature is not None:
+        anchor["deviceSignature"] = facts.device_signature
     credential: dict[str, Any] = {
         "@context": [VC_CONTEXT, DCC_CONTEXT, FABTRUST_CONTEXT],
         "type": ["DigitalConformityCredential", "VerifiableCredential"],
@@ -332,6 +338,13 @@ def anchor_of(credential: dict[str, Any]) -> CredentialAnchor:
         raise InvalidInputError("assessment conformance must be true or false", field="assessment")
     proof = anchor.get("batchProof")
     root = anchor.get("batchRoot")
+    device_signature = anchor.get("deviceSignature")
+    if device_signature is not None and not (
+        isinstance(device_signature, str) and re.fullmatch(r"0x(?:[0-9a-f]{2})+", device_signature)
+    ):
+        raise InvalidInputError(
+            "the anchor's deviceSignature must be 0x-prefixed lowercase hex", field="evidence"
+        )
     status_items = credential.get("credentialStatus") or []
     status: list[StatusEntry] = []
     for item in status_items if isinstance(status_items, list) else [status_items]:
@@ -380,5 +393,6 @@ def anchor_of(credential: dict[str, Any]) -> CredentialAnchor:
         batch_proof=tuple(hex32(p, "batchProof") for p in proof)
         if isinstance(proof, list)
         else None,
+        device_signature=device_signature,
         status=tuple(status),
     )

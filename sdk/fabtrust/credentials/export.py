@@ -153,6 +153,7 @@ def export_credential(
         valid_until=datetime.fromtimestamp(bundle.valid_until, tz=timezone.utc),
         batch_root=batch_root,
         batch_proof=tuple(batch.proof) if batch is not None else None,
+        device_signature=bundle.device_signature,
         topic=topic,
         status=status_entries(units, cert_id=cid, batch_root=batch_root, base=base),
     )

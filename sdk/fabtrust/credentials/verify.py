@@ -135,6 +135,7 @@ def _bundle(anchor: CredentialAnchor) -> CertificateBundle:
         batch=batch,
         tx_hash=anchor.tx_hash,
         block_number=anchor.block_number,
+        device_signature=anchor.device_signature,
     )
 
 
