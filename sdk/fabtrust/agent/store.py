@@ -478,8 +478,10 @@ class AgentStore:
     def quarantine_due(self, *, now: float, limit: int) -> list[TrackedOrder]:
         """Up to ``limit`` open quarantined orders whose retry time has come (earliest first)."""
         return self._load(
-            "SELECT o.body FROM agent_quarantine q JOIN agent_orders o USING (order_id)"
-            " WHERE q.retry_at <= ? AND o.is_open = 1 ORDER BY q.retry_at, q.order_id LIMIT ?",
+            # (CROSS JOIN: SQLite walks the small quarantine by retry_at, never all open orders)
+            "SELECT o.body FROM agent_quarantine q CROSS JOIN agent_orders o"
+            " ON o.order_id = q.order_id WHERE q.retry_at <= ? AND o.is_open = 1"
+            " ORDER BY q.retry_at, q.order_id LIMIT ?",
             (now, limit),
         )
 
