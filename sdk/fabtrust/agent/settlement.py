@@ -13,10 +13,10 @@ Each poll (:meth:`SettlementAgent.poll_once`):
    chunks, keeping the batch only if the safe block's hash did not change while it was read; call
    the hooks; then store events, order states, webhook outbox entries and the cursor (with the
    block hash) in one SQLite transaction.
-4. **Act**, reading orders from the store a page (``page_size``) at a time through indexed
-   queries (no per-order state is kept in memory): every open order that is Shipped or Accepted,
-   whose inspection period is over (by the safe block's time) unless the buyer confirmed, is
-   asked ``canSettle`` at the safe block; the ready ones are asked again at the newest block right
+4. **Act** (:class:`~fabtrust.agent._actor.Actor`), reading orders from the store a page
+   (``page_size``) at a time through indexed queries (no per-order state is kept in memory):
+   every open order that is Shipped or Accepted, whose inspection period is over (by the safe
+   block's time) unless the buyer confirmed, is asked ``canSettle`` at the safe block; the ready ones are asked again at the newest block right
    before sending (the order state on chain is re-checked before every send) and settled with
    ``settleMany`` in batches (``settle`` for a single one) by the
    :class:`~fabtrust.agent._batches.BatchSettler`, which bisects a batch whose estimate or
@@ -43,13 +43,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fabtrust.agent import _orders
 from fabtrust.agent._actions import ActionSender, action_label
-from fabtrust.agent._batches import BatchSettler, Rejected
+from fabtrust.agent._actor import Actor, ActorSettings
+from fabtrust.agent._batches import BatchSettler
 from fabtrust.agent._escrow import EscrowDoor
 from fabtrust.agent.logs import LOGGER_NAME
 from fabtrust.agent.models import (
@@ -58,7 +58,6 @@ from fabtrust.agent.models import (
     AgentAction,
     AgentEvent,
     AgentStatus,
-    Cursor,
     EventKind,
     PollResult,
     TrackedOrder,
@@ -71,7 +70,7 @@ from fabtrust.errors import (
     NodeUnreachableError,
     WrongChainError,
 )
-from fabtrust.escrow.models import OrderState, SettleStatus
+from fabtrust.escrow.models import OrderState
 
 if TYPE_CHECKING:
     import os
@@ -105,18 +104,6 @@ orders are open)."""
 _MAX_BATCH = 500
 _OUTAGE_BACKOFF_CAP = 30.0
 _CLOSED = (OrderState.SETTLED, OrderState.REFUNDED, OrderState.RESOLVED)
-
-
-@dataclass
-class _Acted:
-    """What the acting step of one poll did (becomes part of the PollResult)."""
-
-    ready: list[int] = field(default_factory=list)
-    not_ready: dict[int, SettleStatus] = field(default_factory=dict)
-    settled: list[int] = field(default_factory=list)
-    refunded: list[int] = field(default_factory=list)
-    quarantined: list[int] = field(default_factory=list)
-    actions: list[int] = field(default_factory=list)
 
 
 class SettlementAgent:
@@ -234,10 +221,31 @@ class SettlementAgent:
             logger=self._log,
             after_broadcast=after_broadcast,
         )
-        self._settler = BatchSettler(
-            actions=self._actions,
+        self._actor = Actor(
+            settings=ActorSettings(
+                chain_id=self.chain_id,
+                account=self.account,
+                page_size=page_size,
+                recheck_interval=self._recheck,
+                quarantine_backoff=self.quarantine_backoff,
+                quarantine_max_backoff=self.quarantine_max_backoff,
+                refund_overdue=refund_overdue,
+                outbox=self.webhook is not None,
+            ),
+            store=self.store,
             escrow=self._escrow_door,
-            batch_size=batch_size,
+            actions=self._actions,
+            settler=BatchSettler(
+                actions=self._actions,
+                escrow=self._escrow_door,
+                batch_size=batch_size,
+                logger=self._log,
+            ),
+            head=self._head,
+            block=self._block,
+            get_order=lambda order_id: self._client.escrow.get_order(order_id=order_id),
+            call_hooks=self._call_hooks,
+            wake=self._wake_webhook,
             logger=self._log,
         )
         self._hooks: dict[str, list[Hook]] = {}
@@ -409,7 +417,7 @@ class SettlementAgent:
                 events=events,
                 rewound_to=rewound,
             )
-        acted = self._act(cursor)
+        acted = self._actor.act(cursor)
         return PollResult(
             head=head,
             safe_block=safe,
@@ -657,231 +665,6 @@ class SettlementAgent:
             self._sender.wake()
         return fork_number
 
-    # -- acting -----------------------------------------------------------------------------------
-
-    def _act(self, cursor: Cursor) -> _Acted:
-        """Settle what may settle (a page of orders at a time), retry quarantined orders whose
-        time has come, refund overdue orders of the agent's account."""
-        safe_block, safe_time = cursor.block_number, cursor.block_time
-        now = time.time()
-        busy = {o for action in self.store.unresolved_actions() for o in action.order_ids}
-        acted = _Acted()
-        after = -1
-        while True:
-            page = self.store.due_orders(
-                safe_time=safe_time,
-                safe_block=safe_block,
-                now=now,
-                after=after,
-                limit=self.page_size,
-            )
-            if not page:
-                break
-            after = page[-1].order_id
-            candidates = [o for o in page if o.order_id not in busy]  # (a tx may be in flight)
-            statuses = self._escrow_door.can_settle(candidates, block=safe_block)
-            ready = [o for o in candidates if statuses[o.order_id] is SettleStatus.READY]
-            late = {o: s for o, s in statuses.items() if s is not SettleStatus.READY}
-            if late:
-                acted.not_ready.update(late)
-                self.store.defer(late, until=now + self._recheck)
-                self._log.debug(
-                    "orders not ready at block %d",
-                    safe_block,
-                    extra={
-                        "event": "not_ready",
-                        "block_number": safe_block,
-                        "orders": {str(k): v.name.lower() for k, v in late.items()},
-                    },
-                )
-            acted.ready += [o.order_id for o in ready]
-            if ready:
-                self._settle(self._recheck_now(ready, safe_block), cursor, acted)
-            if len(page) < self.page_size:
-                break
-        self._retry_quarantined(cursor, busy, acted)
-        if self.refund_overdue:
-            self._refund(cursor, busy, acted)
-        return acted
-
-    def _recheck_now(self, orders: Sequence[TrackedOrder], checked_at: int) -> list[TrackedOrder]:
-        """The orders that can still settle at the newest block (re-asked unless that block is
-        the one just checked)."""
-        head = self._head()
-        if head == checked_at:
-            return list(orders)
-        statuses = self._escrow_door.can_settle(orders, block=head)
-        keep: list[TrackedOrder] = []
-        for order in orders:
-            status = statuses[order.order_id]
-            if status is SettleStatus.READY:
-                keep.append(order)
-            else:
-                self._log.info(
-                    "order %d no longer ready at block %d (%s)",
-                    order.order_id,
-                    head,
-                    status.name.lower(),
-                    extra={
-                        "event": "not_ready_at_send",
-                        "order_id": order.order_id,
-                        "status": status.name,
-                    },
-                )
-        return keep
-
-    def _settle(self, orders: Sequence[TrackedOrder], cursor: Cursor, acted: _Acted) -> None:
-        """Settle ready orders (bisecting failed batches); hold, defer or quarantine after."""
-        if not orders:
-            return
-        round_ = self._settler.settle(orders)
-        now = time.time()
-        for sent in round_.sent:
-            acted.actions.append(sent.action_id)
-            if sent.outcome == "mined" and sent.block_number is not None:
-                self.store.hold(sent.order_ids, block=sent.block_number)
-        acted.settled += round_.settled
-        retry = list(round_.retry_later)
-        if round_.rejected:
-            # Only an order the contract calls ready that still fails alone is quarantined; one
-            # that stopped being ready meanwhile (e.g. a revoked pass) goes the ordinary way.
-            rejected = [r.order for r in round_.rejected]
-            statuses = self._escrow_door.can_settle(rejected, block=self._head())
-            for item in round_.rejected:
-                order_id = item.order.order_id
-                if statuses[order_id] is SettleStatus.READY:
-                    self._quarantine(item, cursor)
-                    acted.quarantined.append(order_id)
-                else:
-                    retry.append(order_id)
-        if retry:
-            self.store.defer(retry, until=now + self._recheck)
-
-    def _backoff(self, failures: int) -> float:
-        """Seconds before a quarantined order that failed ``failures`` times is tried again."""
-        factor = float(2 ** min(failures - 1, 30))
-        return min(self.quarantine_max_backoff, self.quarantine_backoff * factor)
-
-    def _quarantine(self, rejected: Rejected, cursor: Cursor) -> None:
-        order = rejected.order
-        before = self.store.quarantined_order(order.order_id)
-        failures = 1 if before is None else before.failures + 1
-        delay = self._backoff(failures)
-        retry_at = time.time() + delay
-        reason = str(rejected.error)
-        event: AgentEvent | None = None
-        if before is None:
-            event = _orders.quarantine_event(
-                chain_id=self.chain_id,
-                order=order,
-                reason=reason,
-                failures=failures,
-                retry_at=int(retry_at),
-                block_number=cursor.block_number,
-                block_hash=cursor.block_hash,
-            )
-            self._call_hooks(event)
-        self.store.quarantine(
-            order.order_id,
-            reason=reason,
-            error=f"{type(rejected.error).__name__}: {reason}",
-            retry_at=retry_at,
-            event=event if self.webhook is not None else None,
-        )
-        self._log.warning(
-            "order %d quarantined (failure %d): %s; tried again alone in %.0f s",
-            order.order_id,
-            failures,
-            reason,
-            delay,
-            extra={
-                "event": "order_quarantined",
-                "order_id": order.order_id,
-                "reason": reason,
-                "error_type": type(rejected.error).__name__,
-                "failures": failures,
-                "retry_in": round(delay, 3),
-            },
-        )
-        if event is not None and self._sender is not None:
-            self._sender.wake()
-
-    def _retry_quarantined(self, cursor: Cursor, busy: set[int], acted: _Acted) -> None:
-        """Quarantined orders whose retry time came are tried once more, each alone."""
-        now = time.time()
-        due = [
-            o
-            for o in self.store.quarantine_due(now=now, limit=self.page_size)
-            if o.order_id not in busy
-        ]
-        if not due:
-            return
-        statuses = self._escrow_door.can_settle(due, block=cursor.block_number)
-        for order in due:
-            order_id = order.order_id
-            status = statuses[order_id]
-            confirmed = (
-                self._recheck_now([order], cursor.block_number)
-                if status is SettleStatus.READY
-                else []
-            )
-            if not confirmed:
-                self._release(order_id, f"no longer ready ({status.name.lower()})")
-                continue
-            self._settle(confirmed, cursor, acted)
-            if order_id in acted.settled:
-                self._release(order_id, "settled")
-                continue
-            still = self.store.quarantined_order(order_id)
-            if still is not None and still.retry_at.timestamp() <= now:
-                # not settled, not failed again (a transient problem): keep the schedule
-                self.store.reschedule_quarantine(
-                    order_id, retry_at=now + self._backoff(still.failures)
-                )
-
-    def _release(self, order_id: int, why: str) -> None:
-        if self.store.release(order_id):
-            self._log.info(
-                "order %d released from quarantine: %s",
-                order_id,
-                why,
-                extra={"event": "order_released", "order_id": order_id, "why": why},
-            )
-
-    def _refund(self, cursor: Cursor, busy: set[int], acted: _Acted) -> None:
-        """Refund Funded orders past ship-by whose buyer is the agent's account."""
-        assert self.account is not None
-        now = time.time()
-        after = -1
-        while True:
-            page = self.store.refundable_orders(
-                buyer=self.account,
-                safe_time=cursor.block_time,
-                safe_block=cursor.block_number,
-                now=now,
-                after=after,
-                limit=self.page_size,
-            )
-            if not page:
-                break
-            after = page[-1].order_id
-            head = self._block(self._head())
-            for order in page:
-                if order.order_id in busy or head is None or head[1] <= order.ship_by:
-                    continue
-                current = self._client.escrow.get_order(order_id=order.order_id)  # newest block
-                if current.state is not OrderState.FUNDED:
-                    continue
-                sent = self._actions.send("refund", [order])
-                acted.actions.append(sent.action_id)
-                acted.refunded += sent.done
-                if sent.outcome == "mined" and sent.block_number is not None:
-                    self.store.hold(sent.order_ids, block=sent.block_number)
-                elif sent.outcome != "unknown":
-                    self.store.defer(sent.order_ids, until=now + self._recheck)
-            if len(page) < self.page_size:
-                break
-
     # -- reconciling ------------------------------------------------------------------------------
 
     def _reconcile(self) -> None:
@@ -988,6 +771,10 @@ class SettlementAgent:
         )
 
     # -- webhook ----------------------------------------------------------------------------------
+
+    def _wake_webhook(self) -> None:
+        if self._sender is not None:
+            self._sender.wake()
 
     def _webhook_sender(self) -> WebhookSender:
         if self._sender is None:
