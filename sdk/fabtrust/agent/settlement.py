@@ -16,17 +16,17 @@ Each poll (:meth:`SettlementAgent.poll_once`):
 4. **Act** (:class:`~fabtrust.agent._actor.Actor`), reading orders from the store a page
    (``page_size``) at a time through indexed queries (no per-order state is kept in memory):
    every open order that is Shipped or Accepted, whose inspection period is over (by the safe
-   block's time) unless the buyer confirmed, is asked ``canSettle`` at the safe block; the ready ones are asked again at the newest block right
-   before sending (the order state on chain is re-checked before every send) and settled with
-   ``settleMany`` in batches (``settle`` for a single one) by the
-   :class:`~fabtrust.agent._batches.BatchSettler`, which bisects a batch whose estimate or
-   transaction fails; an order that fails alone while ``canSettle`` says ready is quarantined
-   (decoded reason, a log line, an ``order_quarantined`` event) and retried alone on a back-off
-   schedule. Each action is written to the state file before its transaction is signed, every
-   transaction hash before its bytes leave the process, and the outcome after the receipt
-   (:class:`~fabtrust.agent._actions.ActionSender`). Funded orders past ``ship_by`` are reported
-   once (``order_overdue``, a page per poll) and, with ``refund_overdue``, refunded when the
-   agent's account is their buyer.
+   block's time) unless the buyer confirmed, is asked ``canSettle`` at the safe block; the ready
+   ones are asked again at the newest block right before sending (the order state on chain is
+   re-checked before every send) and settled with ``settleMany`` in batches (``settle`` for a
+   single one) by the :class:`~fabtrust.agent._batches.BatchSettler`, which bisects a batch whose
+   estimate or transaction fails; an order that fails alone while ``canSettle`` says ready is
+   quarantined (decoded reason, a log line, an ``order_quarantined`` event) and retried alone on
+   a back-off schedule. Each action is written to the state file before its transaction is
+   signed, every transaction hash before its bytes leave the process, and the outcome after the
+   receipt (:class:`~fabtrust.agent._actions.ActionSender`). Funded orders past ``ship_by`` are
+   reported once (``order_overdue``, a page per poll) and, with ``refund_overdue``, refunded when
+   the agent's account is their buyer.
 
 Every call to the escrow goes through :class:`~fabtrust.agent._escrow.EscrowDoor`.
 
