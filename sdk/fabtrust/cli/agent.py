@@ -88,7 +88,9 @@ def run(
     webhook: Annotated[
         str | None,
         typer.Option(
-            "--webhook", envvar="FABTRUST_AGENT_WEBHOOK", help="POST every event here (JSON)."
+            "--webhook",
+            envvar="FABTRUST_AGENT_WEBHOOK",
+            help="POST every event here (JSON, signed); https:// (http:// only to localhost).",
         ),
     ] = None,
     webhook_secret: Annotated[
@@ -97,7 +99,8 @@ def run(
             "--webhook-secret",
             envvar="FABTRUST_AGENT_WEBHOOK_SECRET",
             help="HMAC key (16+ characters) signing each delivery: X-Fabtrust-Signature: "
-            "t=<time>,v1=<HMAC-SHA256 of time.body>. Required with --webhook.",
+            "t=<time>,v1=<HMAC-SHA256 of time.body>. Required with --webhook. Prefer the "
+            "environment variable (other users can read a command line).",
         ),
     ] = None,
     insecure_unsigned_webhooks: Annotated[
