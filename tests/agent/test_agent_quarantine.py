@@ -23,6 +23,7 @@ from agent_helpers import (
     WebhookReceiver,
     dev,
 )
+from test_agent_crash import cli
 
 from fabtrust.agent import SettlementAgent, WebhookConfig
 from fabtrust.escrow import OrderState
@@ -97,7 +98,11 @@ def test_a_gas_burning_order_does_not_starve_ten_honest_ones(
 
 
 def test_an_order_that_fails_alone_is_quarantined_and_retried_on_its_schedule(
-    market: Market, connect_agent: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    market: Market,
+    connect_agent: Any,
+    agent_chain: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     honest = [eligible_order(market) for _ in range(5)]
     heavy = eligible_order(market, seller=5, devices=40)
@@ -140,6 +145,10 @@ def test_an_order_that_fails_alone_is_quarantined_and_retried_on_its_schedule(
         assert notices[0].body["args"]["failures"] == 1
         status = agent.status()
         assert status.quarantined_total == 1 and status.quarantined[0].order_id == heavy
+        shown = cli(agent_chain, market.fund_key(), "agent", "status", "--state", str(state))
+        assert shown.returncode == 0, shown.stderr
+        assert "quarantined: 1 order(s)" in shown.stderr
+        assert any(line.strip("│┃ ").startswith(str(heavy)) for line in shown.stderr.splitlines())
 
         market.mine()
         second = agent.poll_once()  # not tried again in the next poll
