@@ -719,13 +719,8 @@ class SettlementAgent:
             )
             if receipt is None or receipt.get("blockNumber") is None:
                 continue
-            name = "OrderRefunded" if action.kind == "refund" else "OrderSettled"
             events = self._binding.decoder.decode_all(log_from_rpc(x) for x in receipt["logs"])
-            done = [
-                int(e.args["orderId"])
-                for e in events
-                if e.contract == _orders.ESCROW and e.name == name
-            ]
+            done = self._escrow_door.done(action.kind, events)
             ok = int(receipt["status"]) == 1
             self.store.finish_action(
                 action.id,
