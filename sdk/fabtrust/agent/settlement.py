@@ -289,6 +289,8 @@ class SettlementAgent:
                 "poll_interval": self.poll_interval,
                 "state": str(self.store.path),
                 "webhook": self.webhook.url if self.webhook else None,
+                "webhook_signed": bool(self.webhook and self.webhook.secret),
+                "page_size": self.page_size,
             },
         )
         if self.webhook is not None:
