@@ -77,7 +77,7 @@ def test_spam_orders_cost_one_page_per_poll(
     # at most a page of overdue spam reported, the new order's rows, nothing else
     assert agent.store.orders_loaded <= PAGE + 10
     assert len([e for e in agent.store.events() if e.kind == "order_overdue"]) == PAGE
-    assert peak < 16 * 2**20, f"a poll allocated {peak / 2**20:.1f} MB"
+    assert peak < 8 * 2**20, f"a poll allocated {peak / 2**20:.1f} MB"
     # (loading the 100,000 orders as objects, as the agent used to, allocates about 200 MB)
 
     market.mine()
