@@ -3,12 +3,14 @@ receiver's verification snippet of docs/agent.md run against a real delivery."""
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver
+from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver, wait_until
 
 from fabtrust.agent import SettlementAgent, WebhookConfig
 from fabtrust.agent.webhooks import (
@@ -89,7 +91,7 @@ def test_signatures_bind_body_time_and_secret() -> None:
 
 
 def test_unsigned_or_insecure_webhooks_are_refused(
-    market: Market, connect_agent: Any, tmp_path: Path
+    market: Market, connect_agent: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
@@ -106,11 +108,19 @@ def test_unsigned_or_insecure_webhooks_are_refused(
     receiver = WebhookReceiver()
     receiver.up()
     unsigned = WebhookConfig(url=receiver.url, allow_unsigned=True)  # the explicit opt-out
-    with SettlementAgent(client, state=state, webhook=unsigned) as agent:
-        market.shipped_order()
-        agent.poll_once()
-        assert agent.deliver_webhooks() > 0
-    assert receiver.accepted() and all(d.signature is None for d in receiver.accepted())
+    caplog.set_level(logging.INFO, logger="fabtrust.agent")
+    with SettlementAgent(client, state=state, webhook=unsigned, poll_interval=0.05) as agent:
+        thread = threading.Thread(target=agent.run, daemon=True)
+        thread.start()
+        try:
+            market.shipped_order()
+            wait_until(lambda: len(receiver.accepted()) >= 4, what="four deliveries")
+        finally:
+            agent.stop()
+            thread.join(30)
+    warned = [r for r in caplog.records if getattr(r, "event", None) == "webhook_unsigned"]
+    assert len(warned) == 1 and warned[0].levelname == "WARNING"
+    assert all(d.signature is None for d in receiver.accepted())
     receiver.down()
 
 

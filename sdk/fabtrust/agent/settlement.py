@@ -294,6 +294,11 @@ class SettlementAgent:
             },
         )
         if self.webhook is not None:
+            if self.webhook.secret is None:
+                self._log.warning(
+                    "webhook deliveries are unsigned: receivers cannot tell them from forgeries",
+                    extra={"event": "webhook_unsigned", "webhook": self.webhook.url},
+                )
             self._webhook_sender().start()
         outage_since: float | None = None
         failures = 0
