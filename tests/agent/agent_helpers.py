@@ -31,11 +31,14 @@ from fabtrust.accounts import Signer
 from fabtrust.deployments import Deployment
 from fabtrust.evidence import device_id_of, test_spec_id
 
+BUILD = Path(__file__).resolve().parents[2] / "build" / "contracts"
 SPEC = "ISO 4409:2019 hydraulic motor bench"
 SPEC_ID = bytes.fromhex(test_spec_id(SPEC)[2:])
 PASS, FAIL = 1, 2
 USDC = 10**6
 GAS = 3_000_000
+
+WEBHOOK_SECRET = "whsec-fabtrust-test-0123456789"
 
 ADMIN, LAB, ARBITER = 0, 2, 4
 SELLERS = (1, 5, 6)
@@ -246,13 +249,14 @@ class Market:
         amount: int = 1_000 * USDC,
         ship_in: int = 7 * 86400,
         inspection: int = 3 * 86400,
+        token: str | None = None,
     ) -> str:
         return self.send(
             buyer,
             "SupplyChainEscrow",
             "createOrder",
             dev(seller),
-            self.token.address,
+            token or self.token.address,
             amount,
             list(device_ids),
             SPEC_ID,
@@ -293,6 +297,26 @@ class Market:
         )
         self.ship(seller, order_id)
         return order_id, devices
+
+    def deploy_mock(self, name: str) -> Any:
+        """Deploy a test mock of contracts/test from Brownie's build (``make compile``) and add it
+        to :attr:`contracts` under its name."""
+        build = json.loads((BUILD / f"{name}.json").read_text())
+        tx = self.rpc(
+            "eth_sendTransaction",
+            [{"from": dev(ADMIN), "data": "0x" + build["bytecode"], "gas": hex(GAS)}],
+        )
+        address = self.wait([tx])[0]["contractAddress"]
+        self.contracts[name] = self.w3.eth.contract(address=address, abi=build["abi"])
+        return self.contracts[name]
+
+    def block_gas_limit(self) -> int:
+        return int(self.w3.eth.get_block("latest")["gasLimit"])
+
+    def set_block_gas_limit(self, gas: int) -> None:
+        """Anvil's gas limit for the next blocks (eth_estimateGas refuses more than this)."""
+        assert self.rpc("anvil_setBlockGasLimit", [hex(gas)]) is True
+        self.mine()
 
     # -- reading ----------------------------------------------------------------------------------
 

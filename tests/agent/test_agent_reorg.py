@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agent_helpers import Market, WebhookReceiver, dev
+from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver, dev
 
-from fabtrust.agent import AgentEvent, SettlementAgent
+from fabtrust.agent import AgentEvent, SettlementAgent, WebhookConfig
 from fabtrust.escrow import OrderState
 
 
@@ -67,7 +67,7 @@ def test_a_deeper_reorg_rewinds_the_cursor_and_withdraws_events(
         connect_agent(signer, state),
         state=state,
         confirmations=1,
-        webhook=receiver.url,
+        webhook=WebhookConfig(url=receiver.url, secret=WEBHOOK_SECRET),
         hooks={"delivery_confirmed": seen.append, "certificate_issued": seen.append},
     )
     order_id, devices = market.shipped_order(certified=False)

@@ -3,16 +3,15 @@ chain order, none lost; repeats carry the same idempotency key; the outbox survi
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-from agent_helpers import Market, WebhookReceiver, wait_until
+from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver, wait_until
 
 from fabtrust.agent import SettlementAgent, WebhookConfig
+from fabtrust.agent.webhooks import verify
 from fabtrust.escrow import OrderState
 
 
@@ -32,7 +31,11 @@ def test_every_event_is_delivered_at_least_once(
 ) -> None:
     receiver = WebhookReceiver()  # not listening yet: connection refused
     config = WebhookConfig(
-        url=receiver.url, initial_backoff=0.05, max_backoff=0.4, timeout=2, secret="s3cret"
+        url=receiver.url,
+        initial_backoff=0.05,
+        max_backoff=0.4,
+        timeout=2,
+        secret=WEBHOOK_SECRET,
     )
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
@@ -83,9 +86,9 @@ def test_every_event_is_delivered_at_least_once(
     by_key = {d.key: d.body for d in accepted}
     assert all(d.body == by_key[d.key] for d in failed)  # a repeat is the same document
     assert all(d.body["idempotency_key"] == d.key for d in receiver.deliveries)
-    for d in receiver.deliveries:
-        expected = hmac.new(b"s3cret", d.raw, hashlib.sha256).hexdigest()
-        assert d.signature == f"sha256={expected}"
+    for d in receiver.deliveries:  # each attempt signed: body and timestamp
+        assert d.signature is not None and d.signature.startswith("t=")
+        verify(secret=WEBHOOK_SECRET, header=d.signature, body=d.raw)
     settled = by_key[events[-1].key]
     assert settled["order_id"] == order_id and settled["args"]["settledBy"] == signer.address
     assert second.store.outbox_counts() == (0, len(events))

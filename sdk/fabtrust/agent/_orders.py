@@ -22,6 +22,7 @@ __all__ = [
     "event_key",
     "fold",
     "overdue_event",
+    "quarantine_event",
     "removed_copy",
 ]
 
@@ -107,6 +108,40 @@ def overdue_event(
             "amount": order.amount,
             "shipBy": order.ship_by,
             "blockTime": block_time,
+        },
+    )
+
+
+def quarantine_event(
+    *,
+    chain_id: int,
+    order: TrackedOrder,
+    reason: str,
+    failures: int,
+    retry_at: int,
+    block_number: int,
+    block_hash: str,
+) -> AgentEvent:
+    """``order_quarantined``: settling ``order`` fails even alone (``reason``, decoded); it is
+    set aside and tried again alone at ``retry_at`` (unix time)."""
+    return AgentEvent(
+        key=f"{chain_id}:quarantined:{order.order_id}:{block_hash}",
+        kind="order_quarantined",
+        chain_id=chain_id,
+        contract=ESCROW,
+        name="OrderQuarantined",
+        order_id=order.order_id,
+        block_number=block_number,
+        block_hash=block_hash,
+        args={
+            "orderId": order.order_id,
+            "buyer": order.buyer,
+            "seller": order.seller,
+            "token": order.token,
+            "amount": order.amount,
+            "reason": reason,
+            "failures": failures,
+            "retryAt": retry_at,
         },
     )
 

@@ -4,13 +4,12 @@ A background thread takes the oldest undelivered entries from the store's outbox
 one at a time. A failure (connection error, timeout, non-2xx) records the attempt and the time of
 the next one (``initial_backoff`` doubling up to ``max_backoff``); entries behind it wait, so the
 receiver sees events in chain order. An entry is marked delivered only after a 2xx answer, so a
-crash or a lost answer means a repeat with the same ``Idempotency-Key`` - never a loss.
+crash or a lost answer means a repeat with the same ``Idempotency-Key`` - never a loss. Each
+attempt is signed with its own timestamp (:func:`fabtrust.agent.webhooks.sign`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import logging
 import threading
@@ -20,6 +19,7 @@ import urllib.request
 
 from fabtrust.agent.models import WebhookConfig
 from fabtrust.agent.store import AgentStore, OutboxItem
+from fabtrust.agent.webhooks import SIGNATURE_HEADER, sign
 
 __all__ = ["WebhookSender"]
 
@@ -121,9 +121,8 @@ class WebhookSender:
             **self._config.headers,
             "Idempotency-Key": item.key,
         }
-        if self._config.secret is not None:
-            digest = hmac.new(self._config.secret.encode(), body, hashlib.sha256).hexdigest()
-            headers["X-Fabtrust-Signature"] = f"sha256={digest}"
+        if self._config.secret is not None:  # signed at each attempt: a fresh timestamp
+            headers[SIGNATURE_HEADER] = sign(secret=self._config.secret, body=body)
         request = urllib.request.Request(self._config.url, data=body, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self._config.timeout) as response:

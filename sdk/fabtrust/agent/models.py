@@ -22,6 +22,7 @@ __all__ = [
     "Cursor",
     "EventKind",
     "PollResult",
+    "QuarantinedOrder",
     "TrackedOrder",
     "WebhookConfig",
 ]
@@ -37,9 +38,12 @@ EventKind = Literal[
     "certificate_issued",
     "certificate_revoked",
     "order_overdue",
+    "order_quarantined",
 ]
-"""What a hook or webhook is told about. ``order_overdue`` is the agent's own finding (a Funded
-order whose ``ship_by`` passed, reported once); the others are contract events."""
+"""What a hook or webhook is told about. ``order_overdue`` (a Funded order whose ``ship_by``
+passed, reported once) and ``order_quarantined`` (an order whose settlement fails even on its own,
+set aside and retried on a back-off schedule) are the agent's own findings; the others are
+contract events."""
 
 EVENT_KINDS: tuple[EventKind, ...] = (
     "order_created",
@@ -52,6 +56,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     "certificate_issued",
     "certificate_revoked",
     "order_overdue",
+    "order_quarantined",
 )
 
 ActionKind = Literal["settle", "refund"]
@@ -133,6 +138,23 @@ class TrackedOrder(BaseModel):
         return self.state not in (OrderState.SETTLED, OrderState.REFUNDED, OrderState.RESOLVED)
 
 
+class QuarantinedOrder(BaseModel):
+    """An order set aside because settling it fails even on its own (its gas estimate or its
+    transaction failed): ``reason`` is the decoded error (a contract error's name and values,
+    or the node's message), ``failures`` how many times it failed, ``retry_at`` when it is tried
+    again (alone, never in a batch)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: int
+    reason: str
+    error: str
+    failures: int
+    quarantined_at: datetime
+    last_failure_at: datetime
+    retry_at: datetime
+
+
 class AgentAction(BaseModel):
     """A transaction the agent decided to send, written before it was sent.
 
@@ -169,7 +191,8 @@ class Cursor(BaseModel):
 
 
 class AgentStatus(BaseModel):
-    """Where the agent stands: cursor, lag behind the head, open orders, last actions, outbox."""
+    """Where the agent stands: cursor, lag behind the head, open orders (``open_orders`` holds the
+    first ones by id, ``open_total`` counts all), quarantined orders, last actions, outbox."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -179,7 +202,10 @@ class AgentStatus(BaseModel):
     head: int | None = None
     lag: int | None = None
     open_orders: tuple[TrackedOrder, ...]
+    open_total: int = 0
     open_by_state: dict[str, int]
+    quarantined: tuple[QuarantinedOrder, ...] = ()
+    quarantined_total: int = 0
     last_actions: tuple[AgentAction, ...]
     unresolved_actions: int
     outbox_pending: int
@@ -200,18 +226,22 @@ class PollResult(BaseModel):
     ready: tuple[int, ...] = ()
     settled: tuple[int, ...] = ()
     refunded: tuple[int, ...] = ()
+    quarantined: tuple[int, ...] = ()
     actions: tuple[int, ...] = ()
     not_ready: dict[int, SettleStatus] = Field(default_factory=dict)
 
 
 class WebhookConfig(BaseModel):
-    """Where and how to POST events: at least once, in order, with an idempotency key.
+    """Where and how to POST events: at least once, in order, signed, with an idempotency key.
 
     Each event is one POST of :meth:`AgentEvent.payload` (JSON) with headers ``Idempotency-Key``
-    and, when ``secret`` is set, ``X-Fabtrust-Signature: sha256=<HMAC-SHA256 of the body>``. A
-    failed delivery (connection error, timeout, non-2xx answer) is retried after
-    ``initial_backoff`` seconds, doubling up to ``max_backoff``; later events wait behind it.
-    (Checked by :class:`SettlementAgent`: an http(s) URL, positive times.)
+    and ``X-Fabtrust-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` keyed with
+    ``secret`` (see :mod:`fabtrust.agent.webhooks`; receivers refuse a ``t`` more than 300 s
+    away). A secret (16+ characters) is required unless ``allow_unsigned`` says, explicitly, to
+    post unsigned deliveries. The URL must be ``https://`` except to this machine (localhost,
+    127.0.0.0/8, [::1]). A failed delivery (connection error, timeout, non-2xx answer) is
+    retried after ``initial_backoff`` seconds, doubling up to ``max_backoff``; later events wait
+    behind it. (Checked by :class:`SettlementAgent`.)
     """
 
     model_config = ConfigDict(frozen=True)
@@ -221,4 +251,5 @@ class WebhookConfig(BaseModel):
     initial_backoff: float = 0.5
     max_backoff: float = 60.0
     headers: dict[str, str] = Field(default_factory=dict)
-    secret: str | None = None
+    secret: str | None = Field(default=None, repr=False)
+    allow_unsigned: bool = False

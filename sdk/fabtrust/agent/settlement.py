@@ -13,14 +13,22 @@ Each poll (:meth:`SettlementAgent.poll_once`):
    chunks, keeping the batch only if the safe block's hash did not change while it was read; call
    the hooks; then store events, order states, webhook outbox entries and the cursor (with the
    block hash) in one SQLite transaction.
-4. **Act**: every open order that is Shipped or Accepted, whose inspection period is over (by the
-   safe block's time) unless the buyer confirmed, is asked ``canSettle`` at the safe block; the
-   ready ones are asked again at the newest block right before sending (the order state on chain
-   is re-checked before every send) and settled with ``settleMany`` in batches (``settle`` for a
-   single one). Each action is written to the state file before its transaction is signed, every
-   transaction hash before its bytes leave the process, and the outcome after the receipt.
-   Funded orders past ``ship_by`` are reported once (``order_overdue``) and, with
-   ``refund_overdue``, refunded when the agent's account is their buyer.
+4. **Act** (:class:`~fabtrust.agent._actor.Actor`), reading orders from the store a page
+   (``page_size``) at a time through indexed queries (no per-order state is kept in memory):
+   every open order that is Shipped or Accepted, whose inspection period is over (by the safe
+   block's time) unless the buyer confirmed, is asked ``canSettle`` at the safe block; the ready
+   ones are asked again at the newest block right before sending (the order state on chain is
+   re-checked before every send) and settled with ``settleMany`` in batches (``settle`` for a
+   single one) by the :class:`~fabtrust.agent._batches.BatchSettler`, which bisects a batch whose
+   estimate or transaction fails; an order that fails alone while ``canSettle`` says ready is
+   quarantined (decoded reason, a log line, an ``order_quarantined`` event) and retried alone on
+   a back-off schedule. Each action is written to the state file before its transaction is
+   signed, every transaction hash before its bytes leave the process, and the outcome after the
+   receipt (:class:`~fabtrust.agent._actions.ActionSender`). Funded orders past ``ship_by`` are
+   reported once (``order_overdue``, a page per poll) and, with ``refund_overdue``, refunded when
+   the agent's account is their buyer.
+
+Every call to the escrow goes through :class:`~fabtrust.agent._escrow.EscrowDoor`.
 
 Acting twice is impossible: the contract settles an order once, ``settleMany`` skips what cannot
 settle, and the agent re-checks on chain before each send and reconciles before each poll.
@@ -39,10 +47,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fabtrust.agent import _orders
+from fabtrust.agent._actions import ActionSender, action_label
+from fabtrust.agent._actor import Actor, ActorSettings
+from fabtrust.agent._batches import BatchSettler
+from fabtrust.agent._escrow import EscrowDoor
 from fabtrust.agent.logs import LOGGER_NAME
 from fabtrust.agent.models import (
     EVENT_KINDS,
-    ActionKind,
     ActionStatus,
     AgentAction,
     AgentEvent,
@@ -55,24 +66,26 @@ from fabtrust.agent.models import (
 from fabtrust.agent.store import AgentStore
 from fabtrust.errors import (
     ChainError,
-    FabtrustError,
     InvalidInputError,
     NodeUnreachableError,
-    TransactionRevertedError,
-    TransactionTimeoutError,
     WrongChainError,
 )
-from fabtrust.escrow.models import OrderState, SettleStatus
+from fabtrust.escrow.models import OrderState
 
 if TYPE_CHECKING:
     import os
 
-    from fabtrust.agent._broadcast import BroadcastWatch
     from fabtrust.agent._webhook import WebhookSender
     from fabtrust.chain import RawLog
     from fabtrust.client import Fabtrust
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "REMOTE_CONFIRMATIONS", "Hook", "SettlementAgent"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_POLL_INTERVAL",
+    "REMOTE_CONFIRMATIONS",
+    "Hook",
+    "SettlementAgent",
+]
 
 Hook = Callable[[AgentEvent], None]
 """A Python callback for one kind of event (exceptions it raises are logged, not propagated)."""
@@ -83,6 +96,10 @@ DEFAULT_POLL_INTERVAL = 2.0
 REMOTE_CONFIRMATIONS = 3
 """Default depth (blocks) before the agent trusts an event on a non-local chain (0 on Anvil /
 Ganache, whose blocks never re-org unless asked to)."""
+
+DEFAULT_PAGE_SIZE = 1_000
+"""Orders read from the store at a time (memory per poll is bounded by this, not by how many
+orders are open)."""
 
 _MAX_BATCH = 500
 _OUTAGE_BACKOFF_CAP = 30.0
@@ -99,13 +116,17 @@ class SettlementAgent:
     an event must be deep before the agent acts on it (default 0 on local chains, 3 elsewhere).
     ``poll_interval``: seconds between polls. ``batch_size``: orders per ``settleMany``.
     ``refund_overdue``: refund Funded orders past ``ship_by`` whose buyer is the agent's
-    account. ``webhook``: a URL or :class:`WebhookConfig` (events delivered at least once, in
-    order, from a persistent outbox). ``hooks``: callbacks per event kind (see :meth:`on`).
+    account. ``webhook``: a :class:`WebhookConfig` (events delivered at least once, in order,
+    from a persistent outbox, signed; a bare URL only works with ``allow_unsigned``, so it is
+    refused). ``hooks``: callbacks per event kind (see :meth:`on`).
     ``recheck_interval``: seconds before an order whose devices lacked a valid pass is asked
     again without a certificate event. ``max_outage``: give up (NodeUnreachableError) after the
     node was unreachable this long (None: wait forever). ``max_blocks_per_poll``: blocks read
-    per poll while catching up. ``after_broadcast``: called with each transaction hash right after
-    the node accepted it (a test hook). ``logger``: default ``logging.getLogger("fabtrust.agent")``.
+    per poll while catching up. ``page_size``: orders read from the store at a time (memory per
+    poll). ``quarantine_backoff`` / ``quarantine_max_backoff``: seconds before a quarantined order
+    is tried again after its first failure, doubling per failure up to the maximum.
+    ``after_broadcast``: called with each transaction hash right after the node accepted it (a
+    test hook). ``logger``: default ``logging.getLogger("fabtrust.agent")``.
     """
 
     def __init__(
@@ -123,6 +144,9 @@ class SettlementAgent:
         reorg_window: int = 1024,
         max_outage: float | None = None,
         max_blocks_per_poll: int = 10_000,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        quarantine_backoff: float = 60.0,
+        quarantine_max_backoff: float = 3600.0,
         after_broadcast: Callable[[str], None] | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -146,6 +170,13 @@ class SettlementAgent:
             )
         if max_outage is not None and not max_outage > 0:
             raise InvalidInputError("max_outage must be > 0 seconds", field="max_outage")
+        if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
+            raise InvalidInputError(f"page_size must be >= 1, got {page_size!r}", field="page_size")
+        if not 0 < quarantine_backoff <= quarantine_max_backoff:
+            raise InvalidInputError(
+                "quarantine backoffs must be > 0 with quarantine_backoff <= quarantine_max_backoff",
+                field="quarantine_backoff",
+            )
         self._client = client
         self._binding = client.chain
         connection = self._binding.connection
@@ -163,7 +194,9 @@ class SettlementAgent:
         self._window = reorg_window
         self._max_outage = max_outage
         self._max_blocks = max_blocks_per_poll
-        self._after_broadcast = after_broadcast
+        self.page_size = page_size
+        self.quarantine_backoff = float(quarantine_backoff)
+        self.quarantine_max_backoff = float(quarantine_max_backoff)
         self._log = logger or logging.getLogger(LOGGER_NAME)
         deployment = self._binding.deployment
         self._escrow = deployment.contract(_orders.ESCROW).address
@@ -179,17 +212,47 @@ class SettlementAgent:
         self.store.bind(
             chain_id=self.chain_id, genesis_hash=connection.genesis_hash, escrow=self._escrow
         )
-        self._orders: dict[int, TrackedOrder] = {o.order_id: o for o in self.store.orders()}
-        # order id → monotonic time it was found not ready (devices without a valid pass) or its
-        # transaction failed: asked again after recheck_interval, or at once on a certificate event
-        self._deferred: dict[int, float] = {}
-        self._awaiting: dict[int, int] = {}  # order id → block of our transaction for it
+        # Orders live in the store only, read a page at a time: no per-order state in memory.
+        self._escrow_door = EscrowDoor(self._binding)
+        self._actions = ActionSender(
+            store=self.store,
+            escrow=self._escrow_door,
+            binding=self._binding,
+            logger=self._log,
+            after_broadcast=after_broadcast,
+        )
+        self._actor = Actor(
+            settings=ActorSettings(
+                chain_id=self.chain_id,
+                account=self.account,
+                page_size=page_size,
+                recheck_interval=self._recheck,
+                quarantine_backoff=self.quarantine_backoff,
+                quarantine_max_backoff=self.quarantine_max_backoff,
+                refund_overdue=refund_overdue,
+                outbox=self.webhook is not None,
+            ),
+            store=self.store,
+            escrow=self._escrow_door,
+            actions=self._actions,
+            settler=BatchSettler(
+                actions=self._actions,
+                escrow=self._escrow_door,
+                batch_size=batch_size,
+                logger=self._log,
+            ),
+            head=self._head,
+            block=self._block,
+            get_order=lambda order_id: self._client.escrow.get_order(order_id=order_id),
+            call_hooks=self._call_hooks,
+            wake=self._wake_webhook,
+            logger=self._log,
+        )
         self._hooks: dict[str, list[Hook]] = {}
         for kind, callbacks in (hooks or {}).items():
             for callback in [callbacks] if callable(callbacks) else list(callbacks):
                 self.on(kind=kind, callback=callback)
         self._stop = threading.Event()
-        self._watch: BroadcastWatch | None = None
         self._sender: WebhookSender | None = None
 
     # -- public -----------------------------------------------------------------------------------
@@ -226,9 +289,16 @@ class SettlementAgent:
                 "poll_interval": self.poll_interval,
                 "state": str(self.store.path),
                 "webhook": self.webhook.url if self.webhook else None,
+                "webhook_signed": bool(self.webhook and self.webhook.secret),
+                "page_size": self.page_size,
             },
         )
         if self.webhook is not None:
+            if self.webhook.secret is None:
+                self._log.warning(
+                    "webhook deliveries are unsigned: receivers cannot tell them from forgeries",
+                    extra={"event": "webhook_unsigned", "webhook": self.webhook.url},
+                )
             self._webhook_sender().start()
         outage_since: float | None = None
         failures = 0
@@ -286,9 +356,7 @@ class SettlementAgent:
         self.stop()
         if self._sender is not None:
             self._sender.stop()
-        if self._watch is not None:
-            self._watch.uninstall(self._binding.w3)
-            self._watch = None
+        self._actions.close()
         if self._owns_store:
             self.store.close()
 
@@ -356,9 +424,7 @@ class SettlementAgent:
                 events=events,
                 rewound_to=rewound,
             )
-        ready, not_ready, settled, refunded, actions = self._act(
-            cursor.block_number, cursor.block_time
-        )
+        acted = self._actor.act(cursor)
         return PollResult(
             head=head,
             safe_block=safe,
@@ -366,11 +432,12 @@ class SettlementAgent:
             to_block=last,
             events=events,
             rewound_to=rewound,
-            ready=tuple(ready),
-            settled=tuple(settled),
-            refunded=tuple(refunded),
-            actions=tuple(actions),
-            not_ready=not_ready,
+            ready=tuple(acted.ready),
+            settled=tuple(acted.settled),
+            refunded=tuple(acted.refunded),
+            quarantined=tuple(acted.quarantined),
+            actions=tuple(acted.actions),
+            not_ready=acted.not_ready,
         )
 
     # -- chain access -----------------------------------------------------------------------------
@@ -392,17 +459,6 @@ class SettlementAgent:
         if block is None:
             return None
         return "0x" + bytes(block["hash"]).hex(), int(block["timestamp"])
-
-    def _can_settle_many(self, order_ids: Sequence[int], block: int) -> dict[int, SettleStatus]:
-        """``canSettle`` of many orders at ``block``, in JSON-RPC batches where the provider
-        takes them (:meth:`~fabtrust._binding.Binding.call_many`)."""
-        answers = self._binding.call_many(
-            _orders.ESCROW, "canSettle", [(o,) for o in order_ids], block=block
-        )
-        return {
-            order_id: SettleStatus(int(status))
-            for order_id, (_, status) in zip(order_ids, answers, strict=True)
-        }
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -434,29 +490,34 @@ class SettlementAgent:
         events, certificate_wide = self._decode(logs)
         known = self.store.known_event_keys(e.key for e in events)
         events = [e for e in events if e.key not in known]
+        stored = self.store.orders_by_id(
+            e.order_id for e in events if e.contract == _orders.ESCROW and e.order_id is not None
+        )
         changed: dict[int, TrackedOrder] = {}
+        devices: set[int] = set()
         for event in events:
             if event.contract == _orders.ESCROW and event.order_id is not None:
                 oid = event.order_id
-                current = changed.get(oid) or self._orders.get(oid)
-                if current is None and event.name != "OrderCreated":
-                    current = self.store.order(oid)
-                updated = _orders.apply(current, event)
+                updated = _orders.apply(changed.get(oid) or stored.get(oid), event)
                 if updated is not None:
                     changed[oid] = updated
             elif event.device_id is not None:
-                self._certificates_changed(device_id=event.device_id, changed=changed)
-        if certificate_wide:
-            self._deferred.clear()
+                devices.add(event.device_id)  # orders holding it are asked canSettle again
+        del stored
         block_hash, block_time = tip
         overdue: list[AgentEvent] = []
-        for order in sorted({**self._orders, **changed}.values(), key=lambda o: o.order_id):
-            if (
-                order.state is not OrderState.FUNDED
-                or order.overdue_reported
-                or block_time <= order.ship_by
-            ):
-                continue
+        late = [
+            o
+            for o in changed.values()
+            if o.state is OrderState.FUNDED and not o.overdue_reported and block_time > o.ship_by
+        ]
+        # stored ones a page per poll (the rest on the next polls): memory stays bounded
+        late += [
+            o
+            for o in self.store.overdue_orders(block_time=block_time, limit=self.page_size)
+            if o.order_id not in changed
+        ]
+        for order in sorted(late, key=lambda o: o.order_id):
             event = _orders.overdue_event(
                 chain_id=self.chain_id,
                 order=order,
@@ -475,14 +536,9 @@ class SettlementAgent:
             block_hashes={(log.block_number, log.block_hash) for log in logs},
             outbox=self.webhook is not None,
             window=self._window,
+            recheck_devices=devices,
+            recheck_all=certificate_wide,
         )
-        for order in changed.values():
-            if order.is_open:
-                self._orders[order.order_id] = order
-            else:
-                self._orders.pop(order.order_id, None)
-                self._deferred.pop(order.order_id, None)
-                self._awaiting.pop(order.order_id, None)
         if reported and self._sender is not None:
             self._sender.wake()
         return len(reported)
@@ -514,11 +570,6 @@ class SettlementAgent:
                 events.append(event)
         return events, certificate_wide
 
-    def _certificates_changed(self, *, device_id: int, changed: Mapping[int, TrackedOrder]) -> None:
-        for order in [*self._orders.values(), *changed.values()]:
-            if device_id in order.device_ids:
-                self._deferred.pop(order.order_id, None)
-
     def _notify(self, events: Iterable[AgentEvent]) -> None:
         for event in events:
             self._log.info(
@@ -534,16 +585,19 @@ class SettlementAgent:
                     "removed": event.removed,
                 },
             )
-            for callback in self._hooks.get(event.kind, ()):
-                try:
-                    callback(event)
-                except Exception as exc:
-                    self._log.exception(
-                        "hook for %s failed: %s",
-                        event.kind,
-                        exc,
-                        extra={"event": "hook_failed", "kind": event.kind, "key": event.key},
-                    )
+            self._call_hooks(event)
+
+    def _call_hooks(self, event: AgentEvent) -> None:
+        for callback in self._hooks.get(event.kind, ()):
+            try:
+                callback(event)
+            except Exception as exc:
+                self._log.exception(
+                    "hook for %s failed: %s",
+                    event.kind,
+                    exc,
+                    extra={"event": "hook_failed", "kind": event.kind, "key": event.key},
+                )
 
     # -- re-orgs ----------------------------------------------------------------------------------
 
@@ -599,15 +653,6 @@ class SettlementAgent:
             dropped_orders=dropped,
             outbox=self.webhook is not None,
         )
-        for order in rebuilt:
-            if order.is_open:
-                self._orders[order.order_id] = order
-            else:
-                self._orders.pop(order.order_id, None)
-        for order_id in dropped:
-            self._orders.pop(order_id, None)
-        self._awaiting.clear()
-        self._deferred.clear()
         self._log.warning(
             "re-org: block %d changed; rewound to block %d, %d event(s) withdrawn",
             old_cursor,
@@ -627,247 +672,6 @@ class SettlementAgent:
             self._sender.wake()
         return fork_number
 
-    # -- acting -----------------------------------------------------------------------------------
-
-    def _act(
-        self, safe_block: int, safe_time: int
-    ) -> tuple[list[int], dict[int, SettleStatus], list[int], list[int], list[int]]:
-        now = time.monotonic()
-        busy = {o for action in self.store.unresolved_actions() for o in action.order_ids}
-        candidates: list[int] = []
-        for order in sorted(self._orders.values(), key=lambda o: o.order_id):
-            if order.state not in (OrderState.SHIPPED, OrderState.ACCEPTED):
-                continue
-            if order.order_id in busy:
-                continue  # a transaction for it may still be mined
-            ends = order.inspection_ends_at
-            if not order.accepted and (ends is None or safe_time < ends):
-                continue
-            if self._awaiting.get(order.order_id, -1) > safe_block:
-                continue
-            checked = self._deferred.get(order.order_id)
-            if checked is not None and now - checked < self._recheck:
-                continue
-            candidates.append(order.order_id)
-        ready: list[int] = []
-        not_ready: dict[int, SettleStatus] = {}
-        for order_id, status in self._can_settle_many(candidates, safe_block).items():
-            if status is SettleStatus.READY:
-                ready.append(order_id)
-                self._deferred.pop(order_id, None)
-            else:
-                not_ready[order_id] = status
-                self._deferred[order_id] = now
-        if not_ready:
-            self._log.debug(
-                "orders not ready at block %d",
-                safe_block,
-                extra={
-                    "event": "not_ready",
-                    "block_number": safe_block,
-                    "orders": {str(k): v.name.lower() for k, v in not_ready.items()},
-                },
-            )
-        settled: list[int] = []
-        action_ids: list[int] = []
-        if ready:
-            confirmed = self._recheck_now(ready, safe_block)
-            chunks = [
-                confirmed[start : start + self.batch_size]
-                for start in range(0, len(confirmed), self.batch_size)
-            ]
-            for action_id, done in self._send_all("settle", chunks):
-                action_ids.append(action_id)
-                settled.extend(done)
-        refunded: list[int] = []
-        if self.refund_overdue:
-            for order_id in self._refundable(safe_time, busy=busy):
-                action_id, done = self._send("refund", [order_id])
-                action_ids.append(action_id)
-                refunded.extend(done)
-        return ready, not_ready, settled, refunded, action_ids
-
-    def _recheck_now(self, order_ids: Sequence[int], checked_at: int) -> list[int]:
-        """The orders that can still settle at the newest block (re-asked unless that block is
-        the one just checked)."""
-        head = self._head()
-        if head == checked_at:
-            return list(order_ids)
-        keep: list[int] = []
-        for order_id, status in self._can_settle_many(order_ids, head).items():
-            if status is SettleStatus.READY:
-                keep.append(order_id)
-            else:
-                self._log.info(
-                    "order %d no longer ready at block %d (%s)",
-                    order_id,
-                    head,
-                    status.name.lower(),
-                    extra={
-                        "event": "not_ready_at_send",
-                        "order_id": order_id,
-                        "status": status.name,
-                    },
-                )
-        return keep
-
-    def _refundable(self, safe_time: int, *, busy: set[int]) -> list[int]:
-        assert self.account is not None
-        now = time.monotonic()
-        found: list[int] = []
-        for order in sorted(self._orders.values(), key=lambda o: o.order_id):
-            if (
-                order.state is not OrderState.FUNDED
-                or order.buyer.lower() != self.account.lower()
-                or safe_time <= order.ship_by
-                or order.order_id in self._awaiting
-                or order.order_id in busy
-                or now - self._deferred.get(order.order_id, -1e9) < self._recheck
-            ):
-                continue
-            current = self._client.escrow.get_order(order_id=order.order_id)  # newest block
-            head = self._block(self._head())
-            if current.state is OrderState.FUNDED and head is not None and head[1] > order.ship_by:
-                found.append(order.order_id)
-        return found
-
-    def _broadcast_watch(self) -> BroadcastWatch:
-        if self._watch is None:
-            from fabtrust.agent._broadcast import BroadcastWatch
-
-            self._watch = BroadcastWatch()
-            self._watch.install(self._binding.w3)
-        return self._watch
-
-    def _send_all(
-        self, kind: ActionKind, chunks: Sequence[Sequence[int]]
-    ) -> list[tuple[int, list[int]]]:
-        """Send one action per chunk, up to four at a time (their transactions share blocks
-        instead of waiting for each other's receipts)."""
-        if len(chunks) <= 1:
-            return [self._send(kind, chunk) for chunk in chunks]
-        from concurrent.futures import ThreadPoolExecutor
-
-        results: list[tuple[int, list[int]]] = []
-        unreachable: NodeUnreachableError | None = None
-        with ThreadPoolExecutor(max_workers=min(4, len(chunks))) as pool:
-            # Actions are written in chunk order before any is sent.
-            ids = [self.store.begin_action(kind=kind, order_ids=chunk) for chunk in chunks]
-            futures = [
-                pool.submit(self._send, kind, chunk, action_id=action_id)
-                for chunk, action_id in zip(chunks, ids, strict=True)
-            ]
-            for future in futures:
-                try:
-                    results.append(future.result())
-                except NodeUnreachableError as exc:
-                    unreachable = exc
-        if unreachable is not None:
-            raise unreachable
-        return results
-
-    def _send(
-        self, kind: ActionKind, order_ids: Sequence[int], *, action_id: int | None = None
-    ) -> tuple[int, list[int]]:
-        """Write the action (unless written already: ``action_id``), send its transaction,
-        record the outcome; returns (action id, the orders it settled or refunded)."""
-        if action_id is None:
-            action_id = self.store.begin_action(kind=kind, order_ids=order_ids)
-        label = _label(kind, action_id)
-        self._log.info(
-            "%s %d order(s)",
-            kind,
-            len(order_ids),
-            extra={
-                "event": f"{kind}_sending",
-                "action_id": action_id,
-                "order_ids": list(order_ids),
-            },
-        )
-        watch = self._broadcast_watch()
-
-        def before(tx_hash: str) -> None:
-            self.store.record_broadcast(action_id, tx_hash)
-
-        try:
-            with watch.watching(before, self._after_broadcast):
-                if kind == "refund":
-                    tx = self._binding.transact(_orders.ESCROW, "refund", order_ids[0], label=label)
-                elif len(order_ids) == 1:
-                    tx = self._binding.transact(_orders.ESCROW, "settle", order_ids[0], label=label)
-                else:
-                    tx = self._binding.transact(
-                        _orders.ESCROW, "settleMany", list(order_ids), label=label
-                    )
-        except TransactionRevertedError as exc:
-            self.store.finish_action(
-                action_id, status="reverted", tx_hash=exc.tx_hash, error=str(exc)
-            )
-            for order_id in order_ids:  # asked again after recheck_interval, not every poll
-                self._deferred[order_id] = time.monotonic()
-            self._log.warning(
-                "%s reverted: %s",
-                kind,
-                exc,
-                extra={"event": f"{kind}_reverted", "action_id": action_id, "tx_hash": exc.tx_hash},
-            )
-            return action_id, []
-        except (NodeUnreachableError, TransactionTimeoutError) as exc:
-            self._log.warning(
-                "%s outcome unknown (%s); it is checked on the next poll",
-                kind,
-                exc,
-                extra={"event": f"{kind}_unknown", "action_id": action_id},
-            )
-            if isinstance(exc, NodeUnreachableError):
-                raise
-            return action_id, []
-        except FabtrustError as exc:
-            action = self.store.action(action_id)
-            if action is not None and not action.tx_hashes:
-                self.store.finish_action(action_id, status="dropped", error=str(exc))
-            for order_id in order_ids:
-                self._deferred[order_id] = time.monotonic()
-            self._log.error(
-                "%s failed: %s",
-                kind,
-                exc,
-                extra={"event": f"{kind}_failed", "action_id": action_id},
-            )
-            return action_id, []
-        name = "OrderRefunded" if kind == "refund" else "OrderSettled"
-        done = [
-            int(e.args["orderId"])
-            for e in tx.events
-            if e.contract == _orders.ESCROW and e.name == name
-        ]
-        self.store.finish_action(
-            action_id,
-            status="mined",
-            tx_hash=tx.tx_hash,
-            block_number=tx.block_number,
-            gas_used=tx.gas_used,
-            done_order_ids=done,
-        )
-        for order_id in order_ids:
-            self._awaiting[order_id] = tx.block_number
-        self._log.info(
-            "%s mined: %d of %d order(s)",
-            kind,
-            len(done),
-            len(order_ids),
-            extra={
-                "event": "settled" if kind == "settle" else "refunded",
-                "action_id": action_id,
-                "order_ids": done,
-                "skipped": [o for o in order_ids if o not in done],
-                "tx_hash": tx.tx_hash,
-                "block_number": tx.block_number,
-                "gas_used": tx.gas_used,
-            },
-        )
-        return action_id, done
-
     # -- reconciling ------------------------------------------------------------------------------
 
     def _reconcile(self) -> None:
@@ -885,7 +689,7 @@ class SettlementAgent:
         if journal is not None:
             # Fee bumps of recorded hashes, and anything journalled under the action's label
             # (signed and journalled, then the process died before the broadcast: resumed since).
-            label = _label(action.kind, action.id)
+            label = action_label(action.kind, action.id)
             entries = [journal.find_by_hash(h) for h in hashes]
             entries += [e for e in journal.entries(limit=1_000) if e.label == label]
             for entry in entries:
@@ -922,13 +726,8 @@ class SettlementAgent:
             )
             if receipt is None or receipt.get("blockNumber") is None:
                 continue
-            name = "OrderRefunded" if action.kind == "refund" else "OrderSettled"
             events = self._binding.decoder.decode_all(log_from_rpc(x) for x in receipt["logs"])
-            done = [
-                int(e.args["orderId"])
-                for e in events
-                if e.contract == _orders.ESCROW and e.name == name
-            ]
+            done = self._escrow_door.done(action.kind, events)
             ok = int(receipt["status"]) == 1
             self.store.finish_action(
                 action.id,
@@ -939,8 +738,7 @@ class SettlementAgent:
                 done_order_ids=done,
                 error=None if ok else "reverted (found after a restart)",
             )
-            for order_id in action.order_ids:
-                self._awaiting[order_id] = int(receipt["blockNumber"])
+            self.store.hold(action.order_ids, block=int(receipt["blockNumber"]))
             self._log.info(
                 "action %d recovered from the chain: %s",
                 action.id,
@@ -976,6 +774,10 @@ class SettlementAgent:
 
     # -- webhook ----------------------------------------------------------------------------------
 
+    def _wake_webhook(self) -> None:
+        if self._sender is not None:
+            self._sender.wake()
+
     def _webhook_sender(self) -> WebhookSender:
         if self._sender is None:
             from fabtrust.agent._webhook import WebhookSender
@@ -985,21 +787,24 @@ class SettlementAgent:
         return self._sender
 
 
-def _label(kind: str, action_id: int) -> str:
-    """The journal label of an action's transaction."""
-    return f"fabtrust-agent:{kind}:{action_id}"
-
-
 def _webhook_config(webhook: str | WebhookConfig | None) -> WebhookConfig | None:
+    from fabtrust.agent.webhooks import MIN_SECRET_LENGTH, check_webhook_url
+
     if webhook is None:
         return None
     config = WebhookConfig(url=webhook) if isinstance(webhook, str) else webhook
     if not isinstance(config, WebhookConfig):
         raise InvalidInputError("webhook must be a URL or a WebhookConfig", field="webhook")
-    if not config.url.startswith(("http://", "https://")):
+    check_webhook_url(config.url)
+    if config.secret is None and not config.allow_unsigned:
         raise InvalidInputError(
-            f"webhook URL must start with http:// or https://, got {config.url!r}",
+            "webhook deliveries are signed: give a webhook secret (or allow_unsigned=True to "
+            "send them unsigned)",
             field="webhook",
+        )
+    if config.secret is not None and len(config.secret) < MIN_SECRET_LENGTH:
+        raise InvalidInputError(
+            f"webhook secret must be at least {MIN_SECRET_LENGTH} characters", field="webhook"
         )
     if not (config.timeout > 0 and config.initial_backoff > 0 and config.max_backoff > 0):
         raise InvalidInputError("webhook timeout and backoffs must be > 0", field="webhook")

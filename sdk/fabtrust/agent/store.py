@@ -29,9 +29,11 @@ from fabtrust.agent.models import (
     AgentEvent,
     AgentStatus,
     Cursor,
+    QuarantinedOrder,
     TrackedOrder,
 )
 from fabtrust.errors import FabtrustError, InvalidInputError
+from fabtrust.escrow.models import OrderState
 
 __all__ = ["UNRESOLVED", "AgentStore", "OutboxItem"]
 
@@ -73,6 +75,21 @@ CREATE TABLE IF NOT EXISTS agent_orders (
     body     TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS agent_orders_open ON agent_orders (is_open);
+CREATE TABLE IF NOT EXISTS agent_order_devices (
+    device_id TEXT    NOT NULL,
+    order_id  INTEGER NOT NULL,
+    PRIMARY KEY (device_id, order_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agent_quarantine (
+    order_id        INTEGER PRIMARY KEY,
+    reason          TEXT    NOT NULL,
+    error           TEXT    NOT NULL,
+    failures        INTEGER NOT NULL,
+    quarantined_at  TEXT    NOT NULL,
+    last_failure_at TEXT    NOT NULL,
+    retry_at        REAL    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agent_quarantine_retry ON agent_quarantine (retry_at);
 CREATE TABLE IF NOT EXISTS agent_actions (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     kind           TEXT    NOT NULL,
@@ -102,6 +119,27 @@ CREATE TABLE IF NOT EXISTS agent_outbox (
 CREATE INDEX IF NOT EXISTS agent_outbox_due ON agent_outbox (delivered_at, id);
 """
 
+# Columns of agent_orders added for paging (state files written before them are migrated on open):
+# settleable 1 when Shipped or Accepted; ready_at the time from which the order may settle (0 once
+# the buyer confirmed, the inspection end when shipped, NULL otherwise); buyer in lower case;
+# next_check_at (unix time) before which the order is not asked canSettle again; hold_until_block:
+# our settlement transaction for it was mined in that block (wait until the safe block passes it).
+_ORDER_COLUMNS = (
+    ("settleable", "INTEGER NOT NULL DEFAULT 0"),
+    ("ready_at", "INTEGER"),
+    ("ship_by", "INTEGER NOT NULL DEFAULT 0"),
+    ("buyer", "TEXT NOT NULL DEFAULT ''"),
+    ("overdue_reported", "INTEGER NOT NULL DEFAULT 0"),
+    ("next_check_at", "REAL NOT NULL DEFAULT 0"),
+    ("hold_until_block", "INTEGER NOT NULL DEFAULT -1"),
+)
+_ORDER_INDEXES = """
+CREATE INDEX IF NOT EXISTS agent_orders_due ON agent_orders (settleable, order_id);
+CREATE INDEX IF NOT EXISTS agent_orders_overdue ON agent_orders (state, overdue_reported, ship_by);
+CREATE INDEX IF NOT EXISTS agent_orders_buyer ON agent_orders (buyer, state, ship_by);
+"""
+_MIGRATE_PAGE = 1_000
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
@@ -128,6 +166,32 @@ class AgentStore:
             self.path, schema=_SCHEMA, timeout=timeout, what="the agent state", field="state"
         )
         self._lock = threading.RLock()
+        self.orders_loaded = 0
+        """How many order rows were read into memory so far (paging is bounded: a test aid)."""
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the paging columns and indexes to a state file written before them."""
+        with self._write() as conn:
+            have = {row[1] for row in conn.execute("PRAGMA table_info(agent_orders)")}
+            missing = [(n, t) for n, t in _ORDER_COLUMNS if n not in have]
+            for name, sql_type in missing:
+                conn.execute(f"ALTER TABLE agent_orders ADD COLUMN {name} {sql_type}")
+            if missing:  # one pass over the old rows, a page at a time
+                after = -1
+                while True:
+                    rows = conn.execute(
+                        "SELECT order_id, body FROM agent_orders WHERE order_id > ?"
+                        " ORDER BY order_id LIMIT ?",
+                        (after, _MIGRATE_PAGE),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    for _, body in rows:
+                        self._put_order(conn, TrackedOrder.model_validate_json(body))
+                    after = rows[-1][0]
+            for statement in _ORDER_INDEXES.strip().splitlines():
+                conn.execute(statement)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -259,21 +323,187 @@ class AgentStore:
         return [AgentEvent.model_validate_json(row[0]) for row in rows]
 
     def orders(self, *, open_only: bool = True) -> list[TrackedOrder]:
-        """Tracked orders by id (only the open ones by default)."""
+        """Tracked orders by id (only the open ones by default). All of them: the agent itself
+        reads orders a page at a time (:meth:`due_orders` and friends)."""
         sql = "SELECT body FROM agent_orders"
         if open_only:
             sql += " WHERE is_open = 1"
-        with self._read() as conn:
-            rows = conn.execute(sql + " ORDER BY order_id").fetchall()
-        return [TrackedOrder.model_validate_json(row[0]) for row in rows]
+        return self._load(sql + " ORDER BY order_id", ())
 
     def order(self, order_id: int) -> TrackedOrder | None:
         """One tracked order."""
+        found = self._load("SELECT body FROM agent_orders WHERE order_id = ?", (order_id,))
+        return found[0] if found else None
+
+    def orders_by_id(self, order_ids: Iterable[int]) -> dict[int, TrackedOrder]:
+        """The tracked orders among ``order_ids``."""
+        wanted = sorted(set(order_ids))
+        found: dict[int, TrackedOrder] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for order in self._load(
+                f"SELECT body FROM agent_orders WHERE order_id IN ({marks})", part
+            ):
+                found[order.order_id] = order
+        return found
+
+    def due_orders(
+        self, *, safe_time: int, safe_block: int, now: float, after: int, limit: int
+    ) -> list[TrackedOrder]:
+        """A page (ids above ``after``, ascending) of the open orders that may settle by
+        ``safe_time``: Shipped with the inspection over, or Accepted; not deferred past ``now``,
+        not held by one of our transactions mined above ``safe_block``, not quarantined."""
+        return self._load(
+            "SELECT o.body FROM agent_orders o WHERE o.settleable = 1 AND o.order_id > ?"
+            " AND o.ready_at <= ? AND o.next_check_at <= ? AND o.hold_until_block <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM agent_quarantine q WHERE q.order_id = o.order_id)"
+            " ORDER BY o.order_id LIMIT ?",
+            (after, safe_time, now, safe_block, limit),
+        )
+
+    def overdue_orders(self, *, block_time: int, limit: int) -> list[TrackedOrder]:
+        """Up to ``limit`` Funded orders whose ``ship_by`` is before ``block_time`` and that were
+        not reported overdue yet (oldest ship-by first)."""
+        return self._load(
+            "SELECT body FROM agent_orders WHERE state = ? AND overdue_reported = 0"
+            " AND ship_by < ? ORDER BY ship_by, order_id LIMIT ?",
+            (int(OrderState.FUNDED), block_time, limit),
+        )
+
+    def refundable_orders(
+        self, *, buyer: str, safe_time: int, safe_block: int, now: float, after: int, limit: int
+    ) -> list[TrackedOrder]:
+        """A page (ids above ``after``) of Funded orders of ``buyer`` past ``ship_by`` at
+        ``safe_time``, neither deferred past ``now`` nor held by our transaction mined above
+        ``safe_block``."""
+        return self._load(
+            "SELECT body FROM agent_orders WHERE buyer = ? AND state = ? AND ship_by < ?"
+            " AND order_id > ? AND next_check_at <= ? AND hold_until_block <= ?"
+            " ORDER BY order_id LIMIT ?",
+            (buyer.lower(), int(OrderState.FUNDED), safe_time, after, now, safe_block, limit),
+        )
+
+    def _load(self, sql: str, params: Sequence[object]) -> list[TrackedOrder]:
         with self._read() as conn:
-            row = conn.execute(
-                "SELECT body FROM agent_orders WHERE order_id = ?", (order_id,)
-            ).fetchone()
-        return TrackedOrder.model_validate_json(row[0]) if row else None
+            rows = conn.execute(sql, params).fetchall()
+        self.orders_loaded += len(rows)
+        return [TrackedOrder.model_validate_json(row[0]) for row in rows]
+
+    def count_open(self) -> dict[str, int]:
+        """Open orders per state name."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT state, count(*) FROM agent_orders WHERE is_open = 1 GROUP BY state"
+            ).fetchall()
+        return {OrderState(int(state)).name.lower(): int(n) for state, n in rows}
+
+    # -- scheduling -------------------------------------------------------------------------------
+
+    def defer(self, order_ids: Iterable[int], *, until: float) -> None:
+        """Do not ask ``canSettle`` of these orders again before ``until`` (unix time) - unless a
+        certificate event for one of their devices comes first."""
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE agent_orders SET next_check_at = ? WHERE order_id = ?",
+                [(until, o) for o in order_ids],
+            )
+
+    def hold(self, order_ids: Iterable[int], *, block: int) -> None:
+        """Our transaction for these orders was mined in ``block``: leave them alone until the
+        safe block reaches it (their events are read by then)."""
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE agent_orders SET hold_until_block = ? WHERE order_id = ?",
+                [(block, o) for o in order_ids],
+            )
+
+    # -- quarantine -------------------------------------------------------------------------------
+
+    def quarantine(
+        self,
+        order_id: int,
+        *,
+        reason: str,
+        error: str,
+        retry_at: float,
+        event: AgentEvent | None = None,
+    ) -> QuarantinedOrder:
+        """Put an order whose settlement fails on its own in quarantine (or count one more
+        failure of a quarantined order) until ``retry_at``; ``event`` (the ``order_quarantined``
+        notice) is queued for the webhook in the same transaction."""
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO agent_quarantine (order_id, reason, error, failures, quarantined_at,"
+                " last_failure_at, retry_at) VALUES (?, ?, ?, 1, ?, ?, ?)"
+                " ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason,"
+                " error = excluded.error, failures = failures + 1,"
+                " last_failure_at = excluded.last_failure_at, retry_at = excluded.retry_at",
+                (order_id, reason, error[:2000], now, now, retry_at),
+            )
+            if event is not None:
+                self._enqueue(conn, event, now)
+        found = self.quarantined_order(order_id)
+        assert found is not None
+        return found
+
+    def reschedule_quarantine(self, order_id: int, *, retry_at: float) -> None:
+        """Move a quarantined order's next retry (no failure counted)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE agent_quarantine SET retry_at = ? WHERE order_id = ?", (retry_at, order_id)
+            )
+
+    def release(self, order_id: int) -> bool:
+        """Take an order out of quarantine; whether it was in."""
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM agent_quarantine WHERE order_id = ?", (order_id,))
+            return cursor.rowcount > 0
+
+    def quarantined_order(self, order_id: int) -> QuarantinedOrder | None:
+        """One quarantined order."""
+        found = self._select_quarantine("WHERE order_id = ?", [order_id])
+        return found[0] if found else None
+
+    def quarantined(self, *, limit: int = 100) -> list[QuarantinedOrder]:
+        """Quarantined orders, next retry first."""
+        return self._select_quarantine("ORDER BY retry_at, order_id LIMIT ?", [limit])
+
+    def quarantined_count(self) -> int:
+        """How many orders are in quarantine."""
+        with self._read() as conn:
+            return int(conn.execute("SELECT count(*) FROM agent_quarantine").fetchone()[0])
+
+    def quarantine_due(self, *, now: float, limit: int) -> list[TrackedOrder]:
+        """Up to ``limit`` open quarantined orders whose retry time has come (earliest first)."""
+        return self._load(
+            # (CROSS JOIN: SQLite walks the small quarantine by retry_at, never all open orders)
+            "SELECT o.body FROM agent_quarantine q CROSS JOIN agent_orders o"
+            " ON o.order_id = q.order_id WHERE q.retry_at <= ? AND o.is_open = 1"
+            " ORDER BY q.retry_at, q.order_id LIMIT ?",
+            (now, limit),
+        )
+
+    def _select_quarantine(self, clause: str, params: list[object]) -> list[QuarantinedOrder]:
+        sql = (
+            "SELECT order_id, reason, error, failures, quarantined_at, last_failure_at, retry_at"
+            f" FROM agent_quarantine {clause}"
+        )
+        with self._read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [
+            QuarantinedOrder(
+                order_id=row[0],
+                reason=row[1],
+                error=row[2],
+                failures=row[3],
+                quarantined_at=datetime.fromisoformat(row[4]),
+                last_failure_at=datetime.fromisoformat(row[5]),
+                retry_at=datetime.fromtimestamp(row[6], timezone.utc),
+            )
+            for row in rows
+        ]
 
     def commit_poll(
         self,
@@ -284,9 +514,13 @@ class AgentStore:
         block_hashes: Iterable[tuple[int, str]],
         outbox: bool,
         window: int,
+        recheck_devices: Iterable[int] = (),
+        recheck_all: bool = False,
     ) -> None:
         """Store one poll at once: its events, the orders they changed, their webhook deliveries
-        (``outbox``), the remembered block hashes and the new cursor (number, hash, time)."""
+        (``outbox``), the remembered block hashes and the new cursor (number, hash, time).
+        Orders holding a device of ``recheck_devices`` (a certificate event named it), or every
+        order with ``recheck_all``, are no longer deferred."""
         number, block_hash, block_time = cursor
         now = _now()
         with self._write() as conn:
@@ -314,6 +548,14 @@ class AgentStore:
                 [*block_hashes, (number, block_hash)],
             )
             conn.execute("DELETE FROM agent_blocks WHERE number < ?", (number - window,))
+            if recheck_all:
+                conn.execute("UPDATE agent_orders SET next_check_at = 0 WHERE next_check_at > 0")
+            else:
+                conn.executemany(
+                    "UPDATE agent_orders SET next_check_at = 0 WHERE next_check_at > 0 AND"
+                    " order_id IN (SELECT order_id FROM agent_order_devices WHERE device_id = ?)",
+                    [(str(d),) for d in set(recheck_devices)],
+                )
             conn.execute(
                 "INSERT OR REPLACE INTO agent_cursor (id, block_number, block_hash, block_time,"
                 " updated_at) VALUES (1, ?, ?, ?, ?)",
@@ -357,7 +599,12 @@ class AgentStore:
             for order in orders:
                 self._put_order(conn, order)
             for order_id in dropped_orders:
-                conn.execute("DELETE FROM agent_orders WHERE order_id = ?", (order_id,))
+                self._delete_order(conn, order_id)
+            # what was deferred or held for a block that may be gone is looked at again
+            conn.execute(
+                "UPDATE agent_orders SET next_check_at = 0, hold_until_block = -1"
+                " WHERE next_check_at > 0 OR hold_until_block >= 0"
+            )
             if to is None:
                 conn.execute("DELETE FROM agent_blocks")
                 conn.execute("DELETE FROM agent_cursor")
@@ -373,11 +620,40 @@ class AgentStore:
 
     @staticmethod
     def _put_order(conn: sqlite3.Connection, order: TrackedOrder) -> None:
+        """Insert or update an order's facts (its scheduling columns stay as they are)."""
+        settleable = order.state in (OrderState.SHIPPED, OrderState.ACCEPTED)
+        ready_at = (0 if order.accepted else order.inspection_ends_at) if settleable else None
         conn.execute(
-            "INSERT OR REPLACE INTO agent_orders (order_id, state, is_open, body)"
-            " VALUES (?, ?, ?, ?)",
-            (order.order_id, int(order.state), int(order.is_open), order.model_dump_json()),
+            "INSERT INTO agent_orders (order_id, state, is_open, body, settleable, ready_at,"
+            " ship_by, buyer, overdue_reported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (order_id) DO UPDATE SET state = excluded.state,"
+            " is_open = excluded.is_open, body = excluded.body, settleable = excluded.settleable,"
+            " ready_at = excluded.ready_at, ship_by = excluded.ship_by, buyer = excluded.buyer,"
+            " overdue_reported = excluded.overdue_reported",
+            (
+                order.order_id,
+                int(order.state),
+                int(order.is_open),
+                order.model_dump_json(),
+                int(settleable),
+                ready_at,
+                order.ship_by,
+                order.buyer.lower(),
+                int(order.overdue_reported),
+            ),
         )
+        conn.executemany(
+            "INSERT OR IGNORE INTO agent_order_devices (device_id, order_id) VALUES (?, ?)",
+            [(str(d), order.order_id) for d in order.device_ids],
+        )
+        if not order.is_open:
+            conn.execute("DELETE FROM agent_quarantine WHERE order_id = ?", (order.order_id,))
+
+    @staticmethod
+    def _delete_order(conn: sqlite3.Connection, order_id: int) -> None:
+        conn.execute("DELETE FROM agent_orders WHERE order_id = ?", (order_id,))
+        conn.execute("DELETE FROM agent_order_devices WHERE order_id = ?", (order_id,))
+        conn.execute("DELETE FROM agent_quarantine WHERE order_id = ?", (order_id,))
 
     @staticmethod
     def _enqueue(
@@ -549,15 +825,20 @@ class AgentStore:
 
     # -- status -----------------------------------------------------------------------------------
 
-    def status(self, *, head: int | None = None, last_actions: int = 10) -> AgentStatus:
-        """Cursor, lag behind ``head`` (when given), open orders, last actions and outbox."""
+    def status(
+        self, *, head: int | None = None, last_actions: int = 10, open_limit: int = 1_000
+    ) -> AgentStatus:
+        """Cursor, lag behind ``head`` (when given), open orders (the first ``open_limit`` by id,
+        and counts of all), quarantined orders, last actions and outbox."""
         meta = self.meta()
         cursor = self.cursor()
-        open_orders = tuple(self.orders(open_only=True))
-        by_state: dict[str, int] = {}
-        for order in open_orders:
-            name = order.state.name.lower()
-            by_state[name] = by_state.get(name, 0) + 1
+        open_orders = tuple(
+            self._load(
+                "SELECT body FROM agent_orders WHERE is_open = 1 ORDER BY order_id LIMIT ?",
+                (open_limit,),
+            )
+        )
+        by_state = self.count_open()
         pending, delivered = self.outbox_counts()
         lag = None
         if head is not None:
@@ -569,7 +850,10 @@ class AgentStore:
             head=head,
             lag=lag,
             open_orders=open_orders,
+            open_total=sum(by_state.values()),
             open_by_state=by_state,
+            quarantined=tuple(self.quarantined(limit=open_limit)),
+            quarantined_total=self.quarantined_count(),
             last_actions=tuple(self.actions(limit=last_actions)),
             unresolved_actions=len(self.unresolved_actions()),
             outbox_pending=pending,

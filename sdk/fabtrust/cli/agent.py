@@ -88,7 +88,9 @@ def run(
     webhook: Annotated[
         str | None,
         typer.Option(
-            "--webhook", envvar="FABTRUST_AGENT_WEBHOOK", help="POST every event here (JSON)."
+            "--webhook",
+            envvar="FABTRUST_AGENT_WEBHOOK",
+            help="POST every event here (JSON, signed); https:// (http:// only to localhost).",
         ),
     ] = None,
     webhook_secret: Annotated[
@@ -96,9 +98,18 @@ def run(
         typer.Option(
             "--webhook-secret",
             envvar="FABTRUST_AGENT_WEBHOOK_SECRET",
-            help="Sign webhook bodies: X-Fabtrust-Signature: sha256=HMAC.",
+            help="HMAC key (16+ characters) signing each delivery: X-Fabtrust-Signature: "
+            "t=<time>,v1=<HMAC-SHA256 of time.body>. Required with --webhook. Prefer the "
+            "environment variable (other users can read a command line).",
         ),
     ] = None,
+    insecure_unsigned_webhooks: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-unsigned-webhooks",
+            help="Send webhook deliveries unsigned (receivers cannot tell them from forgeries).",
+        ),
+    ] = False,
     refund: Annotated[
         bool,
         typer.Option(
@@ -109,6 +120,12 @@ def run(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, max=500, help="Orders per settleMany.")
     ] = 100,
+    page_size: Annotated[
+        int,
+        typer.Option(
+            "--page-size", min=1, help="Orders read from the state file at a time (memory bound)."
+        ),
+    ] = 1000,
     once: Annotated[
         bool, typer.Option("--once", help="One poll (catch up, settle), then exit.")
     ] = False,
@@ -122,6 +139,7 @@ def run(
     wrong chain.
     """
     from fabtrust.agent import SettlementAgent, WebhookConfig
+    from fabtrust.agent.webhooks import check_webhook_url
     from fabtrust.client import connect
 
     if log_level.lower() not in ("debug", "info", "warning", "error"):
@@ -129,6 +147,17 @@ def run(
     settings = settings_of(ctx)
     if settings.account is None:
         raise _bad_input("the agent sends settlement transactions: give --account")
+    hook: WebhookConfig | None = None
+    if webhook is not None:
+        check_webhook_url(webhook)
+        if webhook_secret is None and not insecure_unsigned_webhooks:
+            raise _bad_input(
+                "--webhook needs --webhook-secret (or FABTRUST_AGENT_WEBHOOK_SECRET) to sign "
+                "deliveries; --insecure-unsigned-webhooks sends them unsigned"
+            )
+        hook = WebhookConfig(
+            url=webhook, secret=webhook_secret, allow_unsigned=insecure_unsigned_webhooks
+        )
     _configure_logging(log_level)
     client = connect(
         rpc_url=settings.rpc_url,
@@ -140,15 +169,13 @@ def run(
     if client.chain.sender is not None and client.chain.connection.is_local:
         client.chain.sender.poll_interval = LOCAL_RECEIPT_POLL
     crash = os.environ.get(CRASH_AFTER_SEND_ENV) == "1"
-    hook: WebhookConfig | None = None
-    if webhook is not None:
-        hook = WebhookConfig(url=webhook, secret=webhook_secret)
     agent = SettlementAgent(
         client,
         state=state,
         confirmations=confirmations,
         poll_interval=poll,
         batch_size=batch_size,
+        page_size=page_size,
         refund_overdue=refund,
         webhook=hook,
         after_broadcast=_crash_now if crash else None,
@@ -211,7 +238,23 @@ def _render(console: Console, report: AgentStatus) -> None:
     else:
         console.print(f"head: block {report.head}, lag {report.lag} block(s)")
     states = ", ".join(f"{n} {s}" for s, n in sorted(report.open_by_state.items())) or "none"
-    console.print(f"open orders: {len(report.open_orders)} ({states})")
+    console.print(f"open orders: {report.open_total} ({states})")
+    if report.quarantined_total:
+        console.print(
+            f"quarantined: {report.quarantined_total} order(s) whose settlement fails alone "
+            "(retried alone on a back-off schedule)"
+        )
+        quarantine = Table(title="quarantined orders")
+        for column in ("id", "failures", "next retry (UTC)", "reason"):
+            quarantine.add_column(column)
+        for item in report.quarantined[:_SHOWN_ORDERS]:
+            quarantine.add_row(
+                str(item.order_id),
+                str(item.failures),
+                f"{item.retry_at:%Y-%m-%d %H:%M:%S}",
+                item.reason if len(item.reason) <= 60 else item.reason[:59] + "…",
+            )
+        console.print(quarantine)
     console.print(
         f"unresolved actions: {report.unresolved_actions}; webhook outbox: "
         f"{report.outbox_pending} pending, {report.outbox_delivered} delivered"
@@ -231,9 +274,9 @@ def _render(console: Console, report: AgentStatus) -> None:
                 _utc(order.inspection_ends_at),
             )
         console.print(open_table)
-        hidden = len(report.open_orders) - _SHOWN_ORDERS
+        hidden = report.open_total - _SHOWN_ORDERS
         if hidden > 0:
-            console.print(f"… and {hidden} more (all of them with --json)")
+            console.print(f"… and {hidden} more (the first {len(report.open_orders)} with --json)")
     if report.last_actions:
         table = Table(title="last actions")
         for column in ("id", "kind", "orders", "status", "tx", "block", "when (UTC)"):
