@@ -36,12 +36,32 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "bundles",
         "deployments",
+        "page",
         "readings",
         "reports",
     ]
     assert len(list((out / "bundles").glob("*.bundle.json"))) == 3
     assert len(list((out / "reports").glob("*.txt"))) == 4  # three reports + the tampered copy
     assert [p.name for p in tmp_path.iterdir()] == ["story"]
+    # The buyer's page: a link to the first motor's certificate, its QR codes, and the chain
+    # state that `fabtrust serve --anvil-state` brings back (the certificate is still there).
+    first = story["checks"]["HM-2026-0001"]["cert_id"]
+    assert story["page_url"].startswith("http://127.0.0.1:8000/?deployment=deployments/31337.json")
+    assert f"cert={first}" in story["page_url"] and "rpc=/rpc" in story["page_url"]
+    page = out / "page"
+    assert sorted(p.name for p in page.iterdir()) == [
+        "HM-2026-0001-qr.png", "HM-2026-0001-qr.svg", "anvil-state.json",
+    ]  # fmt: skip
+    from fabtrust.testing import LocalAnvil
+
+    with LocalAnvil(extra_args=("--load-state", str(page / "anvil-state.json"))) as node:
+        again = subprocess.run(
+            [str(FABTRUST), "--json", "--rpc-url", node.url, "--deployments", str(out / "deployments"),
+             "cert", "verify", str(out / "reports" / "HM-2026-0001.txt")],
+            capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads(again.stdout)["cert_id"] == first
 
 
 def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ same files: the page and the CLI must agree check for check, detail for detail.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from typing import Any
 from fabtrust.accounts import Signer
 from fabtrust.evidence import ReadingsTree, generate_bench_readings
 from fabtrust.evidence.readings import parse_readings_csv
-from fabtrust.page import PageTarget, page_link
+from fabtrust.page import PageServer, PageTarget, page_link
+from fabtrust.testing import LocalAnvil, free_port
 
 SPEC = "ISO 4409:2019 hydraulic motor bench test"
 SEED = "0x" + "5e" * 32
@@ -184,7 +187,7 @@ def test_page_verdicts_equal_the_cli(
 ) -> None:
     lab = Lab(chain, tmp_path)
     genuine_id, genuine, genuine_bundle, tree = lab.certify("HM-W-1", disclose=(0, 7))
-    revoked_id, revoked, revoked_bundle, _ = lab.certify("HM-W-2")
+    revoked_id, revoked, _, _ = lab.certify("HM-W-2")
     lab.lab.certificates.revoke(cert_id=revoked_id, reason="bench calibration out of date")
     old_id, old, old_bundle, _ = lab.certify("HM-W-3")
     new_id, _, _, _ = lab.certify("HM-W-3", supersedes=old_id)
@@ -234,3 +237,234 @@ def test_page_verdicts_equal_the_cli(
         f"superseded by certificate {new_id}"
         in {c["name"]: c for c in superseded["checks"]}["not_superseded"]["detail"]
     )
+
+
+def test_batch_bundles_equal_the_cli(
+    browser: Any, built_page: Path, chain: Any, cli: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    from fabtrust.certificates import BatchCertificate
+
+    lab = Lab(chain, tmp_path)
+    device_ids = [
+        lab.maker.devices.register(
+            serial=f"HM-B-{i}", model="HM-200", key_signer=Signer.generate()
+        ).device_id
+        for i in (1, 2)
+    ]
+    reports = []
+    for i in (1, 2):
+        report = tmp_path / f"HM-B-{i}.pdf"
+        report.write_text(f"%PDF-1.7 batch report {i}: PASS\n")
+        reports.append(report)
+    until = chain.now() + 365 * 86400
+    leaves = [
+        BatchCertificate.create(
+            device_id=d, report=r, test_spec=SPEC, passed=True, valid_until=until
+        )
+        for d, r in zip(device_ids, reports, strict=True)
+    ]
+    anchored = lab.lab.certificates.anchor_batch(certificates=leaves)
+    presented, _ = anchored.certificates
+    lab.maker.certificates.present_batch_certificate(
+        root=anchored.root, leaf=presented.leaf, proof=presented.proof
+    )
+    bundles = []
+    for proof, report in zip(anchored.certificates, reports, strict=True):
+        bundle = lab.lab.certificates.make_bundle(batch=proof, report=report)
+        bundles.append(bundle.save(tmp_path / f"{report.stem}.bundle.json"))
+
+    open_page(browser, link(built_page, chain))
+    for name, report, bundle in (
+        ("batch-presented", reports[0], bundles[0]),
+        ("batch-pending", reports[1], bundles[1]),
+        ("batch-wrong-report", reports[0], bundles[1]),
+    ):
+        page = run_page(browser, report=report, bundle=bundle, shot=artifacts / f"{name}.png")
+        assert page == cli_verdict(cli, report, bundle), name
+    checks = {
+        c["name"]: c for c in run_page(browser, report=reports[1], bundle=bundles[1])["checks"]
+    }
+    assert checks["batch_proof"]["ok"] and not checks["batch_proof"]["skipped"]
+    assert "not presented yet" in checks["certificate_on_chain"]["detail"]
+
+
+def test_bad_inputs_give_one_sentence(
+    browser: Any, built_page: Path, chain: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    lab = Lab(chain, tmp_path)
+    _, report, bundle, _ = lab.certify("HM-X-1")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    corrupted = tmp_path / "corrupted.bundle.json"
+    corrupted.write_text(bundle.read_text()[:-40])
+    not_a_report = tmp_path / "holiday.jpg"
+    not_a_report.write_bytes(b"\xff\xd8\xff\xe0 not a test report")
+
+    def sentence(result: dict[str, Any]) -> str:
+        assert set(result) == {"message"}, result
+        text = str(result["message"])
+        assert text.endswith(".") and "\n" not in text and len(text) < 400, text
+        return text
+
+    open_page(browser, link(built_page, chain))
+    assert "empty.pdf is empty" in sentence(run_page(browser, report=empty))
+    assert "corrupted.bundle.json is not a certificate bundle: it is not valid JSON" in sentence(
+        run_page(browser, report=report, bundle=corrupted, shot=artifacts / "bad-bundle.png")
+    )
+    unknown = run_page(browser, report=not_a_report, shot=artifacts / "not-a-report.png")
+    assert failed(unknown) == ["certificate_on_chain"]
+    assert headline(browser).startswith(
+        "Not verified: no certificate on this chain commits to holiday.jpg"
+    )
+
+    down = f"http://127.0.0.1:{free_port()}"
+    open_page(browser, link(built_page, chain, rpc=down))
+    text = sentence(run_page(browser, report=report, shot=artifacts / "rpc-down.png"))
+    assert text.startswith(f"The chain could not be read through {down}"), text
+
+    with LocalAnvil(extra_args=("--chain-id", "1337")) as other:
+        open_page(browser, link(built_page, chain, rpc=other.url))
+        text = sentence(run_page(browser, report=report, shot=artifacts / "wrong-chain.png"))
+    assert "is chain 1337, but the deployment file is for chain 31337" in text
+
+
+def test_big_report_is_hashed_in_slices(
+    browser: Any, built_page: Path, chain: Any, tmp_path: Path
+) -> None:
+    """A 1 GiB report (sparse: zeros) hashes in 8 MiB slices; the JS heap stays far below it."""
+    size = 1 << 30
+    big = tmp_path / "big-report.bin"
+    with big.open("wb") as file:
+        file.truncate(size)
+    expected = hashlib.sha256()
+    zeros = bytes(1 << 24)
+    for _ in range(size // len(zeros)):
+        expected.update(zeros)
+
+    open_page(browser, link(built_page, chain))
+    page = run_page(browser, report=big)
+    assert failed(page) == ["certificate_on_chain"]
+    assert f"report digest 0x{expected.hexdigest()}" in page["checks"][0]["detail"]
+    stats = browser.execute_script("return window.fabtrustHashStats")
+    slice_bytes = 8 << 20
+    assert stats == {"slices": size // slice_bytes, "largestSlice": slice_bytes, "bytes": size}
+    heap = browser.execute_script("return performance.memory.usedJSHeapSize")
+    assert heap < 256 << 20, heap
+
+
+def test_build_is_reproducible_and_self_contained(built_page: Path, tmp_path: Path) -> None:
+    from conftest import ROOT, build_page
+
+    again = build_page(tmp_path / "again.html")
+    first = built_page.read_bytes()
+    assert first == again.read_bytes()
+    html = first.decode()
+    assert str(ROOT) not in html
+    assert "default-src 'none'" in html  # no script, style, image or frame from anywhere
+    assert "<script src" not in html and "<link" not in html
+
+
+def test_served_page_and_cert_link(
+    browser: Any, built_page: Path, chain: Any, cli: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    lab = Lab(chain, tmp_path)
+    cert_id, report, bundle, _ = lab.certify("HM-S-1")
+
+    made = cli.ok(
+        "cert",
+        "link",
+        cert_id,
+        "--base",
+        built_page.as_uri(),
+        "--qr",
+        str(tmp_path / "qr.svg"),
+        "--qr",
+        str(tmp_path / "qr.png"),
+    )
+    assert made["cert_id"] == cert_id and made["chain_id"] == 31337
+    assert (tmp_path / "qr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "qr.svg").read_bytes()[:200]
+    from_bundle = cli.ok("cert", "link", "--bundle", str(bundle), "--base", built_page.as_uri())
+    assert from_bundle["url"] == made["url"]
+
+    # the link alone opens the page on the certificate and verifies it
+    open_page(browser, made["url"])
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 60).until(
+        lambda d: d.execute_script(
+            "return document.getElementById('result').dataset.state === 'done'"
+        )
+    )
+    browser.save_screenshot(str(artifacts / "link.png"))
+    shown = json.loads(
+        browser.execute_script("return document.getElementById('verdict-json').textContent")
+    )
+    assert shown["verified"] is True and shown["cert_id"] == cert_id
+    assert {c["name"]: c for c in shown["checks"]}["report_digest"]["skipped"] is True
+
+    # served: the page, the deployment file and the /rpc proxy, on 127.0.0.1
+    with PageServer(
+        page=built_page, deployments=chain.deployments, rpc_upstream=chain.rpc_url
+    ) as server:
+        url = page_link(base=server.url, deployment_url="deployments/31337.json", rpc_url="/rpc")
+        open_page(browser, url)
+        page = run_page(browser, report=report, bundle=bundle, shot=artifacts / "served.png")
+        assert page["verified"] is True
+        assert page["cast_call"].endswith(f"--rpc-url {server.url}rpc")
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(server.url + "deployments/5.json", timeout=10)
+            raise AssertionError("a missing deployment file was served")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404
+
+
+def test_fabtrust_serve_command(built_page: Path, chain: Any, tmp_path: Path) -> None:
+    """`fabtrust serve` (a real process): the page, deployments/<id>.json and the /rpc proxy on
+    127.0.0.1; SIGTERM stops it cleanly. It never imports web3."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    fabtrust = Path(sys.executable).parent / "fabtrust"
+    log = (tmp_path / "serve.err").open("w")  # -v import trace: a file, not a pipe to fill up
+    process = subprocess.Popen(
+        [str(fabtrust), "--json", "--rpc-url", chain.rpc_url, "--deployments", str(chain.deployments),
+         "serve", "--port", "0", "--page", str(built_page)],
+        stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONVERBOSE": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        text = ""
+        while True:
+            line = process.stdout.readline()
+            assert line, (tmp_path / "serve.err").read_text()[-2000:]
+            text += line
+            if line.startswith("}"):
+                break
+        served = json.loads(text)
+        assert served["chain_id"] == 31337 and served["rpc"] == chain.rpc_url
+        assert served["url"] == served["page"] + "?deployment=deployments/31337.json&rpc=/rpc"
+        with urllib.request.urlopen(served["page"], timeout=10) as response:
+            assert response.read() == built_page.read_bytes()
+        with urllib.request.urlopen(served["page"] + "deployments/31337.json", timeout=10) as r:
+            assert json.loads(r.read())["chain_id"] == 31337
+        ask = urllib.request.Request(
+            served["page"] + "rpc",
+            data=b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(ask, timeout=10) as r:
+            assert json.loads(r.read())["result"] == "0x7a69"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+        log.close()
+    err = (tmp_path / "serve.err").read_text()
+    assert process.returncode == 0, err[-2000:]
+    imported = [line for line in err.splitlines() if line.startswith("import ")]
+    assert imported and not [line for line in imported if "'web3" in line], "web3 imported"

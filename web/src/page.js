@@ -165,9 +165,12 @@ function render(verdict) {
   box.hidden = false;
   box.className = verdict.verified ? "verified" : "failed";
   const failed = verdict.checks.filter((c) => !c.ok);
+  const unknown = !verdict.certificate && !state.bundle && state.report;
   $("headline").textContent = verdict.verified
     ? "Verified: this report is certified on chain and every check holds."
-    : `Not verified: ${failed.map((c) => CHECK_LABELS[c.name]).join(", ")} failed.`;
+    : unknown
+      ? `Not verified: no certificate on this chain commits to ${state.report.name}; it is not a certified report, or it was changed.`
+      : `Not verified: ${failed.map((c) => CHECK_LABELS[c.name]).join(", ")} failed.`;
   const list = $("checks");
   list.replaceChildren();
   for (const c of verdict.checks) {

@@ -8,6 +8,7 @@ JSON-RPC call when it is needed).
 from __future__ import annotations
 
 import contextlib
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -128,6 +129,10 @@ def link(
     out.result({"url": url, "cert_id": cert_id, "chain_id": chain_id, "qr": written})
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @command
 def serve(
     ctx: typer.Context,
@@ -192,6 +197,7 @@ def serve(
             out.result({"url": url, "page": server.url, "rpc": upstream, "chain_id": chain_id})
             if not once:
                 out.info("Ctrl-C stops it")
+                signal.signal(signal.SIGTERM, _interrupt)  # stop the same way (and the Anvil)
                 with contextlib.suppress(KeyboardInterrupt):
                     server.serve_forever()
         finally:
@@ -199,3 +205,30 @@ def serve(
     finally:
         if node is not None:
             node.stop()
+
+
+def demo_page(output: Any, *, out_dir: Path, cert_id: str, serial: str) -> str:
+    """The demo's last words: how to open the buyer's page on ``cert_id`` (served by `fabtrust
+    serve` from the chain state the demo left in ``out_dir/page/anvil-state.json``), the link
+    and its QR code (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``)."""
+    from fabtrust.page import DEFAULT_PORT, page_link
+
+    url = page_link(
+        base=f"http://127.0.0.1:{DEFAULT_PORT}/",
+        deployment_url="deployments/31337.json",
+        cert_id=cert_id,
+        rpc_url="/rpc",
+    )
+    folder = out_dir / "page"
+    folder.mkdir(exist_ok=True)
+    written = _write_qrs(url, [folder / f"{serial}-qr.svg", folder / f"{serial}-qr.png"])
+    output.info(f"\n[bold cyan]▶ The buyer's page for {serial}[/]: open the link, drop the report")
+    output.info(
+        f"  start it: fabtrust serve --deployments {out_dir}/deployments "
+        f"--anvil-state {out_dir}/page/anvil-state.json"
+    )
+    if not output.json_mode:
+        output.console.print(f"  then open: {url}", soft_wrap=True, markup=False)
+        print_qr(output.console, url)
+    output.info(f"  QR code: {written[0]}, {written[1]}")
+    return url
