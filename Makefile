@@ -69,7 +69,7 @@ compile: toolchain
 # web/, the SDK's ABIs and the shared checks list; rebuilt only when one of them changed.
 WEB_PAGE := build/web/index.html
 WEB_SOURCES := $(wildcard web/*.html web/*.css web/*.mjs web/src/*.js) \
-    sdk/fabtrust/certificates/checks.json $(wildcard sdk/fabtrust/abi/*.json)
+    sdk/fabtrust/checks.json $(wildcard sdk/fabtrust/abi/*.json)
 
 web: $(WEB_PAGE)
 

@@ -1,11 +1,11 @@
 // Checking a report, a certificate bundle and disclosed readings against the chain: the
 // JavaScript twin of sdk/fabtrust/certificates/_verify.py. The checks are the names of the shared
-// sdk/fabtrust/certificates/checks.json, in that order; the verdict has the shape of
+// sdk/fabtrust/checks.json, in that order; the verdict has the shape of
 // `fabtrust cert verify --json` (a test holds the two equal for the same inputs).
 
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import CHECKS_FILE from "../../sdk/fabtrust/certificates/checks.json";
+import CHECKS_FILE from "../../sdk/fabtrust/checks.json";
 import {
   ContractError,
   ZERO_BYTES32,

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fabtrust.certificates._checks import CHECKS
+from fabtrust._checks import CHECKS
 from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp, report_source
 from fabtrust.certificates._reader import REGISTRY, Reader
 from fabtrust.certificates.bundle import CertificateBundle

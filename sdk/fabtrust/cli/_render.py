@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fabtrust.certificates._checks import CHECKS
+from fabtrust._checks import CHECKS
 
 __all__ = [
     "CHECK_LABELS",
