@@ -61,6 +61,12 @@ def build_page(out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def page_builder() -> Any:
+    """``page_builder(out)``: build the page into ``out`` (see :func:`build_page`)."""
+    return build_page
+
+
+@pytest.fixture(scope="session")
 def built_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_page(tmp_path_factory.mktemp("web") / "index.html")
 

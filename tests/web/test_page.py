@@ -311,6 +311,11 @@ def test_bad_inputs_give_one_sentence(
     assert "corrupted.bundle.json is not a certificate bundle: it is not valid JSON" in sentence(
         run_page(browser, report=report, bundle=corrupted, shot=artifacts / "bad-bundle.png")
     )
+    csv = tmp_path / "readings.csv"
+    csv.write_text("timestamp,channel,value,unit\n2024-05-01T10:00:00Z,P1,212.37,bar\n")
+    assert "readings.csv is a readings CSV: the page checks disclosed reading proofs" in sentence(
+        run_page(browser, report=report, readings=csv)
+    )
     unknown = run_page(browser, report=not_a_report, shot=artifacts / "not-a-report.png")
     assert failed(unknown) == ["certificate_on_chain"]
     assert headline(browser).startswith(
@@ -352,14 +357,14 @@ def test_big_report_is_hashed_in_slices(
     assert heap < 256 << 20, heap
 
 
-def test_build_is_reproducible_and_self_contained(built_page: Path, tmp_path: Path) -> None:
-    from conftest import ROOT, build_page
-
-    again = build_page(tmp_path / "again.html")
+def test_build_is_reproducible_and_self_contained(
+    built_page: Path, page_builder: Any, tmp_path: Path
+) -> None:
+    again = page_builder(tmp_path / "again.html")
     first = built_page.read_bytes()
     assert first == again.read_bytes()
     html = first.decode()
-    assert str(ROOT) not in html
+    assert str(Path(__file__).resolve().parents[2]) not in html  # no absolute path of this checkout
     assert "default-src 'none'" in html  # no script, style, image or frame from anywhere
     assert "<script src" not in html and "<link" not in html
 
@@ -468,3 +473,65 @@ def test_fabtrust_serve_command(built_page: Path, chain: Any, tmp_path: Path) ->
     assert process.returncode == 0, err[-2000:]
     imported = [line for line in err.splitlines() if line.startswith("import ")]
     assert imported and not [line for line in imported if "'web3" in line], "web3 imported"
+
+
+def test_drop_files_after_picking_the_deployment(
+    browser: Any, built_page: Path, chain: Any, cli: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    """No link at all: the buyer picks deployments/31337.json, sets the RPC and drops the report
+    and the bundle together; the page sorts them out and verifies at once."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    lab = Lab(chain, tmp_path)
+    _, report, bundle, _ = lab.certify("HM-D-1")
+    open_page(browser, built_page.as_uri())
+    browser.find_element(By.ID, "deployment-input").send_keys(str(chain.deployments / "31337.json"))
+    WebDriverWait(browser, 30).until(
+        lambda d: "chain 31337" in d.find_element(By.ID, "deployment-name").text
+    )
+    rpc = browser.find_element(By.ID, "rpc")
+    rpc.clear()
+    rpc.send_keys(chain.rpc_url)
+    # the files the buyer drags in (Selenium cannot drag from the desktop: a DataTransfer with
+    # the same File objects is dropped on the drop zone)
+    picker = browser.find_element(By.ID, "any-input")
+    picker.send_keys(f"{report}\n{bundle}")
+    browser.execute_script(
+        "const files = document.getElementById('any-input').files;"
+        "const dt = new DataTransfer(); for (const f of files) dt.items.add(f);"
+        "document.getElementById('any-input').value = '';"
+        "document.getElementById('drop').dispatchEvent("
+        "  new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));"
+    )
+    WebDriverWait(browser, 120).until(
+        lambda d: (
+            d.execute_script("return document.getElementById('result').dataset.state") == "done"
+        )
+    )
+    browser.save_screenshot(str(artifacts / "dropped.png"))
+    page = json.loads(
+        browser.execute_script("return document.getElementById('verdict-json').textContent")
+    )
+    assert page == cli_verdict(cli, report, bundle)
+    assert page["verified"] is True
+    assert browser.find_element(By.ID, "bundle-name").text == bundle.name
+
+
+def test_cert_link_errors(cli: Any, chain: Any, tmp_path: Path) -> None:
+    from cli_conftest import assert_one_line_error
+
+    assert_one_line_error(cli("cert", "link"), 2, "CERT", "--bundle")
+    lab = Lab(chain, tmp_path)
+    cert_id, _, bundle, _ = lab.certify("HM-L-1")
+    document = json.loads(bundle.read_text())
+    document["registry"] = "0x" + "11" * 20
+    moved = tmp_path / "moved.bundle.json"
+    moved.write_text(json.dumps(document))
+    assert_one_line_error(cli("cert", "link", "--bundle", str(moved)), 2, "names registry")
+    assert_one_line_error(
+        cli("cert", "link", cert_id, "--qr", str(tmp_path / "qr.gif")), 2, ".svg or .png"
+    )
+    down = f"http://127.0.0.1:{free_port()}"
+    run = cli("--rpc-url", down, "cert", "link", cert_id)
+    assert_one_line_error(run, 3, down)

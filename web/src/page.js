@@ -51,8 +51,15 @@ function showInputs() {
 
 // ---- inputs ----------------------------------------------------------------------------------
 
+async function isReadingsCsv(file) {
+  const head = new TextDecoder().decode(await file.slice(0, 64).arrayBuffer()).trimStart();
+  return /\.csv$/i.test(file.name) || /^timestamp\s*,\s*channel/i.test(head);
+}
+
 async function addFile(file) {
-  if (file.name.endsWith(".json") || (await looksLikeJson(file))) {
+  if (await isReadingsCsv(file)) {
+    state.readings = { name: file.name, csv: true };
+  } else if (file.name.endsWith(".json") || (await looksLikeJson(file))) {
     const text = await file.text();
     if (isBundleJson(text)) state.bundle = { name: file.name, text };
     else if (/"contracts"/.test(text) && /"chain_id"/.test(text)) setDeployment(text, file.name);
@@ -141,6 +148,11 @@ async function check() {
     $("digest").textContent = digest;
   }
   const bundle = state.bundle ? parseBundle(state.bundle.text, state.bundle.name) : null;
+  if (state.readings && state.readings.csv) {
+    throw new Error(
+      `${state.readings.name} is a readings CSV: the page checks disclosed reading proofs (JSON); the whole CSV needs the lab's salt seed, with fabtrust cert verify --data ${state.readings.name} --seed …`,
+    );
+  }
   const proofs = state.readings ? parseReadingProofs(state.readings.text, state.readings.name) : null;
   const typed = $("rpc").value.trim();
   const rpcUrl = /^[a-z]+:\/\//i.test(typed) ? typed : new URL(typed, location.href).href;
@@ -241,8 +253,8 @@ async function start() {
           showInputs();
         });
       } else if (id === "readings-input" && files[0]) {
-        files[0].text().then((text) => {
-          state.readings = { name: files[0].name, text };
+        isReadingsCsv(files[0]).then(async (csv) => {
+          state.readings = csv ? { name: files[0].name, csv } : { name: files[0].name, text: await files[0].text() };
           showInputs();
         });
       } else onFiles(files, false);

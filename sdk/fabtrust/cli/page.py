@@ -156,9 +156,6 @@ def serve(
             help="Start a local Anvil from this state (as `make demo` leaves it) and read it.",
         ),
     ] = None,
-    once: Annotated[
-        bool, typer.Option("--once", hidden=True, help="Start, print, stop (for tests).")
-    ] = False,
 ) -> None:
     """Serve the buyer's verification page on 127.0.0.1, with the deployment files and a /rpc
     proxy to the chain (--rpc-url), until Ctrl-C. Nothing is uploaded: the page hashes reports
@@ -195,11 +192,10 @@ def serve(
                 if cert_id is not None:
                     print_qr(out.console, url)
             out.result({"url": url, "page": server.url, "rpc": upstream, "chain_id": chain_id})
-            if not once:
-                out.info("Ctrl-C stops it")
-                signal.signal(signal.SIGTERM, _interrupt)  # stop the same way (and the Anvil)
-                with contextlib.suppress(KeyboardInterrupt):
-                    server.serve_forever()
+            out.info("Ctrl-C stops it")
+            signal.signal(signal.SIGTERM, _interrupt)  # stop the same way (and the Anvil)
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
         finally:
             server.httpd.server_close()
     finally:
