@@ -7,8 +7,8 @@
 
 import {
   BaseError,
-  ContractFunctionRevertedError,
   createPublicClient,
+  decodeErrorResult,
   decodeEventLog,
   decodeFunctionResult,
   encodeAbiParameters,
@@ -80,10 +80,24 @@ export function parseDeployment(text, source) {
   };
 }
 
-function revertOf(error) {
-  if (!(error instanceof BaseError)) return null;
-  const found = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  return found && found.data ? new ContractError(found.data.errorName, found.data.args) : null;
+/** The contract's custom error in a failed eth_call (nodes put the revert data in different
+ * places of the error), or null when the call failed for another reason. */
+function revertOf(abi, error) {
+  let data = null;
+  if (error instanceof BaseError) {
+    error.walk((e) => {
+      if (!data && typeof e.data === "string" && e.data.startsWith("0x")) data = e.data;
+      if (!data && e.data && typeof e.data.data === "string") data = e.data.data;
+      return false;
+    });
+  }
+  if (!data || data.length < 10) return null;
+  try {
+    const decoded = decodeErrorResult({ abi, data });
+    return new ContractError(decoded.errorName, decoded.args);
+  } catch {
+    return null;
+  }
 }
 
 function unreachable(error, what) {
@@ -124,34 +138,11 @@ export class Reader {
         blockNumber: block === undefined ? undefined : BigInt(block),
       });
     } catch (error) {
-      const reverted = revertOf(error) || this.decodeRevert(abi, error);
+      const reverted = revertOf(abi, error);
       if (reverted) throw reverted;
       throw unreachable(error, `${contract}.${functionName}`);
     }
     return decodeFunctionResult({ abi, functionName, data: result.data || "0x" });
-  }
-
-  decodeRevert(abi, error) {
-    // eth_call errors carry the revert data in different places depending on the node.
-    let data = null;
-    if (error instanceof BaseError) {
-      error.walk((e) => {
-        if (!data && typeof e.data === "string" && e.data.startsWith("0x")) data = e.data;
-        if (!data && e.data && typeof e.data.data === "string") data = e.data.data;
-        return false;
-      });
-    }
-    if (!data || data.length < 10) return null;
-    for (const item of abi) {
-      if (item.type !== "error") continue;
-      try {
-        const reverted = new ContractFunctionRevertedError({ abi: [item], data, functionName: "" });
-        if (reverted.data) return new ContractError(reverted.data.errorName, reverted.data.args);
-      } catch {
-        // not this error
-      }
-    }
-    return null;
   }
 
   async call(functionName, args, block) {
