@@ -227,7 +227,16 @@ def test_page_verdicts_equal_the_cli(
             assert headline(browser).startswith("Not verified"), name
         else:
             assert headline(browser).startswith("Verified"), name
+    # nothing but the RPC was asked for anything (no CDN, no upload): every request the page
+    # made since it was opened went to the RPC URL
+    requested = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert requested and all(url.startswith(chain.rpc_url) for url in requested), requested
     genuine_page = run_page(browser, report=genuine, bundle=genuine_bundle)
+    by_hand = browser.execute_script("return document.getElementById('cast').textContent")
+    assert f"sha256sum {genuine.name}" in by_hand and genuine_page["cast_call"] in by_hand
+    assert "CertificateIssued(bytes32 indexed certId, uint256 indexed deviceId" in by_hand
     checks = {c["name"]: c for c in genuine_page["checks"]}
     assert not checks["device_signature"]["skipped"] and checks["device_signature"]["ok"]
     assert "2 disclosed reading(s)" in checks["data_root"]["detail"]

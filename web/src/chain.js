@@ -105,6 +105,13 @@ function unreachable(error, what) {
   return new ChainUnreachable(`the RPC did not answer ${what}: ${text.split("\n")[0]}`);
 }
 
+/** A registry event's full signature, as `cast logs` takes it (indexed parameters marked). */
+export function eventSignature(eventName) {
+  const item = ABIS[REGISTRY].find((e) => e.type === "event" && e.name === eventName);
+  const params = item.inputs.map((i) => `${i.type}${i.indexed ? " indexed" : ""} ${i.name}`);
+  return `${item.name}(${params.join(", ")})`;
+}
+
 export class Reader {
   /** Reads through ``rpcUrl`` from the contracts of ``deployment`` (see parseDeployment). */
   constructor({ rpcUrl, deployment, transport }) {

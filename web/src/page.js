@@ -1,7 +1,7 @@
 // The buyer's verification page: files in, verdict out. Nothing leaves the browser except the
 // chain reads sent to the RPC URL shown on the page.
 
-import { ChainUnreachable, Reader, parseDeployment } from "./chain.js";
+import { ChainUnreachable, Reader, eventSignature, parseDeployment } from "./chain.js";
 import {
   hashStats,
   isBundleJson,
@@ -217,11 +217,17 @@ function render(verdict) {
   }
   const cast = $("cast");
   const lines = [];
-  if (state.report) lines.push(`sha256sum ${state.report.name}`);
+  const rpc = $("rpc").value.trim();
+  if (state.report) {
+    lines.push(`sha256sum ${state.report.name}`);
+    lines.push(
+      `cast logs --rpc-url ${rpc} --from-block ${state.deployment.fromBlock} --address ${verdict.registry} "${eventSignature("CertificateIssued")}" "" "" ${$("digest").textContent}`,
+    );
+  }
   if (verdict.cast_call) lines.push(verdict.cast_call);
   if (cert) {
     lines.push(
-      `cast call ${verdict.registry} "isAccredited(address)(bool)" ${cert.lab} --rpc-url ${$("rpc").value.trim()}`,
+      `cast call ${verdict.registry} "isAccredited(address)(bool)" ${cert.lab} --rpc-url ${rpc}`,
     );
   }
   cast.textContent = lines.join("\n");
