@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PAGE",
     "DEFAULT_PORT",
+    "READ_METHODS",
     "PageServer",
     "PageTarget",
     "page_link",
@@ -49,6 +50,19 @@ DEFAULT_PAGE = Path("build/web/index.html")
 DEFAULT_PORT = 8000
 _MAX_RPC_BODY = 1 << 20
 _DEPLOYMENT_NAME = re.compile(r"^/deployments/([0-9]{1,20})\.json$")
+READ_METHODS = frozenset(
+    {
+        "eth_chainId",
+        "eth_blockNumber",
+        "eth_getBlockByNumber",
+        "eth_call",
+        "eth_getCode",
+        "eth_getLogs",
+        "eth_getTransactionByHash",
+        "net_version",
+    }
+)
+"""What the ``/rpc`` proxy forwards: the page's reads, nothing that changes the node's state."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,20 @@ def write_qr(url: str, path: str | Path) -> Path:
     return out
 
 
+def _refused(body: bytes) -> str | None:
+    """Why the proxy refuses a JSON-RPC request (one call of :data:`READ_METHODS`), or None."""
+    try:
+        call = json.loads(body)
+    except ValueError:
+        return "not a JSON-RPC request"
+    if not isinstance(call, dict):
+        return "one JSON-RPC call per request"
+    method = call.get("method")
+    if method not in READ_METHODS:
+        return f"{method} is not forwarded: this proxy only reads the chain"
+    return None
+
+
 class PageServer:
     """Serves the page at ``/``, ``deployments/<chainId>.json`` files and an optional ``/rpc``
     proxy to ``rpc_upstream``, on 127.0.0.1 (in a background thread after :meth:`start`)."""
@@ -168,6 +196,15 @@ class PageServer:
                     self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"too large\n", "text/plain")
                     return
                 body = self.rfile.read(length)
+                refused = _refused(body)
+                if refused is not None:
+                    error = {
+                        "jsonrpc": "2.0",
+                        "id": None,
+                        "error": {"code": -32601, "message": refused},
+                    }
+                    self._send(HTTPStatus.FORBIDDEN, json.dumps(error).encode(), "application/json")
+                    return
                 request = urllib.request.Request(
                     server.rpc_upstream, data=body, headers={"Content-Type": "application/json"}
                 )

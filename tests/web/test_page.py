@@ -442,6 +442,7 @@ def test_fabtrust_serve_command(built_page: Path, chain: Any, tmp_path: Path) ->
     import signal
     import subprocess
     import sys
+    import urllib.error
     import urllib.request
 
     fabtrust = Path(sys.executable).parent / "fabtrust"
@@ -474,6 +475,17 @@ def test_fabtrust_serve_command(built_page: Path, chain: Any, tmp_path: Path) ->
         )
         with urllib.request.urlopen(ask, timeout=10) as r:
             assert json.loads(r.read())["result"] == "0x7a69"
+        send = urllib.request.Request(
+            served["page"] + "rpc",
+            data=b'{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x00"]}',
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(send, timeout=10)
+            raise AssertionError("the proxy forwarded a transaction")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 403
+            assert "only reads the chain" in json.loads(exc.read())["error"]["message"]
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=20)
