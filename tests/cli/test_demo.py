@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,32 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
         )  # fmt: skip
     assert again.returncode == 0, again.stderr[-2000:]
     assert json.loads(again.stdout)["cert_id"] == first
+    # the command the demo prints serves the page on that state (here on a free port)
+    command = story["page_command"]
+    assert command[0] == "fabtrust"
+    serving = subprocess.Popen(
+        [str(FABTRUST), "--json", *command[1:], "--port", "0", "--page", str(tmp_path / "page.html")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    _, err = serving.communicate(timeout=60)
+    assert serving.returncode == 2 and "make web" in err, err  # no page built in tmp_path
+    (tmp_path / "page.html").write_text("<!doctype html><title>page</title>")
+    serving = subprocess.Popen(
+        [str(FABTRUST), "--json", *command[1:], "--port", "0", "--page", str(tmp_path / "page.html")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert serving.stdout is not None
+        text = ""
+        while not text.endswith("}\n"):
+            line = serving.stdout.readline()
+            assert line, "fabtrust serve ended early"
+            text += line
+        assert json.loads(text)["chain_id"] == 31337
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        serving.communicate(timeout=30)
+    assert serving.returncode == 0
 
 
 def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:

@@ -259,7 +259,9 @@ def demo(
         )
 
     ok = all_ok and not bad.verified and set(owners.values()) == {buyer_s.address}
-    story["page_url"] = demo_page(out, out_dir=out_dir, cert_id=issued.cert_id, serial=first)
+    story["page_url"], story["page_command"] = demo_page(
+        out, out_dir=out_dir, cert_id=issued.cert_id, serial=first
+    )
     out.info(f"\n[bold]{'Demo complete' if ok else 'Demo FAILED'}[/]: files in {out_dir}/")
     story["ok"] = ok
     out.result(story)

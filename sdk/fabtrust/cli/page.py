@@ -167,14 +167,15 @@ def serve(
     cert_id = parse_bytes32(cert, option="--cert") if cert is not None else None
     if anvil_state is not None and not anvil_state.is_file():
         raise bad("--anvil-state", str(anvil_state), "does not exist (run `make demo` first)")
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stops it as Ctrl-C does
     node = None
     upstream = settings.rpc_url
-    if anvil_state is not None:
-        from fabtrust.testing import LocalAnvil
-
-        node = LocalAnvil(extra_args=("--load-state", str(anvil_state))).start()
-        upstream = node.url
     try:
+        if anvil_state is not None:
+            from fabtrust.testing import LocalAnvil
+
+            node = LocalAnvil(extra_args=("--load-state", str(anvil_state))).start()
+            upstream = node.url
         server = PageServer(
             page=page, deployments=settings.deployments, rpc_upstream=upstream, port=port
         )
@@ -191,40 +192,42 @@ def serve(
                 out.console.print(url, soft_wrap=True, markup=False)
                 if cert_id is not None:
                     print_qr(out.console, url)
-            out.result({"url": url, "page": server.url, "rpc": upstream, "chain_id": chain_id})
-            out.info("Ctrl-C stops it")
-            signal.signal(signal.SIGTERM, _interrupt)  # stop the same way (and the Anvil)
-            with contextlib.suppress(KeyboardInterrupt):
+            with contextlib.suppress(KeyboardInterrupt):  # from here on, Ctrl-C means "stop"
+                out.result({"url": url, "page": server.url, "rpc": upstream, "chain_id": chain_id})
+                out.info("Ctrl-C stops it")
                 server.serve_forever()
         finally:
             server.httpd.server_close()
     finally:
         if node is not None:
             node.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
-def demo_page(output: Any, *, out_dir: Path, cert_id: str, serial: str) -> str:
+def demo_page(output: Any, *, out_dir: Path, cert_id: str, serial: str) -> tuple[str, list[str]]:
     """The demo's last words: how to open the buyer's page on ``cert_id`` (served by `fabtrust
     serve` from the chain state the demo left in ``out_dir/page/anvil-state.json``), the link
-    and its QR code (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``)."""
+    and its QR code (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``). Returns
+    the link and the command that serves it."""
     from fabtrust.page import DEFAULT_PORT, page_link
 
+    folder = out_dir / "page"
+    folder.mkdir(exist_ok=True)
     url = page_link(
         base=f"http://127.0.0.1:{DEFAULT_PORT}/",
         deployment_url="deployments/31337.json",
         cert_id=cert_id,
         rpc_url="/rpc",
     )
-    folder = out_dir / "page"
-    folder.mkdir(exist_ok=True)
-    written = _write_qrs(url, [folder / f"{serial}-qr.svg", folder / f"{serial}-qr.png"])
+    command = [
+        "fabtrust", "--deployments", str(out_dir / "deployments"),
+        "serve", "--anvil-state", str(folder / "anvil-state.json"),
+    ]  # fmt: skip
     output.info(f"\n[bold cyan]▶ The buyer's page for {serial}[/]: open the link, drop the report")
-    output.info(
-        f"  start it: fabtrust serve --deployments {out_dir}/deployments "
-        f"--anvil-state {out_dir}/page/anvil-state.json"
-    )
+    output.info(f"  start it: {' '.join(command)}")
     if not output.json_mode:
         output.console.print(f"  then open: {url}", soft_wrap=True, markup=False)
         print_qr(output.console, url)
+    written = _write_qrs(url, [folder / f"{serial}-qr.svg", folder / f"{serial}-qr.png"])
     output.info(f"  QR code: {written[0]}, {written[1]}")
-    return url
+    return url, command
