@@ -17,16 +17,17 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Pure-SDK/CLI tests run without Brownie's pytest plugin; contract tests run under it.
 PYTEST_PURE := $(BIN)/pytest -p no:pytest-brownie
-PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent
+PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/web
 
 .PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
-        typecheck demo deploy bench abi docs lock clean distclean
+        typecheck demo deploy bench abi docs lock clean distclean web web-browser
 
 help:
 	@echo "make demo          set up and run the end-to-end demo on an embedded Anvil"
 	@echo "make test          set up and run lint, type checks and every test (contracts on Anvil)"
 	@echo "make test-ganache  the contract suite on Ganache 7.9"
 	@echo "make bench         gas and speed benchmarks, written to docs/benchmarks.md"
+	@echo "make web           build the buyer's verification page (build/web/index.html)"
 	@echo "make clean         remove build output (keeps .venv and node_modules)"
 
 # ---- set-up ---------------------------------------------------------------------------------
@@ -64,6 +65,30 @@ compile: toolchain
 	@$(BIN)/brownie compile | grep -v '^Brownie v' || true
 	@test -d build/contracts
 
+# The buyer's verification page: one self-contained HTML file bundled by the pinned esbuild from
+# web/, the SDK's ABIs and the shared checks list; rebuilt only when one of them changed.
+WEB_PAGE := build/web/index.html
+WEB_SOURCES := $(wildcard web/*.html web/*.css web/*.mjs web/src/*.js) \
+    sdk/fabtrust/checks.json $(wildcard sdk/fabtrust/abi/*.json)
+
+web: $(WEB_PAGE)
+
+$(WEB_PAGE): $(WEB_SOURCES) $(STAMPS)/node
+	node web/build.mjs $@
+
+# Headless Chromium for the page's browser tests (Debian packages; Selenium drives it through
+# /usr/bin/chromedriver, nothing is downloaded elsewhere). Installed when missing and root;
+# otherwise the command is printed and those tests skip with it.
+web-browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing headless Chromium (Debian chromium, chromium-driver)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	    echo "could not install Chromium, the page's browser tests will skip: apt-get install -y chromium chromium-driver" >&2; \
+	else \
+	    echo "headless Chromium is missing, the page's browser tests will skip: sudo apt-get install -y chromium chromium-driver" >&2; \
+	fi
+
 # ---- quality gates and tests ------------------------------------------------------------------
 
 lint: $(STAMPS)/python
@@ -77,7 +102,7 @@ format: $(STAMPS)/python
 typecheck: $(STAMPS)/python
 	$(BIN)/mypy
 
-test-pure: compile
+test-pure: compile web web-browser
 	$(PYTEST_PURE) $(wildcard $(PURE_TESTS)) -q
 
 test-contracts: compile
@@ -90,7 +115,7 @@ test-ganache: compile
 
 # ---- the main job --------------------------------------------------------------------------------
 
-demo: compile
+demo: compile web
 	$(BIN)/fabtrust demo
 
 deploy: compile

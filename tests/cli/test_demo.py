@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,12 +37,58 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "bundles",
         "deployments",
+        "page",
         "readings",
         "reports",
     ]
     assert len(list((out / "bundles").glob("*.bundle.json"))) == 3
     assert len(list((out / "reports").glob("*.txt"))) == 4  # three reports + the tampered copy
     assert [p.name for p in tmp_path.iterdir()] == ["story"]
+    # The buyer's page: a link to the first motor's certificate, its QR codes, and the chain
+    # state that `fabtrust serve --anvil-state` brings back (the certificate is still there).
+    first = story["checks"]["HM-2026-0001"]["cert_id"]
+    assert story["page_url"].startswith("http://127.0.0.1:8000/?deployment=deployments/31337.json")
+    assert f"cert={first}" in story["page_url"] and "rpc=/rpc" in story["page_url"]
+    page = out / "page"
+    assert sorted(p.name for p in page.iterdir()) == [
+        "HM-2026-0001-qr.png", "HM-2026-0001-qr.svg", "anvil-state.json",
+    ]  # fmt: skip
+    from fabtrust.testing import LocalAnvil
+
+    with LocalAnvil(extra_args=("--load-state", str(page / "anvil-state.json"))) as node:
+        again = subprocess.run(
+            [str(FABTRUST), "--json", "--rpc-url", node.url, "--deployments", str(out / "deployments"),
+             "cert", "verify", str(out / "reports" / "HM-2026-0001.txt")],
+            capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads(again.stdout)["cert_id"] == first
+    # the command the demo prints serves the page on that state (here on a free port)
+    command = story["page_command"]
+    assert command[0] == "fabtrust"
+    serving = subprocess.Popen(
+        [str(FABTRUST), "--json", *command[1:], "--port", "0", "--page", str(tmp_path / "page.html")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    _, err = serving.communicate(timeout=60)
+    assert serving.returncode == 2 and "make web" in err, err  # no page built in tmp_path
+    (tmp_path / "page.html").write_text("<!doctype html><title>page</title>")
+    serving = subprocess.Popen(
+        [str(FABTRUST), "--json", *command[1:], "--port", "0", "--page", str(tmp_path / "page.html")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert serving.stdout is not None
+        text = ""
+        while not text.endswith("}\n"):
+            line = serving.stdout.readline()
+            assert line, "fabtrust serve ended early"
+            text += line
+        assert json.loads(text)["chain_id"] == 31337
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        serving.communicate(timeout=30)
+    assert serving.returncode == 0
 
 
 def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fabtrust._checks import CHECKS
 from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp, report_source
 from fabtrust.certificates._reader import REGISTRY, Reader
 from fabtrust.certificates.bundle import CertificateBundle
@@ -38,21 +39,8 @@ from fabtrust.evidence.typed_data import (
 
 __all__ = ["CHECK_NAMES", "verify"]
 
-CHECK_NAMES: tuple[str, ...] = (
-    "certificate_on_chain",
-    "bundle_matches_chain",
-    "report_digest",
-    "issuer_accredited",
-    "device_registered",
-    "result_pass",
-    "validity_window",
-    "not_revoked",
-    "not_superseded",
-    "batch_proof",
-    "data_root",
-    "device_signature",
-)
-"""The checks of a verdict, in order."""
+CHECK_NAMES: tuple[str, ...] = tuple(check.name for check in CHECKS)
+"""The checks of a verdict, in order (from checks.json, shared with the buyer's page)."""
 
 _ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 

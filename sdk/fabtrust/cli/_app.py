@@ -66,17 +66,19 @@ def _root(
 
 def _register() -> None:
     # Command modules import only typer and rich at module level (fast --help).
-    from . import admin, agent, cert, chain, credential, demo, deploy, device, order
+    from . import admin, agent, cert, chain, credential, demo, deploy, device, order, page
 
     app.add_typer(chain.app, name="chain")
     app.command("deploy")(deploy.deploy)
     app.add_typer(admin.app, name="admin")
     app.add_typer(device.app, name="device")
     credential.register(cert.app)
+    cert.app.command("link")(page.link)
     app.add_typer(cert.app, name="cert")
     app.add_typer(order.app, name="order")
     app.add_typer(agent.app, name="agent")
     app.command("demo")(demo.demo)
+    app.command("serve")(page.serve)
 
 
 _register()

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fabtrust._checks import CHECKS, CREDENTIAL_CHECKS
+
 __all__ = [
     "CHECK_LABELS",
     "Renderer",
@@ -34,25 +36,7 @@ __all__ = [
 
 Renderer = Callable[[Console], None]
 
-CHECK_LABELS: dict[str, str] = {
-    "certificate_on_chain": "on chain",
-    "bundle_matches_chain": "bundle matches chain",
-    "report_digest": "report digest",
-    "issuer_accredited": "issuer and accreditation",
-    "device_registered": "device",
-    "result_pass": "result",
-    "validity_window": "validity window",
-    "not_revoked": "revocation",
-    "not_superseded": "supersession",
-    "batch_proof": "batch proof",
-    "data_root": "data root vs readings",
-    "device_signature": "device signature",
-    "credential_signature": "credential signature (JWT)",
-    "credential_schema": "UNTP schema",
-    "credential_jsonld": "JSON-LD contexts",
-    "credential_anchor": "on-chain anchor",
-    "credential_status": "status list",
-}
+CHECK_LABELS: dict[str, str] = {check.name: check.label for check in (*CHECKS, *CREDENTIAL_CHECKS)}
 """People's names of the verification checks (keys are the SDK's check names)."""
 
 

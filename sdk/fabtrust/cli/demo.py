@@ -21,6 +21,7 @@ from rich.table import Table
 
 from ._context import command, settings_of
 from ._exit import ExitCode
+from .page import demo_page
 
 __all__ = ["demo"]
 
@@ -63,14 +64,16 @@ def demo(
     console = out.console
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    for sub in ("reports", "readings", "bundles", "deployments"):
+    for sub in ("reports", "readings", "bundles", "deployments", "page"):
         (out_dir / sub).mkdir(parents=True)
     story: dict[str, Any] = {"output": str(out_dir), "motors": [], "checks": {}}
 
     def step(title: str) -> None:
         out.info(f"\n[bold cyan]▶ {title}[/]")
 
-    with LocalAnvil() as node:
+    with LocalAnvil(
+        extra_args=("--dump-state", str(out_dir / "page" / "anvil-state.json"))
+    ) as node:
         step(f"Embedded Anvil at {node.url}; deploying the contracts")
         connection = connect_web3(node.url)
         admin_s, maker_s, lab_s, buyer_s, agent_s = (Signer.dev(i) for i in (0, 1, 2, 3, 5))
@@ -256,6 +259,9 @@ def demo(
         )
 
     ok = all_ok and not bad.verified and set(owners.values()) == {buyer_s.address}
+    story["page_url"], story["page_command"] = demo_page(
+        out, out_dir=out_dir, cert_id=issued.cert_id, serial=first
+    )
     out.info(f"\n[bold]{'Demo complete' if ok else 'Demo FAILED'}[/]: files in {out_dir}/")
     story["ok"] = ok
     out.result(story)

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fabtrust import _checks
 from fabtrust.certificates import CHECK_NAMES, Check, Verdict
 from fabtrust.credentials.dcc import CredentialAnchor, anchor_of
 from fabtrust.credentials.envelope import jwt_from_document, read_jwt, verify_jwt
@@ -32,13 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CREDENTIAL_CHECKS", "load_credential", "verify_credential"]
 
-CREDENTIAL_CHECKS: tuple[str, ...] = (
-    "credential_signature",
-    "credential_schema",
-    "credential_jsonld",
-    "credential_anchor",
-    "credential_status",
-)
+CREDENTIAL_CHECKS: tuple[str, ...] = tuple(check.name for check in _checks.CREDENTIAL_CHECKS)
 """The checks on the credential itself, made before (and named before) the chain checks."""
 
 Source = str | os.PathLike[str] | dict[str, Any]
