@@ -60,7 +60,7 @@ def test_issue_verify_revoke(
     )
     cert_id = cert_id_of(DEV2, device_id, _digest(report_file))
     assert issued["cert_id"] == cert_id
-    assert issued["device_id"] == device_id and issued["lab"] == DEV2
+    assert issued["device_id"] == str(device_id) and issued["lab"] == DEV2
     assert issued["report_sha256"] == _digest(report_file)
     assert issued["data_root"] == ReadingsTree.from_file(readings_csv, seed=SEED).root
     assert issued["readings"] == 3
@@ -430,9 +430,9 @@ def test_issue_batch_json_and_csv(
     assert anchored["bundle_dir"] == str(tmp_path / "batch-bundles")
     rows = anchored["certificates"]
     assert [r["row"] for r in rows] == [1, 2, 3]
-    assert [r["device_id"] for r in rows] == ids
+    assert [r["device_id"] for r in rows] == [str(i) for i in ids]
     for row, report in zip(rows, reports, strict=True):
-        assert row["cert_id"] == cert_id_of(DEV2, row["device_id"], _digest(report))
+        assert row["cert_id"] == cert_id_of(DEV2, int(row["device_id"]), _digest(report))
         assert Path(row["bundle"]).is_file() and row["presented_tx"] is None
     first = json.loads(Path(rows[0]["bundle"]).read_text())
     assert first["batch"]["root"] == anchored["root"]

@@ -109,7 +109,10 @@ def up(
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            out.error(f"anvil exited with code {process.returncode}; see {state_dir / 'anvil.log'}")
+            out.fail(
+                ExitCode.CHAIN,
+                f"anvil exited with code {process.returncode}; see {state_dir / 'anvil.log'}",
+            )
             raise typer.Exit(int(ExitCode.CHAIN))
         try:
             block = int(rpc_call(settings.rpc_url, "eth_blockNumber"), 16)
@@ -117,7 +120,7 @@ def up(
         except (OSError, RuntimeError):
             time.sleep(0.1)
     else:
-        out.error(f"anvil did not answer at {settings.rpc_url} within 20 s")
+        out.fail(ExitCode.CHAIN, f"anvil did not answer at {settings.rpc_url} within 20 s")
         raise typer.Exit(int(ExitCode.CHAIN))
     out.info(
         f"Anvil running (pid {process.pid}) at {settings.rpc_url}, block {block}, "
