@@ -221,3 +221,11 @@ def report_file(tmp_path: Path) -> Path:
 def expect_error() -> Any:
     """``expect_error(run, code, *needles)``: see :func:`assert_one_line_error`."""
     return assert_one_line_error
+
+
+@pytest.fixture
+def validate() -> Any:
+    """``validate(document, "verdict" | "bundle" | "error")``: see :func:`validate_schema`."""
+    from cli_schemas import validate_schema
+
+    return validate_schema

@@ -233,11 +233,21 @@ def _bundle_matches(run: _Run, bundle: CertificateBundle | None, cert: Certifica
             ("valid_until", bundle.valid_until, int(cert.valid_until.timestamp())),
         ]
         same_tx = (bundle.tx_hash, bundle.block_number) == (cert.tx_hash, cert.block_number)
-        if not same_tx and not _anchoring_tx(run, bundle, cert):
+        pending = bundle.tx_hash is None  # written before its transaction was mined
+        if not pending and not same_tx and not _anchoring_tx(run, bundle, cert):
             pairs.append(("tx_hash", bundle.tx_hash, cert.tx_hash))
             pairs.append(("block_number", bundle.block_number, cert.block_number))
         if bundle.batch is not None and cert.batch_root is not None:
             pairs.append(("batch.root", bundle.batch.root, cert.batch_root))
+        if bundle.test_spec_text is not None:  # the text shown to people must be the spec's
+            from fabtrust.evidence.typed_data import test_spec_id
+
+            spec_of_text = test_spec_id(bundle.test_spec_text) if bundle.test_spec_text else None
+            if spec_of_text != cert.test_spec:
+                diffs.append(
+                    f"test_spec_text {bundle.test_spec_text!r} hashes to {spec_of_text} "
+                    f"(chain: {cert.test_spec})"
+                )
         for field_name, mine, theirs in pairs:
             if mine != theirs:
                 diffs.append(f"{field_name} {mine} (chain: {theirs})")

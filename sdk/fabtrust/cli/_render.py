@@ -25,6 +25,7 @@ __all__ = [
     "fmt_amount",
     "fmt_duration",
     "fmt_time",
+    "iso_time",
     "order_list_view",
     "order_view",
     "pairs_view",
@@ -64,6 +65,13 @@ def fmt_time(value: Any) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso_time(value: Any) -> str | None:
+    """A datetime, ISO text or unix seconds as ISO-8601 UTC ``2025-06-30T12:00:00Z``."""
+    if value is None:
+        return None
+    return fmt_time(value).replace(" UTC", "Z").replace(" ", "T")
 
 
 def fmt_duration(seconds: int) -> str:
@@ -162,12 +170,14 @@ def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
     """A verification verdict: the headline, one row per check, the block, the cast call."""
 
     def render(console: Console) -> None:
+        checks = verdict["checks"]
+        ran = sum(1 for c in checks if c["status"] == "ok")
+        skipped = [c["label"] for c in checks if c["status"] == "skipped"]
         if verdict["verified"]:
-            console.print("[bold green]VERIFIED[/]: every check passed")
+            tail = f"; not applicable: {', '.join(skipped)}" if skipped else ""
+            console.print(f"[bold green]VERIFIED[/]: {ran} check(s) passed{escape(tail)}")
         else:
-            failed = [
-                CHECK_LABELS.get(c["name"], c["name"]) for c in verdict["checks"] if not c["ok"]
-            ]
+            failed = [c["label"] for c in checks if c["status"] == "failed"]
             console.print(f"[bold red]NOT VERIFIED[/]: failed: {escape(', '.join(failed))}")
         table = Table(
             title=f"certificate {verdict.get('cert_id') or '(none found)'}", title_justify="left"
@@ -175,11 +185,20 @@ def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
         table.add_column("check", style="bold", no_wrap=True)
         table.add_column("status", no_wrap=True)
         table.add_column("detail", overflow="fold")
-        for check in verdict["checks"]:
+        for check in checks:
             table.add_row(
-                CHECK_LABELS.get(check["name"], check["name"]),
-                _mark(bool(check["ok"]), bool(check.get("skipped"))),
+                check["label"],
+                _mark(check["status"] == "ok", check["status"] == "skipped"),
                 escape(str(check["detail"])),
+            )
+        cert = verdict.get("certificate")
+        if cert:
+            spec = cert["test_spec"]
+            if verdict.get("test_spec_text"):
+                spec = f"{verdict['test_spec_text']} ({spec})"
+            console.print(
+                f"device {cert['device_id']}, {cert.get('result_label', '')}, test spec "
+                f"{escape(spec)}, valid until {fmt_time(cert.get('valid_until'))}"
             )
         console.print(table)
         console.print(
