@@ -109,6 +109,7 @@ def test_issue_verify_revoke(
     assert written["test_spec_text"] == SPEC and written["test_spec"] == test_spec_id(SPEC)
     assert verdict["block_number"] >= issued["tx"]["block_number"]
     assert "isValid(bytes32)(bool)" in verdict["cast_call"] and cert_id in verdict["cast_call"]
+    assert _digest(report_file)[2:] in verdict["cast_calls"][0]  # binds the report hash
     # ... and from the report alone (found by its digest).
     alone = cli("cert", "verify", str(report_file))
     assert alone.exit_code == 0, alone

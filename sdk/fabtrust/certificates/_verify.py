@@ -8,12 +8,12 @@ against is ``skipped`` (and ok); every failing check says why in one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fabtrust.certificates._cast import cast_commands
 from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp, report_source
 from fabtrust.certificates._reader import REGISTRY, Reader
 from fabtrust.certificates.bundle import CertificateBundle
@@ -73,6 +73,8 @@ class _Run:
     chain_id: int
     registry: str
     checks: dict[str, Check] = field(default_factory=dict)
+    stored: bool = False
+    """Whether the certificate is stored in the registry (not only a leaf of a batch)."""
 
     def ok(self, name: str, detail: str) -> None:
         self.checks[name] = Check(name=name, ok=True, detail=detail)
@@ -93,7 +95,7 @@ def verify(
     readings: str | os.PathLike[str] | None,
     readings_seed: bytes | str | None,
     cert_id: str | None,
-    hint: Callable[[str], str],
+    rpc_url: str,
 ) -> Verdict:
     """See :meth:`CertificatesClient.verify_bundle`."""
     if readings_seed is not None and readings is None:
@@ -134,6 +136,22 @@ def verify(
         _device_signature(run, cert, bundle)
     checks = tuple(run.checks[name] for name in CHECK_NAMES)
     shown = cert.cert_id if cert is not None else wanted
+    casts: tuple[str, ...] = ()
+    if shown is not None:
+        unpresented = bundle is not None and bundle.batch is not None and not run.stored
+        casts = cast_commands(
+            registry=run.registry,
+            rpc_url=rpc_url,
+            cert_id=shown,
+            lab=cert.lab if cert is not None else None,
+            device_id=cert.device_id if cert is not None else None,
+            report_sha256=(digest or cert.report_sha256) if cert is not None else None,
+            data_root=cert.data_root if cert is not None else None,
+            test_spec=cert.test_spec if cert is not None else None,
+            valid_until=int(cert.valid_until.timestamp()) if cert is not None else None,
+            batch_root=bundle.batch.root if unpresented and bundle and bundle.batch else None,
+            batch_proof=bundle.batch.proof if unpresented and bundle and bundle.batch else None,
+        )
     return Verdict(
         verified=all(c.ok for c in checks),
         chain_id=run.chain_id,
@@ -143,7 +161,8 @@ def verify(
         cert_id=shown,
         certificate=cert,
         checks=checks,
-        cast_call=hint(shown) if shown is not None else None,
+        cast_call="\n".join(casts) if casts else None,
+        cast_calls=casts,
     )
 
 
@@ -162,6 +181,7 @@ def _find(
         except CertificateNotFoundError:
             pass
         else:
+            run.stored = True
             run.ok(
                 name, f"certificate {wanted} stored in block {cert.block_number} ({cert.tx_hash})"
             )
@@ -194,6 +214,7 @@ def _find(
     if not found:
         run.fail(name, f"no certificate on chain for the report digest {digest}")
         return None
+    run.stored = True
     valid = [c for c in found if _currently_valid(c, run.now)]
     cert = (valid or found)[-1]
     which = "latest valid" if valid else "latest"

@@ -590,7 +590,7 @@ class CertificatesClient:
             readings=readings,
             readings_seed=readings_seed,
             cert_id=as_bytes32(cert_id, field="cert_id") if cert_id is not None else None,
-            hint=lambda cid: self.cast_call_hint(cert_id=cid),
+            rpc_url=self._binding.connection.rpc_url,
         )
 
     def cast_call_hint(self, *, cert_id: str | bytes) -> str:

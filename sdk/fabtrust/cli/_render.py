@@ -205,9 +205,10 @@ def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
             f"read at block {verdict['block_number']} ({fmt_time(verdict['block_time'])}) on "
             f"chain {verdict['chain_id']}, registry {verdict['registry']}"
         )
-        if verdict.get("cast_call"):
-            console.print("check it yourself, without fabtrust:")
-            console.print(f"  {escape(str(verdict['cast_call']))}", soft_wrap=True)
+        if verdict.get("cast_calls"):
+            console.print("check it yourself, without fabtrust (each prints true when it holds):")
+            for call in verdict["cast_calls"]:
+                console.print(f"  {escape(str(call))}", soft_wrap=True)
 
     return render
 

@@ -217,7 +217,9 @@ def demo(
             story["checks"][serial] = verdict.model_dump(mode="json")
         if not settings.json_mode:
             console.print(table)
-            console.print(f"  same check without fabtrust: {verdict.cast_call}")
+            console.print("  same check without fabtrust (each prints true):")
+            for call in verdict.cast_calls:
+                console.print(f"    {call}", soft_wrap=True)
             console.print(
                 f"  by hand: fabtrust cert verify {out_dir}/reports/{MOTORS[0]}.txt "
                 f"--bundle {out_dir}/bundles/{MOTORS[0]}.bundle.json"

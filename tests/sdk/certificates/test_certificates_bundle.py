@@ -166,7 +166,8 @@ def test_verify_good_bundle(setup: Setup, tmp_path: Path) -> None:
     assert "100 readings" in verdict.check("data_root").detail  # 4 sensors x 25 samples
     assert "2 disclosed" in verdict.check("data_root").detail
     assert setup.key.address in verdict.check("device_signature").detail
-    assert verdict.cast_call == setup.reader.cast_call_hint(cert_id=setup.issued.cert_id)
+    assert verdict.cast_calls[1] == setup.reader.cast_call_hint(cert_id=setup.issued.cert_id)
+    assert verdict.cast_call == "\n".join(verdict.cast_calls)
     assert json.loads(verdict.to_json())["verified"] is True
 
 
