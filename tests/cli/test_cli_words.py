@@ -91,3 +91,22 @@ def test_progress_bar_for_large_reports(tmp_path: Path, monkeypatch: Any) -> Non
     assert cert.PROGRESS_BYTES == 1 << 20
     monkeypatch.undo()
     assert cert.PROGRESS_BYTES == 100 * 1024 * 1024
+
+
+def test_contract_errors_in_words(cli: Any, report_file: Path) -> None:
+    denied = cli("admin", "accredit-lab", "dev:5", "--name", "Lab", "--valid-days", "30", account=3)
+    assert denied.exit_code == 4, denied
+    message = denied.data["error"]["message"]
+    assert message.startswith(f"{BUYER} lacks the admin role (AccessControlUnauthorizedAccount)")
+    assert "0x" + "00" * 32 not in message
+    assert denied.data["error"]["contract_error"] == "AccessControlUnauthorizedAccount"
+    missing = cli(
+        "cert", "issue", "--device", "424242", "--report", str(report_file), "--spec", SPEC,
+        "--pass", "--valid-until", "+30d", account=2,
+    )  # fmt: skip
+    assert missing.exit_code == 2, missing
+    assert missing.data["error"]["message"].startswith(
+        "device 424242 is not registered (DeviceNotFound)"
+    )
+    # Refused by the chain: the bundle written before sending is removed (nothing was anchored).
+    assert not report_file.with_name(report_file.name + ".bundle.json").exists()

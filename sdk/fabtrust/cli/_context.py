@@ -106,8 +106,10 @@ def command(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except FabtrustError as exc:
             code = exit_code_for(exc)
+            from ._words import explain
+
             _output_of(args, kwargs).fail(
-                code, str(exc), type=type(exc).__name__, contract_error=_contract_error(exc)
+                code, explain(exc), type=type(exc).__name__, contract_error=_contract_error(exc)
             )
             raise typer.Exit(int(code)) from None
         except OSError as exc:  # a file the user named cannot be read or written
