@@ -110,3 +110,14 @@ def test_contract_errors_in_words(cli: Any, report_file: Path) -> None:
     )
     # Refused by the chain: the bundle written before sending is removed (nothing was anchored).
     assert not report_file.with_name(report_file.name + ".bundle.json").exists()
+
+
+def test_faucet_mints_test_stablecoin_on_a_local_chain(cli: Any, chain: Any) -> None:
+    receiver = Signer.dev(6).address
+    minted = cli.ok("chain", "faucet", "--to", receiver, "--amount", "2,500")
+    assert minted["amount"] == "2500000000" and minted["balance"] == "2500000000"
+    client = chain.client(None)
+    assert int(client.chain.call("TestStablecoin", "balanceOf", receiver)) == 2_500 * 10**6
+    # Only the minter may mint: another signer is refused by the token.
+    other = cli("chain", "faucet", "--to", receiver, account=5)
+    assert other.exit_code == 4 and other.data["error"]["contract_error"] == "UnauthorizedMinter"

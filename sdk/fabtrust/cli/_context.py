@@ -53,6 +53,11 @@ class CliSettings:
             )
         return self._signer
 
+    def use_signer(self, signer: Signer) -> None:
+        """Sign with ``signer`` from now on (the next client connects with it)."""
+        self._signer = signer
+        self._client = None
+
     def signer(self, *, required: str) -> Signer:
         """The signer; without one, the one-line error ``required`` (exit 2)."""
         signer = self.optional_signer()
@@ -61,7 +66,10 @@ class CliSettings:
         return signer
 
     def client(self, *, signer: bool = True) -> Fabtrust:
-        """Connect once per command (imports web3 only now, never for --help)."""
+        """Connect once per command (imports web3 only now, never for --help); a read-only
+        client made earlier in the command is replaced by a signing one when one is needed."""
+        if self._client is not None and signer and self._client.chain.sender is None:
+            self._client = None
         if self._client is None:
             from fabtrust.client import connect
 

@@ -46,6 +46,14 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for every file the demo writes.")
     ] = Path("demo-output"),
+    keep_chain: Annotated[
+        bool,
+        typer.Option(
+            "--keep-chain",
+            help="Leave the demo's Anvil running afterwards, so the printed commands work "
+            "(stop it with: fabtrust chain down --state-dir OUT).",
+        ),
+    ] = False,
 ) -> None:
     """Run the end-to-end story on a fresh embedded Anvil (nothing else needed)."""
     from fabtrust.accounts import Signer
@@ -70,7 +78,9 @@ def demo(
     def step(title: str) -> None:
         out.info(f"\n[bold cyan]▶ {title}[/]")
 
-    with LocalAnvil() as node:
+    node = LocalAnvil().start()
+    completed = False
+    try:
         step(f"Embedded Anvil at {node.url}; deploying the contracts")
         connection = connect_web3(node.url)
         admin_s, maker_s, lab_s, buyer_s, agent_s = (Signer.dev(i) for i in (0, 1, 2, 3, 5))
@@ -221,9 +231,13 @@ def demo(
             for call in verdict.cast_calls:
                 console.print(f"    {call}", soft_wrap=True)
             console.print(
-                f"  by hand: fabtrust cert verify {out_dir}/reports/{MOTORS[0]}.txt "
-                f"--bundle {out_dir}/bundles/{MOTORS[0]}.bundle.json"
+                f"  by hand: fabtrust --rpc-url {node.url} --deployments {out_dir}/deployments "
+                f"cert verify {out_dir}/reports/{MOTORS[0]}.txt "
+                f"--bundle {out_dir}/bundles/{MOTORS[0]}.bundle.json",
+                soft_wrap=True,
             )
+            if not keep_chain:
+                console.print("  (these need the demo's chain: run the demo with --keep-chain)")
 
         step("The buyer confirms delivery; the settlement agent settles (anyone may)")
         before = admin.chain.call("TestStablecoin", "balanceOf", maker_s.address)
@@ -255,6 +269,18 @@ def demo(
             tampered_verified=bad.verified,
             tampered_failures=[c.name for c in bad.failures],
             motors=[{"serial": s, "device_id": str(ids[s])} for s in MOTORS],
+        )
+        completed = True
+    finally:
+        if not (keep_chain and completed):
+            node.stop()
+    pid = node.process.pid if node.process is not None else None
+    story["chain"] = {"rpc_url": node.url, "kept": keep_chain, "pid": pid if keep_chain else None}
+    if keep_chain and pid is not None:
+        (out_dir / "anvil.pid").write_text(f"{pid}\n")
+        out.info(
+            f"\nthe demo's Anvil keeps running at {node.url} (pid {pid}); stop it with: "
+            f"fabtrust chain down --state-dir {out_dir}"
         )
 
     ok = all_ok and not bad.verified and set(owners.values()) == {buyer_s.address}
