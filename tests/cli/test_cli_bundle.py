@@ -160,3 +160,31 @@ def test_inputs_checked_before_any_transaction(
     assert past.exit_code == 2 and "is in the past" in past.data["error"]["message"]
     assert chain.rpc("eth_getTransactionCount", [LAB, "latest"]) == nonce
     assert not bundle.exists()
+
+
+def test_sigkill_after_anchoring_a_batch_leaves_bundles_that_verify(
+    cli: Any, chain: Any, tmp_path: Path
+) -> None:
+    ids = [_register(cli, f"SN-KB{i}") for i in range(2)]
+    rows = []
+    for i, device_id in enumerate(ids):
+        (tmp_path / f"r{i}.pdf").write_bytes(f"batch report {i}".encode())
+        rows.append(
+            {"device": str(device_id), "report": f"r{i}.pdf", "spec": SPEC, "result": "pass",
+             "valid_until": "+30d"}
+        )  # fmt: skip
+    sheet = tmp_path / "batch.json"
+    sheet.write_text(json.dumps(rows))
+    killed = _run(chain, "--account", "dev:2", "cert", "issue-batch", str(sheet),
+                  env={CRASH_AFTER_ANCHOR_ENV: "1"})  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed
+    bundles = sorted((tmp_path / "batch-bundles").glob("*.bundle.json"))
+    assert len(bundles) == 2
+    for path in bundles:
+        pending = json.loads(path.read_text())
+        validate(pending, "bundle")
+        assert pending["tx_hash"] is None and pending["batch"]["proof"]
+        assert pending["test_spec_text"] == SPEC
+        report = tmp_path / pending["report_file"]
+        verdict = cli("cert", "verify", str(report), "--bundle", str(path))
+        assert verdict.exit_code == 0, verdict  # anchored on chain, proven by the pending bundle

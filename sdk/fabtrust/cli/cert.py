@@ -133,8 +133,8 @@ def _cert_data(client: Fabtrust, cert_id: str) -> tuple[dict[str, Any], bool]:
 
 
 CRASH_AFTER_ANCHOR_ENV = "FABTRUST_CERT_CRASH_AFTER_ANCHOR"
-"""Test hook: when set to 1, `cert issue` kills itself (SIGKILL) right after its certificate was
-anchored, before the bundle is completed with the receipt."""
+"""Test hook: when set to 1, `cert issue` and `cert issue-batch` kill themselves (SIGKILL) right
+after the certificate or batch was anchored, before the bundles are completed with the receipt."""
 
 SeedFileOption = Annotated[
     Path | None,
@@ -146,6 +146,11 @@ SeedFileOption = Annotated[
         "READINGS.seed) before anything is sent. Never printed.",
     ),
 ]
+
+
+def _spec_text(spec: str) -> str | None:
+    """The specification's text to keep in a bundle (None when a bytes32 id was given)."""
+    return None if _DIGEST_RE.fullmatch(spec.strip()) else spec
 
 
 def _default_bundle(report: Path) -> Path:
@@ -277,7 +282,7 @@ def issue(
         report_file=display_name(report_path.name),
         data_root=root or "0x" + "00" * 32,
         test_spec=as_test_spec(spec),
-        test_spec_text=None if _DIGEST_RE.fullmatch(spec.strip()) else spec,
+        test_spec_text=_spec_text(spec),
         result=1 if passed else 2,
         valid_until=until,
         tx_hash=None,
@@ -591,8 +596,13 @@ def issue_batch(
     ] = False,
 ) -> None:
     """Anchor many certificates with one Merkle root (anchorBatch) and write one bundle per
-    certificate, with its Merkle proof, for the buyer."""
-    from fabtrust.certificates import BatchCertificate
+    certificate, with its Merkle proof, for the buyer (written before anchorBatch is sent and
+    completed after it)."""
+    import signal
+
+    from fabtrust.certificates import BatchCertificate, BundleBatch, CertificateBundle
+    from fabtrust.errors import TransactionRevertedError
+    from fabtrust.evidence import BATCH_LEAF_ENCODING, StandardMerkleTree, cert_id_of
 
     out = settings_of(ctx).output
     parse_readable_file(file, option="FILE")
@@ -615,29 +625,64 @@ def issue_batch(
         for row in rows
     ]
     _refuse_stored(client, rows, leaves)
-    anchored = client.certificates.anchor_batch(certificates=leaves)
+    # Evidence first: every bundle, with its Merkle proof, is on disk before anchorBatch is sent.
+    lab = client.chain.address
+    tree = StandardMerkleTree.of([leaf.leaf for leaf in leaves], BATCH_LEAF_ENCODING)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for i, (row, leaf) in enumerate(zip(rows, leaves, strict=True)):
+        cert_id = cert_id_of(lab, leaf.device_id, leaf.report_sha256)
+        pending = CertificateBundle(
+            chain_id=client.chain.connection.chain_id,
+            registry=client.certificates.registry,
+            cert_id=cert_id,
+            device_id=leaf.device_id,
+            lab=lab,
+            report_sha256=leaf.report_sha256,
+            report_file=display_name(row.report.name),
+            data_root=leaf.data_root,
+            test_spec=leaf.test_spec,
+            test_spec_text=_spec_text(row.spec),
+            result=leaf.result,
+            valid_until=leaf.valid_until,
+            batch=BundleBatch(root=tree.root, leaf=leaf, proof=tuple(tree.get_proof(i))),
+            tx_hash=None,
+            block_number=None,
+        )
+        paths.append(folder / f"{row.report.stem}-{cert_id[2:10]}.bundle.json")
+        _save_bundle(pending, paths[-1])
+    try:
+        anchored = client.certificates.anchor_batch(certificates=leaves)
+    except TransactionRevertedError:
+        for path in paths:  # refused by the chain: nothing was anchored
+            path.unlink(missing_ok=True)
+        raise
+    if os.environ.get(CRASH_AFTER_ANCHOR_ENV) == "1":
+        os.kill(os.getpid(), signal.SIGKILL)
     out.info(
         f"anchored {anchored.count} certificate(s) under root {anchored.root} in tx "
         f"{anchored.tx.tx_hash} (block {anchored.tx.block_number})"
     )
-    folder.mkdir(parents=True, exist_ok=True)
     items: list[dict[str, Any]] = []
-    for row, proof in zip(rows, anchored.certificates, strict=True):
+    for row, proof, path in zip(rows, anchored.certificates, paths, strict=True):
         presented: str | None = None
         if present:
             stored = client.certificates.present_batch_certificate(
                 root=anchored.root, leaf=proof.leaf, proof=proof.proof
             )
             presented = stored.tx.tx_hash
-        bundle = client.certificates.make_bundle(batch=proof, report=row.report)
-        path = bundle.save(folder / f"{row.report.stem}-{proof.cert_id[2:10]}.bundle.json")
+        bundle = client.certificates.make_bundle(
+            batch=proof, report=row.report, test_spec_text=row.spec
+        )
+        bundle = bundle.model_copy(update={"report_file": display_name(row.report.name)})
+        _save_bundle(bundle, path)
         items.append(
             {
                 "row": row.row,
                 "cert_id": proof.cert_id,
                 "device_id": row.device_id,
-                "report": str(row.report),
-                "bundle": str(path),
+                "report": display_name(row.report),
+                "bundle": display_name(path),
                 "presented_tx": presented,
             }
         )
