@@ -121,3 +121,23 @@ def test_faucet_mints_test_stablecoin_on_a_local_chain(cli: Any, chain: Any) -> 
     # Only the minter may mint: another signer is refused by the token.
     other = cli("chain", "faucet", "--to", receiver, account=5)
     assert other.exit_code == 4 and other.data["error"]["contract_error"] == "UnauthorizedMinter"
+
+
+def test_certificates_in_words(cli: Any, tmp_path: Path, report_file: Path) -> None:
+    cli.ok("device", "register", "SN-W9", "--model", "HM-200", "--device-key", "dev:7", account=1)
+    bundle = tmp_path / "w9.json"
+    issued = cli.ok(
+        "cert", "issue", "--device", "dev:1/SN-W9", "--report", str(report_file), "--spec", SPEC,
+        "--pass", "--valid-until", "2099-12-31", "--bundle-out", str(bundle), account=2,
+    )  # fmt: skip
+    assert issued["valid_until_iso"] == "2100-01-01T00:00:00Z"  # through that whole day
+    shown = cli("cert", "show", issued["cert_id"], json_mode=False)
+    assert "serial SN-W9, model HM-200" in shown.stderr
+    assert "Pass" in shown.stderr and "2100-01-01T00:00:00Z" in shown.stderr
+    verified = cli("cert", "verify", str(report_file), "--bundle", str(bundle), json_mode=False)
+    assert verified.exit_code == 0, verified
+    assert "serial SN-W9, model HM-200" in verified.stderr
+    assert f"test spec {SPEC} (0x" in verified.stderr  # the text beside its hash
+    document = cli.ok("cert", "verify", str(report_file), "--bundle", str(bundle))
+    assert document["device"]["serial"] == "SN-W9" and document["device"]["status"] == "Active"
+    assert document["certificate"]["result_label"] == "Pass"

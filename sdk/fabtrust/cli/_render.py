@@ -53,7 +53,8 @@ CHECK_LABELS: dict[str, str] = {
 
 
 def fmt_time(value: Any) -> str:
-    """A datetime, ISO text or unix seconds as ``2025-06-30 12:00:00 UTC`` ("-" for None)."""
+    """A datetime, ISO text or unix seconds in ISO-8601 UTC, ``2025-06-30T12:00:00Z`` ("-" for
+    None)."""
     if value is None:
         return "-"
     if isinstance(value, int | float):
@@ -64,14 +65,14 @@ def fmt_time(value: Any) -> str:
         moment = value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_time(value: Any) -> str | None:
     """A datetime, ISO text or unix seconds as ISO-8601 UTC ``2025-06-30T12:00:00Z``."""
     if value is None:
         return None
-    return fmt_time(value).replace(" UTC", "Z").replace(" ", "T")
+    return fmt_time(value)
 
 
 def fmt_duration(seconds: int) -> str:
@@ -148,7 +149,7 @@ def certificate_view(cert: Mapping[str, Any], *, valid: bool | None = None) -> R
     rows: list[tuple[str, Any]] = [
         ("certificate", cert["cert_id"]),
         ("valid now", None if valid is None else ("yes" if valid else "no")),
-        ("device id", cert["device_id"]),
+        ("device", _device_words(cert)),
         ("lab", f"{cert['lab']} ({cert.get('lab_name') or 'unnamed'})"),
         ("result", result),
         ("test spec", cert["test_spec"]),
@@ -164,6 +165,16 @@ def certificate_view(cert: Mapping[str, Any], *, valid: bool | None = None) -> R
         ("transaction", f"{cert.get('tx_hash')} (block {cert.get('block_number')})"),
     ]
     return pairs_view("Certificate", [(k, v) for k, v in rows if v is not None])
+
+
+def _device_words(record: Mapping[str, Any]) -> str:
+    """``serial SN-1, model HM-200 (id 4711…)`` when the device is known, else its id."""
+    device = record.get("device")
+    ident = str(record.get("device_id"))
+    if isinstance(device, Mapping) and device.get("serial"):
+        model = device.get("model_text") or device.get("model")
+        return f"serial {device['serial']}, model {model} (id {ident})"
+    return ident
 
 
 def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
@@ -196,9 +207,11 @@ def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
             spec = cert["test_spec"]
             if verdict.get("test_spec_text"):
                 spec = f"{verdict['test_spec_text']} ({spec})"
+            device = _device_words({**cert, "device": verdict.get("device")})
             console.print(
-                f"device {cert['device_id']}, {cert.get('result_label', '')}, test spec "
-                f"{escape(spec)}, valid until {fmt_time(cert.get('valid_until'))}"
+                f"device {escape(device)}, {cert.get('result_label', '')}, test spec "
+                f"{escape(spec)}, valid until {fmt_time(cert.get('valid_until'))}",
+                soft_wrap=True,
             )
         console.print(table)
         console.print(

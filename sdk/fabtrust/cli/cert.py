@@ -129,7 +129,24 @@ def _cert_data(client: Fabtrust, cert_id: str) -> tuple[dict[str, Any], bool]:
     data: dict[str, Any] = cert.model_dump(mode="json")
     data["result_label"] = "Pass" if cert.passed else "Fail"
     data["valid"] = valid
+    data["device"] = device_words(client, cert.device_id)
     return data, valid
+
+
+def device_words(client: Fabtrust, device_id: int) -> dict[str, Any] | None:
+    """The device's serial, model and status for people, or None when it cannot be read."""
+    from fabtrust.errors import FabtrustError
+
+    try:
+        device = client.devices.get(device_id=device_id)
+    except FabtrustError:
+        return None
+    return {
+        "serial": device.serial,
+        "model": device.model_text or device.model,
+        "manufacturer": device.manufacturer,
+        "status": device.status.name.capitalize(),
+    }
 
 
 CRASH_AFTER_ANCHOR_ENV = "FABTRUST_CERT_CRASH_AFTER_ANCHOR"
@@ -780,6 +797,8 @@ def verify(
         readings_seed=seed_hex,
     )
     document = verdict_document(verdict, bundle=bundle_path)
+    if verdict.certificate is not None:
+        document["device"] = device_words(client, verdict.certificate.device_id)
     out.result(document, verdict_view(document))
     if not verdict.verified:
         failed = "; ".join(
