@@ -188,3 +188,20 @@ def test_sigkill_after_anchoring_a_batch_leaves_bundles_that_verify(
         report = tmp_path / pending["report_file"]
         verdict = cli("cert", "verify", str(report), "--bundle", str(path))
         assert verdict.exit_code == 0, verdict  # anchored on chain, proven by the pending bundle
+
+
+def test_batch_with_a_past_validity_is_refused_before_sending(
+    cli: Any, chain: Any, tmp_path: Path
+) -> None:
+    device_id = _register(cli, "SN-PB")
+    (tmp_path / "r.pdf").write_bytes(b"old report")
+    sheet = tmp_path / "old.json"
+    sheet.write_text(json.dumps([{"device": str(device_id), "report": "r.pdf", "spec": SPEC,
+                                  "result": "pass", "valid_until": "2020-01-01"}]))  # fmt: skip
+    nonce = chain.rpc("eth_getTransactionCount", [LAB, "latest"])
+    run = cli("cert", "issue-batch", str(sheet), account=2)
+    assert run.exit_code == 2, run
+    assert "old.json row 1 valid_until" in run.data["error"]["message"]
+    assert "is in the past" in run.data["error"]["message"]
+    assert chain.rpc("eth_getTransactionCount", [LAB, "latest"]) == nonce
+    assert not (tmp_path / "old-bundles").exists()

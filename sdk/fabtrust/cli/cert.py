@@ -630,6 +630,13 @@ def issue_batch(
     folder = bundle_dir or file.with_name(f"{file.stem}-bundles")
     client = client_of(ctx)
     now = chain_now(client)
+    for row in rows:
+        if row.valid_until.resolve(now) <= now:
+            raise bad(
+                f"{file.name} row {row.row} valid_until",
+                fmt_time(row.valid_until.resolve(now)),
+                f"is in the past (the chain's time is {fmt_time(now)})",
+            )
     leaves = [
         BatchCertificate.create(
             device_id=row.device_id,
