@@ -76,6 +76,18 @@ def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:
         )  # fmt: skip
         assert again.returncode == 0, again.stderr
         assert "VERIFIED" in again.stderr
+        # The readings and their seed file (0600) rebuild the data root.
+        readings = tmp_path / "o" / "readings"
+        seed = readings / "HM-2026-0001.seed"
+        assert seed.stat().st_mode & 0o777 == 0o600
+        with_data = subprocess.run(
+            [str(FABTRUST), "--json", *command[1:], "--data", str(readings / "HM-2026-0001.csv"),
+             "--seed-file", str(seed)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+        assert with_data.returncode == 0, with_data.stderr
+        checks = {c["name"]: c["status"] for c in json.loads(with_data.stdout)["checks"]}
+        assert checks["data_root"] == "ok"
     finally:
         down = subprocess.run(
             [str(FABTRUST), "chain", "down", "--state-dir", str(tmp_path / "o")],

@@ -26,7 +26,7 @@ __all__ = [
 SEED_ENV = "FABTRUST_SEED"
 """Environment variable holding a lab's salt seed (0x + 64 hex), instead of --seed-file."""
 
-_SEED_RE = re.compile(r"0[xX][0-9a-fA-F]{64}")
+_SEED_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
@@ -117,4 +117,4 @@ def read_seed(path: Path | None, *, option: str = "--seed-file") -> str | None:
         raise InvalidInputError(
             f"{where} does not hold a seed (0x + 64 hex digits)", field="seed-file"
         )
-    return "0x" + value[2:].lower()
+    return "0x" + value.lower().removeprefix("0x")

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from ._context import command, settings_of
 from ._exit import ExitCode
+from ._files import write_secret
 
 __all__ = ["demo"]
 
@@ -136,7 +137,7 @@ def demo(
             )
             report = out_dir / "reports" / f"{serial}.txt"
             report.write_text(_report_text(serial, ids[serial], len(readings), tree.root, True))
-            (out_dir / "readings" / f"{serial}.seed").write_text(seeds[serial].hex() + "\n")
+            write_secret(out_dir / "readings" / f"{serial}.seed", "0x" + seeds[serial].hex() + "\n")
             out.info(
                 f"  {serial}: {len(readings)} readings, data root {tree.root[:18]}…, "
                 f"report sha256 {sha256_file(report)[:18]}…"
