@@ -24,6 +24,7 @@ FABTRUST = str(Path(sys.executable).parent / "fabtrust")
 
 def cli(chain: Any, key: str, *args: str, crash: bool = False, timeout: float = 60) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FABTRUST_")}
+    env["FABTRUST_PRIVATE_KEY"] = key  # a raw key is refused on the command line
     if crash:
         env["FABTRUST_AGENT_CRASH_AFTER_SEND"] = "1"
     return subprocess.run(
@@ -31,8 +32,6 @@ def cli(chain: Any, key: str, *args: str, crash: bool = False, timeout: float = 
             FABTRUST,
             "--rpc-url",
             chain.rpc_url,
-            "--account",
-            key,
             "--deployments",
             str(chain.deployments),
             *args,

@@ -122,7 +122,13 @@ class Cli:
         self.chain = chain
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, account: int | str | None = None, json_mode: bool = True) -> Run:
+    def __call__(
+        self,
+        *args: str,
+        account: int | str | None = None,
+        json_mode: bool = True,
+        env: dict[str, str | None] | None = None,
+    ) -> Run:
         from fabtrust.cli import app
 
         options: list[str] = []
@@ -140,7 +146,15 @@ class Cli:
         result = self.runner.invoke(
             app,
             [*options, *args],
-            env={"COLUMNS": "200", "FABTRUST_ACCOUNT": None, "FABTRUST_RPC_URL": None},
+            env={
+                "COLUMNS": "200",
+                "FABTRUST_ACCOUNT": None,
+                "FABTRUST_RPC_URL": None,
+                "FABTRUST_PRIVATE_KEY": None,
+                "FABTRUST_PASSWORD": None,
+                "FABTRUST_PASSWORD_FILE": None,
+                **(env or {}),
+            },
         )
         return Run(
             exit_code=result.exit_code,
@@ -149,9 +163,11 @@ class Cli:
             exception=result.exception if not isinstance(result.exception, SystemExit) else None,
         )
 
-    def ok(self, *args: str, account: int | str | None = None) -> Any:
+    def ok(
+        self, *args: str, account: int | str | None = None, env: dict[str, str | None] | None = None
+    ) -> Any:
         """Run with --json, assert exit 0, return the JSON document."""
-        run = self(*args, account=account)
+        run = self(*args, account=account, env=env)
         assert run.exit_code == 0, run
         assert run.exception is None, run
         return run.data
@@ -205,3 +221,11 @@ def report_file(tmp_path: Path) -> Path:
 def expect_error() -> Any:
     """``expect_error(run, code, *needles)``: see :func:`assert_one_line_error`."""
     return assert_one_line_error
+
+
+@pytest.fixture
+def validate() -> Any:
+    """``validate(document, "verdict" | "bundle" | "error")``: see :func:`validate_schema`."""
+    from cli_schemas import validate_schema
+
+    return validate_schema

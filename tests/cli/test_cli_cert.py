@@ -17,6 +17,13 @@ ZERO = "0x" + "00" * 32
 SPEC = "ISO 4409:2019 hydraulic motor bench test"
 
 
+def _seed_file(folder: Path, seed: str = SEED) -> str:
+    """A seed file (the seed is never given on the command line)."""
+    path = folder / f"seed-{seed[2:10]}.txt"
+    path.write_text(seed + "\n")
+    return str(path)
+
+
 def _register(cli: Any, *serials: str) -> list[int]:
     for serial in serials:
         cli.ok(
@@ -47,8 +54,8 @@ def test_issue_verify_revoke(
         str(report_file),
         "--readings",
         str(readings_csv),
-        "--seed",
-        SEED,
+        "--seed-file",
+        _seed_file(tmp_path),
         "--spec",
         SPEC,
         "--pass",
@@ -60,11 +67,12 @@ def test_issue_verify_revoke(
     )
     cert_id = cert_id_of(DEV2, device_id, _digest(report_file))
     assert issued["cert_id"] == cert_id
-    assert issued["device_id"] == device_id and issued["lab"] == DEV2
+    assert issued["device_id"] == str(device_id) and issued["lab"] == DEV2
     assert issued["report_sha256"] == _digest(report_file)
     assert issued["data_root"] == ReadingsTree.from_file(readings_csv, seed=SEED).root
     assert issued["readings"] == 3
-    assert issued["seed_generated"] is False and issued["seed"] is None
+    assert issued["seed_generated"] is False and issued["seed_file"] is None
+    assert SEED not in json.dumps(issued)
     assert issued["passed"] is True
     assert issued["bundle"] == str(bundle)
     written = json.loads(bundle.read_text())
@@ -85,18 +93,23 @@ def test_issue_verify_revoke(
         str(bundle),
         "--data",
         str(readings_csv),
-        "--seed",
-        SEED,
+        "--seed-file",
+        _seed_file(tmp_path),
     )
     assert full.exit_code == 0, full
     verdict = full.data
     assert verdict["verified"] is True and verdict["failed_checks"] == []
     assert verdict["cert_id"] == cert_id
     checks = {c["name"]: c for c in verdict["checks"]}
-    assert checks["data_root"]["ok"] and not checks["data_root"]["skipped"]
-    assert checks["bundle_matches_chain"]["ok"] and not checks["bundle_matches_chain"]["skipped"]
+    assert checks["data_root"]["status"] == "ok"
+    assert checks["bundle_matches_chain"]["status"] == "ok"
+    assert checks["device_signature"]["status"] == "skipped"  # no device signature: not ok
+    assert verdict["skipped_checks"] == ["batch_proof", "device_signature"]
+    assert verdict["test_spec_text"] == SPEC  # kept off chain in the bundle, beside its hash
+    assert written["test_spec_text"] == SPEC and written["test_spec"] == test_spec_id(SPEC)
     assert verdict["block_number"] >= issued["tx"]["block_number"]
     assert "isValid(bytes32)(bool)" in verdict["cast_call"] and cert_id in verdict["cast_call"]
+    assert _digest(report_file)[2:] in verdict["cast_calls"][0]  # binds the report hash
     # ... and from the report alone (found by its digest).
     alone = cli("cert", "verify", str(report_file))
     assert alone.exit_code == 0, alone
@@ -132,11 +145,25 @@ def test_issue_verify_revoke(
     # Tampered readings, or the wrong seed: the data root does not match.
     edited = tmp_path / "readings-edited.csv"
     edited.write_text(readings_csv.read_text().replace("212.37", "212.38"))
-    wrong = cli("cert", "verify", str(report_file), "--data", str(edited), "--seed", SEED)
+    wrong = cli(
+        "cert",
+        "verify",
+        str(report_file),
+        "--data",
+        str(edited),
+        "--seed-file",
+        _seed_file(tmp_path),
+    )
     expect_error(wrong, 1, "data_root")
     assert _failed(wrong) == ["data_root"]
     wrong_seed = cli(
-        "cert", "verify", str(report_file), "--data", str(readings_csv), "--seed", "0x" + "11" * 32
+        "cert",
+        "verify",
+        str(report_file),
+        "--data",
+        str(readings_csv),
+        "--seed-file",
+        _seed_file(tmp_path, "0x" + "11" * 32),
     )
     assert wrong_seed.exit_code == 1 and _failed(wrong_seed) == ["data_root"]
 
@@ -161,7 +188,7 @@ def test_issue_variants(
     cli: Any, expect_error: Any, tmp_path: Path, report_file: Path, readings_csv: Path
 ) -> None:
     ids = _register(cli, "SN-V1", "SN-V2", "SN-V3")
-    # --readings without --seed: a seed is generated and reported.
+    # --readings without a seed: one is generated into READINGS.seed (0600), never printed.
     generated = cli.ok(
         "cert",
         "issue",
@@ -179,9 +206,21 @@ def test_issue_variants(
         account=2,
     )
     assert generated["seed_generated"] is True
-    seed = generated["seed"]
+    seed_file = Path(generated["seed_file"])
+    assert seed_file == readings_csv.with_name("readings.csv.seed")
+    assert seed_file.stat().st_mode & 0o777 == 0o600
+    seed = seed_file.read_text().strip()
+    assert seed not in json.dumps(generated)  # the seed is never printed
     assert generated["data_root"] == ReadingsTree.from_file(readings_csv, seed=seed).root
-    ok = cli("cert", "verify", str(report_file), "--data", str(readings_csv), "--seed", seed)
+    ok = cli(
+        "cert",
+        "verify",
+        str(report_file),
+        "--data",
+        str(readings_csv),
+        "--seed-file",
+        str(seed_file),
+    )
     assert ok.exit_code == 0, ok
 
     other = tmp_path / "report-2.pdf"
@@ -307,12 +346,12 @@ def test_issue_and_verify_errors(
             "+1d",
             "--readings",
             str(readings_csv),
-            "--seed",
-            "secret",
+            "--seed-file",
+            _seed_file(tmp_path, "secret"),
             account=2,
         ),
         2,
-        "--seed",
+        "--seed-file",
     )
     broken = tmp_path / "broken.csv"
     broken.write_text("timestamp,channel,value,unit\nyesterday,P1,1,bar\n")
@@ -368,7 +407,11 @@ def test_issue_and_verify_errors(
     expect_error(
         cli("cert", "verify", str(tmp_path / "nothing.pdf")), 2, "REPORT", "does not exist"
     )
-    expect_error(cli("cert", "verify", str(report_file), "--seed", SEED), 2, "--seed")
+    expect_error(
+        cli("cert", "verify", str(report_file), "--seed-file", _seed_file(tmp_path)),
+        2,
+        "--seed-file",
+    )
     expect_error(
         cli("cert", "verify", str(report_file), "--bundle", str(tmp_path / "no.json")),
         2,
@@ -430,9 +473,9 @@ def test_issue_batch_json_and_csv(
     assert anchored["bundle_dir"] == str(tmp_path / "batch-bundles")
     rows = anchored["certificates"]
     assert [r["row"] for r in rows] == [1, 2, 3]
-    assert [r["device_id"] for r in rows] == ids
+    assert [r["device_id"] for r in rows] == [str(i) for i in ids]
     for row, report in zip(rows, reports, strict=True):
-        assert row["cert_id"] == cert_id_of(DEV2, row["device_id"], _digest(report))
+        assert row["cert_id"] == cert_id_of(DEV2, int(row["device_id"]), _digest(report))
         assert Path(row["bundle"]).is_file() and row["presented_tx"] is None
     first = json.loads(Path(rows[0]["bundle"]).read_text())
     assert first["batch"]["root"] == anchored["root"]
@@ -447,11 +490,11 @@ def test_issue_batch_json_and_csv(
         rows[0]["bundle"],
         "--data",
         str(readings_csv),
-        "--seed",
-        SEED,
+        "--seed-file",
+        _seed_file(tmp_path),
     )
     assert good.exit_code == 0, good
-    assert {c["name"]: c for c in good.data["checks"]}["batch_proof"]["skipped"] is False
+    assert {c["name"]: c for c in good.data["checks"]}["batch_proof"]["status"] == "ok"
     # ... while the report alone finds nothing on chain (it was not presented).
     assert _failed(cli("cert", "verify", str(reports[0]))) == ["certificate_on_chain"]
     # A Fail leaf of the batch is not verified.

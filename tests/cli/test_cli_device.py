@@ -33,7 +33,7 @@ def test_register_show_and_manage(cli: Any, expect_error: Any, tmp_path: Path) -
         account=1,
     )
     device_id = device_id_of(DEV1, "SN-A1")
-    assert data["device_id"] == device_id
+    assert data["device_id"] == str(device_id)  # uint256: a decimal string in JSON
     assert data["device_id_hex"] == hex(device_id)
     assert data["already_registered"] is False
     assert data["metadata_hash"] == "0x" + hashlib.sha256(metadata.read_bytes()).hexdigest()
@@ -71,7 +71,7 @@ def test_register_show_and_manage(cli: Any, expect_error: Any, tmp_path: Path) -
     assert existing["already_registered"] is True and existing["tx"] is None
 
     moved = cli.ok("device", "transfer", "dev:1/SN-A1", "--to", "dev:5", account=1)
-    assert moved["to"] == DEV5 and moved["device_id"] == device_id
+    assert moved["to"] == DEV5 and moved["device_id"] == str(device_id)
     assert cli.ok("device", "show", str(device_id))["owner"] == DEV5
     # The old owner cannot move it any more.
     expect_error(
@@ -202,7 +202,7 @@ def test_register_batch_resumes_after_a_failure(
     assert [row["serial"] for row in third["devices"]] == serials
     assert [row["row"] for row in third["devices"]] == [1, 2, 3, 4, 5]
     assert {row["device_id"] for row in third["devices"]} == {
-        device_id_of(DEV1, s) for s in serials
+        str(device_id_of(DEV1, s)) for s in serials
     }
 
 

@@ -98,8 +98,14 @@ def test_bad_input_is_one_line_exit_2(
 ) -> None:
     for json_mode in (True, False):
         run = cli(*args, account=account, json_mode=json_mode)
-        expect_error(run, 2, message)
-        assert run.stdout == ""
+        line = expect_error(run, 2, message)
+        if json_mode:  # the same line as the one JSON document on stdout
+            document = run.data
+            assert document["error"]["code"] == 2
+            assert document["error"]["kind"] == "bad_input"
+            assert "error: " + document["error"]["message"] == line
+        else:
+            assert run.stdout == ""
 
 
 def test_unreadable_file_exit_2(cli: Any, expect_error: Any, tmp_path: Path) -> None:

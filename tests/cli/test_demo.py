@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -93,7 +94,7 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
 
 def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(FABTRUST), "demo", "--out", str(tmp_path / "o")],
+        [str(FABTRUST), "demo", "--keep-chain", "--out", str(tmp_path / "o")],
         capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
         env={"COLUMNS": "200", "PATH": str(FABTRUST.parent) + ":/usr/bin:/bin"},
     )  # fmt: skip
@@ -110,3 +111,35 @@ def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:
         "Demo complete",
     ):
         assert line in result.stderr, line
+    # --keep-chain: the printed "by hand" command works afterwards, against the demo's chain.
+    hint = next(line for line in result.stderr.splitlines() if "by hand: fabtrust" in line)
+    command = shlex.split(hint.split("by hand: ", 1)[1])
+    assert command[0] == "fabtrust"
+    pid = int((tmp_path / "o" / "anvil.pid").read_text())
+    try:
+        again = subprocess.run(
+            [str(FABTRUST), *command[1:]], capture_output=True, text=True, timeout=120,
+            cwd=tmp_path, env={"COLUMNS": "200", "PATH": str(FABTRUST.parent) + ":/usr/bin:/bin"},
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        assert "VERIFIED" in again.stderr
+        # The readings and their seed file (0600) rebuild the data root.
+        readings = tmp_path / "o" / "readings"
+        seed = readings / "HM-2026-0001.seed"
+        assert seed.stat().st_mode & 0o777 == 0o600
+        with_data = subprocess.run(
+            [str(FABTRUST), "--json", *command[1:], "--data", str(readings / "HM-2026-0001.csv"),
+             "--seed-file", str(seed)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+        assert with_data.returncode == 0, with_data.stderr
+        checks = {c["name"]: c["status"] for c in json.loads(with_data.stdout)["checks"]}
+        assert checks["data_root"] == "ok"
+    finally:
+        down = subprocess.run(
+            [str(FABTRUST), "chain", "down", "--state-dir", str(tmp_path / "o")],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert down.returncode == 0, down.stderr
+    status = Path(f"/proc/{pid}/status")
+    assert not status.exists() or "zombie" in status.read_text()  # the kept chain is gone

@@ -8,13 +8,13 @@ against is ``skipped`` (and ok); every failing check says why in one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fabtrust._checks import CHECKS
+from fabtrust.certificates._cast import cast_commands
 from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp, report_source
 from fabtrust.certificates._reader import REGISTRY, Reader
 from fabtrust.certificates.bundle import CertificateBundle
@@ -61,6 +61,8 @@ class _Run:
     chain_id: int
     registry: str
     checks: dict[str, Check] = field(default_factory=dict)
+    stored: bool = False
+    """Whether the certificate is stored in the registry (not only a leaf of a batch)."""
 
     def ok(self, name: str, detail: str) -> None:
         self.checks[name] = Check(name=name, ok=True, detail=detail)
@@ -81,7 +83,7 @@ def verify(
     readings: str | os.PathLike[str] | None,
     readings_seed: bytes | str | None,
     cert_id: str | None,
-    hint: Callable[[str], str],
+    rpc_url: str,
 ) -> Verdict:
     """See :meth:`CertificatesClient.verify_bundle`."""
     if readings_seed is not None and readings is None:
@@ -122,6 +124,22 @@ def verify(
         _device_signature(run, cert, bundle)
     checks = tuple(run.checks[name] for name in CHECK_NAMES)
     shown = cert.cert_id if cert is not None else wanted
+    casts: tuple[str, ...] = ()
+    if shown is not None:
+        unpresented = bundle is not None and bundle.batch is not None and not run.stored
+        casts = cast_commands(
+            registry=run.registry,
+            rpc_url=rpc_url,
+            cert_id=shown,
+            lab=cert.lab if cert is not None else None,
+            device_id=cert.device_id if cert is not None else None,
+            report_sha256=(digest or cert.report_sha256) if cert is not None else None,
+            data_root=cert.data_root if cert is not None else None,
+            test_spec=cert.test_spec if cert is not None else None,
+            valid_until=int(cert.valid_until.timestamp()) if cert is not None else None,
+            batch_root=bundle.batch.root if unpresented and bundle and bundle.batch else None,
+            batch_proof=bundle.batch.proof if unpresented and bundle and bundle.batch else None,
+        )
     return Verdict(
         verified=all(c.ok for c in checks),
         chain_id=run.chain_id,
@@ -131,7 +149,8 @@ def verify(
         cert_id=shown,
         certificate=cert,
         checks=checks,
-        cast_call=hint(shown) if shown is not None else None,
+        cast_call="\n".join(casts) if casts else None,
+        cast_calls=casts,
     )
 
 
@@ -150,6 +169,7 @@ def _find(
         except CertificateNotFoundError:
             pass
         else:
+            run.stored = True
             run.ok(
                 name, f"certificate {wanted} stored in block {cert.block_number} ({cert.tx_hash})"
             )
@@ -182,6 +202,7 @@ def _find(
     if not found:
         run.fail(name, f"no certificate on chain for the report digest {digest}")
         return None
+    run.stored = True
     valid = [c for c in found if _currently_valid(c, run.now)]
     cert = (valid or found)[-1]
     which = "latest valid" if valid else "latest"
@@ -221,11 +242,21 @@ def _bundle_matches(run: _Run, bundle: CertificateBundle | None, cert: Certifica
             ("valid_until", bundle.valid_until, int(cert.valid_until.timestamp())),
         ]
         same_tx = (bundle.tx_hash, bundle.block_number) == (cert.tx_hash, cert.block_number)
-        if not same_tx and not _anchoring_tx(run, bundle, cert):
+        pending = bundle.tx_hash is None  # written before its transaction was mined
+        if not pending and not same_tx and not _anchoring_tx(run, bundle, cert):
             pairs.append(("tx_hash", bundle.tx_hash, cert.tx_hash))
             pairs.append(("block_number", bundle.block_number, cert.block_number))
         if bundle.batch is not None and cert.batch_root is not None:
             pairs.append(("batch.root", bundle.batch.root, cert.batch_root))
+        if bundle.test_spec_text is not None:  # the text shown to people must be the spec's
+            from fabtrust.evidence.typed_data import test_spec_id
+
+            spec_of_text = test_spec_id(bundle.test_spec_text) if bundle.test_spec_text else None
+            if spec_of_text != cert.test_spec:
+                diffs.append(
+                    f"test_spec_text {bundle.test_spec_text!r} hashes to {spec_of_text} "
+                    f"(chain: {cert.test_spec})"
+                )
         for field_name, mine, theirs in pairs:
             if mine != theirs:
                 diffs.append(f"{field_name} {mine} (chain: {theirs})")

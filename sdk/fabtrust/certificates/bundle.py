@@ -51,7 +51,10 @@ class CertificateBundle(JsonFileModel):
     """A portable, self-describing certificate (see the module notes).
 
     ``valid_until`` is unix seconds; ``device_id`` is written to JSON as a decimal string;
-    ``report_file`` is the report's file name, for people (it is not checked).
+    ``report_file`` is the report's file name, for people (it is not checked). ``test_spec_text``
+    is the specification's text, kept off chain (the chain holds its keccak-256, ``test_spec``).
+    ``tx_hash`` and ``block_number`` are None in a bundle written before its transaction was
+    mined (the chain is the authority either way; a completed bundle names the transaction).
     """
 
     json_kind: ClassVar[str] = "certificate bundle"
@@ -68,10 +71,11 @@ class CertificateBundle(JsonFileModel):
     report_file: str | None = None
     data_root: Bytes32
     test_spec: Bytes32
+    test_spec_text: str | None = None
     result: CertificateResult
     valid_until: int = Field(ge=0, lt=2**64)
     batch: BundleBatch | None = None
-    tx_hash: Bytes32
-    block_number: int = Field(ge=0)
+    tx_hash: Bytes32 | None
+    block_number: int | None = Field(ge=0)
     device_signature: HexBytes | None = None
     readings: tuple[ReadingProof, ...] = ()

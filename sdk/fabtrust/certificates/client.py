@@ -11,6 +11,7 @@ Light module: web3 is only used through the Binding, which its caller made.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
     from fabtrust.identity import DevicesClient
 
 __all__ = ["CertificatesClient"]
+
+_BYTES32_TEXT = re.compile(r"0[xX][0-9a-fA-F]{64}")
 
 ReportLike = str | bytes | os.PathLike[str]
 """A report: a file path, or its SHA-256 digest (hex text or 32 bytes)."""
@@ -457,6 +460,7 @@ class CertificatesClient:
         report: ReportLike | None = None,
         device_signature: bytes | str | None = None,
         readings: Sequence[ReadingProof] = (),
+        test_spec_text: str | None = None,
     ) -> CertificateBundle:
         """A :class:`CertificateBundle` for a certificate, read from the chain.
 
@@ -465,7 +469,8 @@ class CertificatesClient:
         (file or digest) must match the certificate; its file name goes into the bundle.
         ``device_signature`` defaults to the one in the issuing transaction when the device
         attested the data root. ``readings`` are disclosed reading proofs (each must be under the
-        certificate's data root).
+        certificate's data root). ``test_spec_text``, the specification's text (kept off chain,
+        shown beside its hash), must hash to the certificate's ``test_spec``.
 
         Raises CertificateNotFoundError, BatchNotFoundError, InvalidInputError.
         """
@@ -516,6 +521,7 @@ class CertificatesClient:
             signature = "0x" + as_signature(device_signature, field="device_signature").hex()
         elif cert.device_attested:
             signature = self._issued_device_signature(cert.tx_hash)
+        spec_text = _spec_text_of(test_spec_text, cert.test_spec)
         disclosed = tuple(readings)
         for i, proof in enumerate(disclosed):
             if not isinstance(proof, ReadingProof) or not verify_reading(proof, cert.data_root):
@@ -533,6 +539,7 @@ class CertificatesClient:
             report_file=report_file,
             data_root=cert.data_root,
             test_spec=cert.test_spec,
+            test_spec_text=spec_text,
             result=cert.result,
             valid_until=int(cert.valid_until.timestamp()),
             batch=BundleBatch(root=batch.root, leaf=batch.leaf, proof=batch.proof)
@@ -583,7 +590,7 @@ class CertificatesClient:
             readings=readings,
             readings_seed=readings_seed,
             cert_id=as_bytes32(cert_id, field="cert_id") if cert_id is not None else None,
-            hint=lambda cid: self.cast_call_hint(cert_id=cid),
+            rpc_url=self._binding.connection.rpc_url,
         )
 
     def cast_call_hint(self, *, cert_id: str | bytes) -> str:
@@ -659,3 +666,16 @@ def _proof(proof: Sequence[str | bytes]) -> list[str]:
     if isinstance(proof, str | bytes) or not isinstance(proof, Sequence):
         raise InvalidInputError("proof must be a list of 32-byte hex nodes", field="proof")
     return [as_bytes32(node, field=f"proof[{i}]") for i, node in enumerate(proof)]
+
+
+def _spec_text_of(text: str | None, test_spec: str) -> str | None:
+    """The specification's text to keep in a bundle: None for none or for a bytes32 id given as
+    the spec; InvalidInputError when the text does not hash to ``test_spec``."""
+    if text is None or _BYTES32_TEXT.fullmatch(text.strip()):
+        return None
+    if as_test_spec(text) != test_spec:
+        raise InvalidInputError(
+            f"the specification text {text!r} does not hash to the certificate's {test_spec}",
+            field="test_spec_text",
+        )
+    return text

@@ -317,6 +317,10 @@ class Verdict(BaseModel):
     certificate: Certificate | None = None
     checks: tuple[Check, ...]
     cast_call: str | None = None
+    """The independent check: ``cast_calls`` one per line."""
+    cast_calls: tuple[str, ...] = ()
+    """Foundry ``cast call`` commands asking the registry itself; each prints ``true`` when the
+    certificate is authentic for this report, from an accredited lab and valid now."""
 
     @property
     def failures(self) -> tuple[Check, ...]:

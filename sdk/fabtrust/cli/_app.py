@@ -2,22 +2,88 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ._context import DEFAULT_RPC_URL, CliSettings
-from ._exit import EXIT_CODES_HELP
-from ._output import Output
+from ._exit import EXIT_CODES_HELP, ExitCode
+from ._output import Output, error_document, write_json
 
 __all__ = ["app", "main"]
 
+
+class _JsonAwareGroup(TyperGroup):
+    """The root group: under ``--json``, a usage error (unknown option, missing argument...) is
+    also one JSON error document on stdout, like every other failure."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or "--json" not in argv:
+            return super().main(
+                argv, prog_name, complete_var, standalone_mode=standalone_mode, **extra
+            )
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            _usage_error(int(ExitCode.NOT_VERIFIED), "aborted")
+            sys.exit(int(ExitCode.NOT_VERIFIED))
+        except Exception as exc:
+            exit_code = getattr(exc, "exit_code", None)
+            message = getattr(exc, "format_message", None)
+            if not isinstance(exit_code, int) or not callable(message):
+                raise
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()  # the usual usage text on stderr
+            _usage_error(exit_code, str(message()))
+            sys.exit(exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(code: int, message: str) -> None:
+    write_json(error_document(code, " ".join(message.split()), type="UsageError"))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            text = version("fabtrust")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+            text = "unknown"
+        print(f"fabtrust {text}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     name="fabtrust",
+    cls=_JsonAwareGroup,
     help=(
         "fabtrust: device identity, test-certificate anchoring and supply-chain escrow on any "
-        f"EVM chain.\n\n{EXIT_CODES_HELP}"
+        f"EVM chain.\n\n{EXIT_CODES_HELP}\n\n"
+        "Signers: --account NAME (a keystore made by `fabtrust account new|import`, in "
+        "~/.fabtrust/keystores or FABTRUST_KEYSTORE_DIR), --account FILE (any Web3 Secret Storage "
+        "v3 keystore: geth, Foundry, Brownie) or dev:N on local chains. A keystore unlocks with "
+        "--password-file, else FABTRUST_PASSWORD, else a hidden prompt on a terminal. A raw "
+        "private key only from FABTRUST_PRIVATE_KEY or --private-key-file, never on the command "
+        "line.\n\n"
+        "JSON: with --json every command prints exactly one JSON document on stdout, errors "
+        'included ({"error": {"code", "kind", "message"}}, code = the exit code); device ids, '
+        "token amounts and any integer beyond 2^53 are decimal strings. Schemas: "
+        "fabtrust/schemas/*.schema.json in the package."
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -35,7 +101,27 @@ def _root(
         str | None,
         typer.Option(
             envvar="FABTRUST_ACCOUNT",
-            help="Signer: a keystore file path, or dev:N (local chains only).",
+            help="Signer: a keystore file, a keystore name (fabtrust account list), or dev:N "
+            "(local chains only). A raw private key is refused here: set FABTRUST_PRIVATE_KEY or "
+            "use --private-key-file.",
+        ),
+    ] = None,
+    private_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--private-key-file",
+            metavar="FILE",
+            help="Signer: a file holding a raw private key (0x + 64 hex digits).",
+        ),
+    ] = None,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--password-file",
+            envvar="FABTRUST_PASSWORD_FILE",
+            metavar="FILE",
+            help="The keystore password (first line); else FABTRUST_PASSWORD, else asked on a "
+            "terminal (hidden).",
         ),
     ] = None,
     deployments: Annotated[
@@ -51,12 +137,26 @@ def _root(
         ),
     ] = None,
     json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout; people's output on stderr.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Exactly one JSON document on stdout (errors too); people's output on stderr.",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
+    source = ctx.get_parameter_source("account")
     ctx.obj = CliSettings(
         rpc_url=rpc_url,
         account=account,
+        account_from_argv=source is not None and source.name == "COMMANDLINE",
+        private_key_file=private_key_file,
+        password_file=password_file,
         deployments=deployments,
         json_mode=json_output,
         confirmations=confirmations,
@@ -66,10 +166,11 @@ def _root(
 
 def _register() -> None:
     # Command modules import only typer and rich at module level (fast --help).
-    from . import admin, agent, cert, chain, credential, demo, deploy, device, order, page
+    from . import account, admin, agent, cert, chain, credential, demo, deploy, device, order, page
 
     app.add_typer(chain.app, name="chain")
     app.command("deploy")(deploy.deploy)
+    app.add_typer(account.app, name="account")
     app.add_typer(admin.app, name="admin")
     app.add_typer(device.app, name="device")
     credential.register(cert.app)

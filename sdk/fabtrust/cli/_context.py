@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
-from ._exit import ExitCode
+from ._exit import ExitCode, exit_code_for
 from ._output import Output
 
 if TYPE_CHECKING:
+    from fabtrust.accounts import Signer
     from fabtrust.client import Fabtrust
 
-__all__ = ["DEFAULT_RPC_URL", "CliSettings", "command", "settings_of"]
+__all__ = ["DEFAULT_RPC_URL", "CliSettings", "command", "exit_code_for", "settings_of"]
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 P = ParamSpec("P")
@@ -31,18 +33,54 @@ class CliSettings:
     json_mode: bool = False
     confirmations: int | None = None
     output: Output = field(default_factory=Output)
+    account_from_argv: bool = False
+    private_key_file: Path | None = None
+    password_file: Path | None = None
     _client: Fabtrust | None = None
+    _signer: Signer | None = None
+
+    def optional_signer(self) -> Signer | None:
+        """The signer of the global options and environment (keystore unlocked once), or
+        None when none is given."""
+        if self._signer is None:
+            from ._signer import resolve_signer
+
+            self._signer = resolve_signer(
+                account=self.account,
+                account_from_argv=self.account_from_argv,
+                private_key_file=self.private_key_file,
+                password_file=self.password_file,
+            )
+        return self._signer
+
+    def use_signer(self, signer: Signer) -> None:
+        """Sign with ``signer`` from now on (the next client connects with it)."""
+        self._signer = signer
+        self._client = None
+
+    def signer(self, *, required: str) -> Signer:
+        """The signer; without one, the one-line error ``required`` (exit 2)."""
+        signer = self.optional_signer()
+        if signer is None:
+            raise _bad_input(required)
+        return signer
 
     def client(self, *, signer: bool = True) -> Fabtrust:
-        """Connect once per command (imports web3 only now, never for --help)."""
+        """Connect once per command (imports web3 only now, never for --help); a read-only
+        client made earlier in the command is replaced by a signing one when one is needed."""
+        if self._client is not None and signer and self._client.chain.sender is None:
+            self._client = None
         if self._client is None:
             from fabtrust.client import connect
 
-            account = self.account if signer else None
-            if signer and account is None:
-                raise _bad_input(
-                    "this command sends a transaction: give --account (or FABTRUST_ACCOUNT)"
+            account = (
+                self.signer(
+                    required="this command sends a transaction: give --account (a keystore or "
+                    "dev:N) or set FABTRUST_PRIVATE_KEY"
                 )
+                if signer
+                else None
+            )
             self._client = connect(
                 rpc_url=self.rpc_url,
                 account=account,
@@ -65,21 +103,6 @@ def settings_of(ctx: typer.Context) -> CliSettings:
     return root.obj
 
 
-def exit_code_for(exc: BaseException) -> ExitCode:
-    """Map the SDK's exception tree onto the documented exit codes."""
-    from fabtrust import errors
-
-    if isinstance(exc, errors.InvalidInputError | errors.AccountError):
-        return ExitCode.BAD_INPUT
-    if isinstance(exc, errors.ContractError) and exc.error_name.endswith("NotFound"):
-        return ExitCode.BAD_INPUT  # an id the user named does not exist on chain
-    if isinstance(exc, errors.ChainError | errors.DeploymentNotFoundError):
-        return ExitCode.CHAIN
-    if isinstance(exc, errors.TransactionError | errors.ContractError):
-        return ExitCode.REVERTED
-    return ExitCode.NOT_VERIFIED
-
-
 def command(fn: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command: SDK errors become one line on stderr and their documented exit code."""
 
@@ -90,22 +113,39 @@ def command(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except FabtrustError as exc:
-            ctx = _find_context(args, kwargs)
-            output = settings_of(ctx).output if ctx is not None else Output()
-            output.error(str(exc))
-            raise typer.Exit(int(exit_code_for(exc))) from None
+            code = exit_code_for(exc)
+            from ._words import explain
+
+            _output_of(args, kwargs).fail(
+                code, explain(exc), type=type(exc).__name__, contract_error=_contract_error(exc)
+            )
+            raise typer.Exit(int(code)) from None
         except OSError as exc:  # a file the user named cannot be read or written
-            ctx = _find_context(args, kwargs)
-            output = settings_of(ctx).output if ctx is not None else Output()
-            name = f" {exc.filename}" if exc.filename else ""
-            output.error(f"cannot access{name}: {exc.strerror or exc}")
+            name = f" {os.fsdecode(exc.filename)!r}" if exc.filename else ""
+            _output_of(args, kwargs).fail(
+                ExitCode.BAD_INPUT,
+                f"cannot access{name}: {exc.strerror or exc}",
+                type=type(exc).__name__,
+            )
             raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
 
     return wrapper
 
 
+def _output_of(args: Any, kwargs: Any) -> Output:
+    ctx = _find_context(args, kwargs)
+    return settings_of(ctx).output if ctx is not None else Output()
+
+
+def _contract_error(exc: BaseException) -> str | None:
+    from fabtrust.errors import ContractError
+
+    return exc.error_name if isinstance(exc, ContractError) else None
+
+
 def _find_context(args: Any, kwargs: Any) -> typer.Context | None:
+    # typer hands commands the (vendored) click Context, of which typer.Context is a subclass.
     for value in [*args, *kwargs.values()]:
-        if isinstance(value, typer.Context):
-            return value
+        if isinstance(value, typer.Context) or callable(getattr(value, "find_root", None)):
+            return value  # type: ignore[no-any-return]
     return None

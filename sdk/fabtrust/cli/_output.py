@@ -1,17 +1,59 @@
-"""Output conventions: human output to stderr via rich, `--json` output (one document) to stdout."""
+"""Output conventions: human output to stderr via rich, `--json` output to stdout.
+
+The JSON contract (docs/cli.md, "JSON output"): under ``--json`` every command prints exactly one
+JSON document on stdout - its result, or on failure ``{"error": {"code", "kind", "message"}}``
+(the schema ``fabtrust/schemas/error.schema.json``); integers beyond 2^53 - 1 and every uint256
+quantity (device ids, token amounts) are decimal strings, so JavaScript and jq read them exactly.
+Every command group uses this one module (through :func:`fabtrust.cli._context.command`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["Output"]
+from ._exit import kind_of
+
+__all__ = [
+    "DECIMAL_STRING_KEYS",
+    "MAX_SAFE_INTEGER",
+    "Output",
+    "error_document",
+    "json_safe",
+    "make_console",
+    "write_json",
+]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer a JavaScript number (IEEE double) holds exactly."""
+
+DECIMAL_STRING_KEYS: frozenset[str] = frozenset(
+    {
+        "device_id",
+        "device_ids",
+        "uncertified_device_ids",
+        "amount",
+        "amounts",
+        "balance",
+        "allowance",
+        "value",
+        "fee",
+        "credit",
+        "credits",
+        "minted",
+        "paid",
+        "refunded",
+    }
+)
+"""Keys whose integer values are always printed as decimal strings (uint256 ids and token
+amounts), whatever their size, so their JSON type never depends on the value."""
 
 
 def _default(value: Any) -> Any:
@@ -24,12 +66,65 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def json_safe(value: Any, *, as_string: bool = False) -> Any:
+    """``value`` with every integer beyond 2^53 - 1 (and every integer under a key of
+    :data:`DECIMAL_STRING_KEYS`) turned into its decimal string; other values unchanged."""
+    if _is_int(value):
+        return str(value) if as_string or abs(value) > MAX_SAFE_INTEGER else value
+    if hasattr(value, "model_dump"):
+        return json_safe(value.model_dump(mode="json"), as_string=as_string)
+    if isinstance(value, Mapping):
+        return {
+            str(k): json_safe(v, as_string=as_string or k in DECIMAL_STRING_KEYS)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [json_safe(v, as_string=as_string) for v in value]
+    return value
+
+
+def write_json(document: Any) -> None:
+    """Print one JSON document on stdout (sorted keys, indented)."""
+    sys.stdout.write(
+        json.dumps(json_safe(document), default=_default, indent=2, sort_keys=True) + "\n"
+    )
+    sys.stdout.flush()
+
+
+def error_document(code: int, message: str, **extra: Any) -> dict[str, Any]:
+    """``{"error": {"code": exit code, "kind": "bad_input", "message": "one line", ...}}``."""
+    body: dict[str, Any] = {"code": int(code), "kind": kind_of(code), "message": message}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": body}
+
+
+def _terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def make_console() -> Console:
+    """Rich on stderr; on a terminal it wraps to the terminal, elsewhere (a pipe, a file, a CI log)
+    it never wraps lines (``COLUMNS`` still sets a width when given)."""
+    if _terminal(sys.stderr) or os.environ.get("COLUMNS"):
+        return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, width=100_000, soft_wrap=True)
+
+
 @dataclass
 class Output:
     """Where a command writes: rich to stderr for people, JSON to stdout for machines."""
 
     json_mode: bool = False
-    console: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    console: Console = field(default_factory=make_console)
+    emitted: bool = False
+    """True once the JSON document of this command was printed."""
 
     def info(self, message: str) -> None:
         """A progress or story line for people (suppressed in --json mode)."""
@@ -37,14 +132,24 @@ class Output:
             self.console.print(message)
 
     def error(self, message: str) -> None:
-        """One line naming the problem, always on stderr."""
+        """One line naming the problem, always on stderr (no JSON document: see :meth:`fail`)."""
         self.console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+
+    def fail(self, code: int, message: str, **extra: Any) -> None:
+        """A command failed: one line on stderr and, under --json, the error document on stdout
+        (unless the command's document was printed already)."""
+        self.error(message)
+        if self.json_mode and not self.emitted:
+            self.emitted = True
+            write_json(error_document(code, message, **extra))
 
     def result(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
         """The command's result: JSON on stdout in --json mode; for people, ``render`` draws it
         (commands whose story lines already said everything pass no renderer)."""
         if self.json_mode:
-            sys.stdout.write(json.dumps(data, default=_default, indent=2, sort_keys=True) + "\n")
-            sys.stdout.flush()
+            if self.emitted:
+                raise RuntimeError("a command prints one JSON document")
+            self.emitted = True
+            write_json(data)
         elif render is not None:
             render(self.console)

@@ -68,7 +68,7 @@ def bad(option: str, value: object, problem: str) -> InvalidInputError:
 
 
 def problem(option: str, message: str) -> InvalidInputError:
-    """A one-line error about an option as a whole: ``--seed: is only used with --readings``."""
+    """A one-line error about an option as a whole: ``--seed-file: is only used with --data``."""
     return InvalidInputError(f"{option}: {message}", field=option.lstrip("-"))
 
 

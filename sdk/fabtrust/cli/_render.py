@@ -27,6 +27,7 @@ __all__ = [
     "fmt_amount",
     "fmt_duration",
     "fmt_time",
+    "iso_time",
     "order_list_view",
     "order_view",
     "pairs_view",
@@ -41,7 +42,8 @@ CHECK_LABELS: dict[str, str] = {check.name: check.label for check in (*CHECKS, *
 
 
 def fmt_time(value: Any) -> str:
-    """A datetime, ISO text or unix seconds as ``2025-06-30 12:00:00 UTC`` ("-" for None)."""
+    """A datetime, ISO text or unix seconds in ISO-8601 UTC, ``2025-06-30T12:00:00Z`` ("-" for
+    None)."""
     if value is None:
         return "-"
     if isinstance(value, int | float):
@@ -52,7 +54,14 @@ def fmt_time(value: Any) -> str:
         moment = value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_time(value: Any) -> str | None:
+    """A datetime, ISO text or unix seconds as ISO-8601 UTC ``2025-06-30T12:00:00Z``."""
+    if value is None:
+        return None
+    return fmt_time(value)
 
 
 def fmt_duration(seconds: int) -> str:
@@ -130,7 +139,7 @@ def certificate_view(cert: Mapping[str, Any], *, valid: bool | None = None) -> R
     rows: list[tuple[str, Any]] = [
         ("certificate", cert["cert_id"]),
         ("valid now", None if valid is None else ("yes" if valid else "no")),
-        ("device id", cert["device_id"]),
+        ("device", _device_words(cert)),
         ("lab", f"{cert['lab']} ({cert.get('lab_name') or 'unnamed'})"),
         ("result", result),
         ("test spec", cert["test_spec"]),
@@ -148,16 +157,28 @@ def certificate_view(cert: Mapping[str, Any], *, valid: bool | None = None) -> R
     return pairs_view("Certificate", [(k, v) for k, v in rows if v is not None])
 
 
+def _device_words(record: Mapping[str, Any]) -> str:
+    """``serial SN-1, model HM-200 (id 4711…)`` when the device is known, else its id."""
+    device = record.get("device")
+    ident = str(record.get("device_id"))
+    if isinstance(device, Mapping) and device.get("serial"):
+        model = device.get("model_text") or device.get("model")
+        return f"serial {device['serial']}, model {model} (id {ident})"
+    return ident
+
+
 def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
     """A verification verdict: the headline, one row per check, the block, the cast call."""
 
     def render(console: Console) -> None:
+        checks = verdict["checks"]
+        ran = sum(1 for c in checks if c["status"] == "ok")
+        skipped = [c["label"] for c in checks if c["status"] == "skipped"]
         if verdict["verified"]:
-            console.print("[bold green]VERIFIED[/]: every check passed")
+            tail = f"; not applicable: {', '.join(skipped)}" if skipped else ""
+            console.print(f"[bold green]VERIFIED[/]: {ran} check(s) passed{escape(tail)}")
         else:
-            failed = [
-                CHECK_LABELS.get(c["name"], c["name"]) for c in verdict["checks"] if not c["ok"]
-            ]
+            failed = [c["label"] for c in checks if c["status"] == "failed"]
             console.print(f"[bold red]NOT VERIFIED[/]: failed: {escape(', '.join(failed))}")
         table = Table(
             title=f"certificate {verdict.get('cert_id') or '(none found)'}", title_justify="left"
@@ -165,20 +186,32 @@ def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
         table.add_column("check", style="bold", no_wrap=True)
         table.add_column("status", no_wrap=True)
         table.add_column("detail", overflow="fold")
-        for check in verdict["checks"]:
+        for check in checks:
             table.add_row(
-                CHECK_LABELS.get(check["name"], check["name"]),
-                _mark(bool(check["ok"]), bool(check.get("skipped"))),
+                check["label"],
+                _mark(check["status"] == "ok", check["status"] == "skipped"),
                 escape(str(check["detail"])),
+            )
+        cert = verdict.get("certificate")
+        if cert:
+            spec = cert["test_spec"]
+            if verdict.get("test_spec_text"):
+                spec = f"{verdict['test_spec_text']} ({spec})"
+            device = _device_words({**cert, "device": verdict.get("device")})
+            console.print(
+                f"device {escape(device)}, {cert.get('result_label', '')}, test spec "
+                f"{escape(spec)}, valid until {fmt_time(cert.get('valid_until'))}",
+                soft_wrap=True,
             )
         console.print(table)
         console.print(
             f"read at block {verdict['block_number']} ({fmt_time(verdict['block_time'])}) on "
             f"chain {verdict['chain_id']}, registry {verdict['registry']}"
         )
-        if verdict.get("cast_call"):
-            console.print("check it yourself, without fabtrust:")
-            console.print(f"  {escape(str(verdict['cast_call']))}", soft_wrap=True)
+        if verdict.get("cast_calls"):
+            console.print("check it yourself, without fabtrust (each prints true when it holds):")
+            for call in verdict["cast_calls"]:
+                console.print(f"  {escape(str(call))}", soft_wrap=True)
 
     return render
 

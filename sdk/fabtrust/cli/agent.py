@@ -145,8 +145,7 @@ def run(
     if log_level.lower() not in ("debug", "info", "warning", "error"):
         raise _bad_input(f"unknown --log-level {log_level!r}")
     settings = settings_of(ctx)
-    if settings.account is None:
-        raise _bad_input("the agent sends settlement transactions: give --account")
+    signer = settings.signer(required="the agent sends settlement transactions: give --account")
     hook: WebhookConfig | None = None
     if webhook is not None:
         check_webhook_url(webhook)
@@ -161,7 +160,7 @@ def run(
     _configure_logging(log_level)
     client = connect(
         rpc_url=settings.rpc_url,
-        account=settings.account,
+        account=signer,
         deployments=settings.deployments,
         confirmations=settings.confirmations,
         journal=state,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,8 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fabtrust.errors import InvalidInputError
+
 from ._context import command, settings_of
 from ._exit import ExitCode
+from ._files import display_name, read_seed, write_atomic, write_secret
+from ._output import Output
 from ._parse import (
     When,
     bad,
@@ -36,6 +41,7 @@ from ._render import (
     certificate_view,
     escape,
     fmt_time,
+    iso_time,
     tx_data,
     verdict_view,
 )
@@ -72,16 +78,16 @@ def _data_root(
 ) -> tuple[str | None, str | None, bool, int | None]:
     """(data root, seed, seed generated, number of readings) from the readings options.
 
-    ``--readings CSV`` with ``--seed HEX`` rebuilds the salted readings tree (without a seed one
-    is generated when allowed); ``--data-root HEX`` gives the root directly; neither: no data.
+    ``readings`` (a CSV) with ``seed`` (0x hex) rebuilds the salted readings tree (without a seed
+    one is generated when allowed); ``data_root`` gives the root directly; neither: no data.
     """
     if data_root is not None and (readings is not None or seed is not None):
-        raise bad("--data-root", data_root, "cannot be combined with --readings/--seed")
+        raise bad("--data-root", data_root, "cannot be combined with --readings/--seed-file")
     if data_root is not None:
         return parse_bytes32(data_root, option="--data-root"), None, False, None
     if readings is None:
         if seed is not None:
-            raise problem("--seed", "is only used with --readings")
+            raise problem("--seed-file", "is only used with --readings")
         return None, None, False, None
     from fabtrust.evidence import ReadingsTree, generate_seed
 
@@ -89,11 +95,11 @@ def _data_root(
     generated = False
     if seed is None:
         if not allow_generated:
-            raise bad("--readings", readings, "needs the lab's salt seed (--seed / seed column)")
+            raise bad("--readings", readings, "needs the lab's salt seed (seed column)")
         seed_hex = "0x" + generate_seed().hex()
         generated = True
     else:
-        seed_hex = parse_bytes32(seed, option="--seed")
+        seed_hex = parse_bytes32(seed, option="seed")
     tree = ReadingsTree.from_file(path, seed=seed_hex)
     return tree.root, seed_hex, generated, len(tree)
 
@@ -123,7 +129,53 @@ def _cert_data(client: Fabtrust, cert_id: str) -> tuple[dict[str, Any], bool]:
     data: dict[str, Any] = cert.model_dump(mode="json")
     data["result_label"] = "Pass" if cert.passed else "Fail"
     data["valid"] = valid
+    data["device"] = device_words(client, cert.device_id)
     return data, valid
+
+
+def device_words(client: Fabtrust, device_id: int) -> dict[str, Any] | None:
+    """The device's serial, model and status for people, or None when it cannot be read."""
+    from fabtrust.errors import FabtrustError
+
+    try:
+        device = client.devices.get(device_id=device_id)
+    except FabtrustError:
+        return None
+    return {
+        "serial": device.serial,
+        "model": device.model_text or device.model,
+        "manufacturer": device.manufacturer,
+        "status": device.status.name.capitalize(),
+    }
+
+
+CRASH_AFTER_ANCHOR_ENV = "FABTRUST_CERT_CRASH_AFTER_ANCHOR"
+"""Test hook: when set to 1, `cert issue` and `cert issue-batch` kill themselves (SIGKILL) right
+after the certificate or batch was anchored, before the bundles are completed with the receipt."""
+
+SeedFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--seed-file",
+        metavar="FILE",
+        help="The lab's secret salt seed (0x + 64 hex) is read from FILE, or FABTRUST_SEED; "
+        "with --readings and neither, a new seed is written to FILE (mode 0600; default: "
+        "READINGS.seed) before anything is sent. Never printed.",
+    ),
+]
+
+
+def _spec_text(spec: str) -> str | None:
+    """The specification's text to keep in a bundle (None when a bytes32 id was given)."""
+    return None if _DIGEST_RE.fullmatch(spec.strip()) else spec
+
+
+def _default_bundle(report: Path) -> Path:
+    return report.with_name(report.name + ".bundle.json")
+
+
+def _save_bundle(bundle: Any, path: Path) -> Path:
+    return write_atomic(path, (bundle.to_json() + "\n").encode("utf-8"))
 
 
 @app.command("issue")
@@ -140,7 +192,12 @@ def issue(
         str, typer.Option("--report", metavar="FILE", help="The report file (SHA-256 anchored).")
     ],
     spec: Annotated[
-        str, typer.Option("--spec", metavar="TEXT", help="Test specification text (or 0x bytes32).")
+        str,
+        typer.Option(
+            "--spec",
+            metavar="TEXT",
+            help="Test specification text (kept in the bundle; its keccak-256 goes on chain).",
+        ),
     ],
     passed: Annotated[
         bool | None, typer.Option("--pass/--fail", help="The test result.", show_default=False)
@@ -159,14 +216,7 @@ def issue(
             "--readings", metavar="CSV", help="Raw readings CSV (timestamp,channel,value,unit)."
         ),
     ] = None,
-    seed: Annotated[
-        str | None,
-        typer.Option(
-            "--seed",
-            metavar="HEX",
-            help="The lab's secret salt seed (0x + 64 hex); generated if absent.",
-        ),
-    ] = None,
+    seed_file: SeedFileOption = None,
     data_root: Annotated[
         str | None,
         typer.Option("--data-root", metavar="HEX", help="The readings' Merkle root, if known."),
@@ -180,12 +230,26 @@ def issue(
     bundle_out: Annotated[
         Path | None,
         typer.Option(
-            "--bundle-out", metavar="FILE", help="Write the certificate bundle (JSON) here."
+            "--bundle-out",
+            metavar="FILE",
+            help="The certificate bundle (JSON), written before the transaction is sent and "
+            "completed after it (default: REPORT.bundle.json).",
         ),
     ] = None,
 ) -> None:
     """Issue a certificate as the connected, accredited lab: the report's SHA-256, the Merkle
-    root of the raw readings, the test specification, the result and the validity window."""
+    root of the raw readings, the test specification, the result and the validity window.
+
+    Nothing is lost: the seed file and the bundle are written (atomically) before the
+    transaction is sent, and the bundle is completed with the receipt; after a crash,
+    `fabtrust cert bundle CERT` rebuilds it."""
+    import signal
+
+    from fabtrust.certificates import CertificateBundle
+    from fabtrust.certificates._inputs import as_test_spec
+    from fabtrust.errors import TransactionRevertedError
+    from fabtrust.evidence import cert_id_of
+
     out = settings_of(ctx).output
     ref = parse_device_ref(device, option="--device")
     report_path = parse_readable_file(report, option="--report")
@@ -197,35 +261,92 @@ def issue(
     if not spec.strip():
         raise bad("--spec", spec, "is empty")
     replaced = parse_bytes32(supersedes, option="--supersedes") if supersedes else None
-    root, seed_hex, generated, count = _data_root(readings, seed, data_root, allow_generated=True)
-    client = client_of(ctx)
-    until = when.resolve(chain_now(client))
-    issued = client.certificates.issue(
-        device_id=ref.device_id,
-        report=report_path,
-        data_root=root or "0x" + "00" * 32,
-        test_spec=spec,
-        passed=passed,
-        valid_until=until,
-        supersedes=replaced,
+    if seed_file is not None and readings is None:
+        raise problem("--seed-file", "is only used with --readings")
+    seed_given: str | None = None
+    if readings is not None and seed_file is None:
+        seed_given = read_seed(None)  # FABTRUST_SEED
+    elif seed_file is not None and seed_file.exists():
+        seed_given = read_seed(seed_file)
+    root, seed_hex, generated, count = _data_root(
+        readings, seed_given, data_root, allow_generated=True
     )
+    seed_path: Path | None = None
+    if generated:
+        assert readings is not None
+        seed_path = seed_file or Path(readings).with_name(Path(readings).name + ".seed")
+        if seed_path.exists():
+            raise bad("--seed-file", display_name(seed_path), "exists already (not overwritten)")
+    bundle_path = bundle_out or _default_bundle(report_path)
+    client = client_of(ctx)
+    now = chain_now(client)
+    until = when.resolve(now)
+    if until <= now:
+        raise bad(
+            "--valid-until", valid_until, f"is in the past (the chain's time is {fmt_time(now)})"
+        )
+    digest = report_sha256(report_path, out)
+    lab = client.chain.address
+    cert_id = cert_id_of(lab, ref.device_id, digest)
+    _refuse_existing(client, cert_id)
+    pending = CertificateBundle(
+        chain_id=client.chain.connection.chain_id,
+        registry=client.certificates.registry,
+        cert_id=cert_id,
+        device_id=ref.device_id,
+        lab=lab,
+        report_sha256=digest,
+        report_file=display_name(report_path.name),
+        data_root=root or "0x" + "00" * 32,
+        test_spec=as_test_spec(spec),
+        test_spec_text=_spec_text(spec),
+        result=1 if passed else 2,
+        valid_until=until,
+        tx_hash=None,
+        block_number=None,
+    )
+    # Evidence first: the seed (secret) and the bundle are on disk before anything is sent.
+    if seed_path is not None:
+        assert seed_hex is not None
+        write_secret(seed_path, seed_hex + "\n")
+        out.info(
+            f"salt seed written to {escape(display_name(seed_path))} (mode 0600): keep it "
+            "secret and safe, it rebuilds the data root for buyers you show the readings to"
+        )
+    _save_bundle(pending, bundle_path)
+    try:
+        issued = client.certificates.issue(
+            device_id=ref.device_id,
+            report=digest,
+            data_root=root or "0x" + "00" * 32,
+            test_spec=spec,
+            passed=passed,
+            valid_until=until,
+            supersedes=replaced,
+        )
+    except TransactionRevertedError:
+        # Refused by the chain: nothing was anchored, so the evidence written for it goes.
+        bundle_path.unlink(missing_ok=True)
+        if seed_path is not None:
+            seed_path.unlink(missing_ok=True)
+        raise
+    if os.environ.get(CRASH_AFTER_ANCHOR_ENV) == "1":
+        os.kill(os.getpid(), signal.SIGKILL)
+    bundle = client.certificates.make_bundle(
+        cert_id=issued.cert_id, report=digest, test_spec_text=spec
+    )
+    bundle = bundle.model_copy(update={"report_file": pending.report_file})
+    _save_bundle(bundle, bundle_path)
     out.info(
         f"issued certificate {issued.cert_id} for device {ref} "
         f"({'Pass' if passed else 'Fail'}, valid until {fmt_time(until)}) in tx "
         f"{issued.tx.tx_hash} (block {issued.tx.block_number})"
     )
     if count is not None:
-        out.info(f"data root {root} commits to {count} readings of {escape(str(readings))}")
-    if generated:
         out.info(
-            f"generated salt seed {seed_hex}: keep it secret and safe, it rebuilds the data "
-            "root for buyers you show the readings to"
+            f"data root {root} commits to {count} readings of {escape(display_name(str(readings)))}"
         )
-    bundle_path: str | None = None
-    if bundle_out is not None:
-        bundle = client.certificates.make_bundle(cert_id=issued.cert_id, report=report_path)
-        bundle_path = str(bundle.save(bundle_out))
-        out.info(f"bundle written to {escape(bundle_path)}")
+    out.info(f"bundle written to {escape(display_name(bundle_path))}")
     out.result(
         {
             "cert_id": issued.cert_id,
@@ -233,13 +354,139 @@ def issue(
             "lab": issued.lab,
             "report_sha256": issued.report_sha256,
             "data_root": root or "0x" + "00" * 32,
+            "test_spec": pending.test_spec,
+            "test_spec_text": pending.test_spec_text,
             "readings": count,
-            "seed": seed_hex if generated else None,
+            "seed_file": display_name(seed_path) if seed_path is not None else None,
             "seed_generated": generated,
             "passed": passed,
+            "result_label": "Pass" if passed else "Fail",
             "valid_until": until,
-            "bundle": bundle_path,
+            "valid_until_iso": iso_time(until),
+            "bundle": display_name(bundle_path),
             "tx": tx_data(issued.tx),
+        }
+    )
+
+
+def _refuse_existing(client: Fabtrust, cert_id: str) -> None:
+    """Refuse, before anything is sent, a certificate this lab stored already for this report."""
+    from fabtrust.certificates.errors import CertificateNotFoundError
+
+    try:
+        stored = client.certificates.get(cert_id=cert_id)
+    except CertificateNotFoundError:
+        return
+    raise InvalidInputError(
+        f"this lab certified this report for this device already: certificate {cert_id} "
+        f"(block {stored.block_number}); rebuild its bundle with: fabtrust cert bundle {cert_id}",
+        field="report",
+    )
+
+
+def report_sha256(path: Path, out: Output) -> str:
+    """The SHA-256 of a report file; a progress bar on a terminal for reports over 100 MB."""
+    import hashlib
+
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    show = size > PROGRESS_BYTES and not out.json_mode and out.console.is_terminal
+    with path.open("rb") as file:
+        if not show:
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                digest.update(chunk)
+        else:
+            from rich.progress import Progress
+
+            with Progress(console=out.console, transient=True) as progress:
+                task = progress.add_task(f"hashing {escape(path.name)}", total=size)
+                for chunk in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(chunk)
+                    progress.advance(task, len(chunk))
+    return "0x" + digest.hexdigest()
+
+
+PROGRESS_BYTES = 100 * 1024 * 1024
+"""Reports larger than this show a progress bar while they are hashed (on a terminal)."""
+
+
+@app.command("bundle")
+@command
+def bundle_command(
+    ctx: typer.Context,
+    cert: CertArg,
+    report: Annotated[
+        str | None,
+        typer.Option("--report", metavar="FILE", help="The report (checked against the chain)."),
+    ] = None,
+    spec: Annotated[
+        str | None,
+        typer.Option(
+            "--spec", metavar="TEXT", help="The specification's text, kept in the bundle."
+        ),
+    ] = None,
+    readings: Annotated[
+        str | None,
+        typer.Option(
+            "--readings", metavar="CSV", help="The raw readings, checked against the data root."
+        ),
+    ] = None,
+    seed_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--seed-file", metavar="FILE", help="The salt seed of --readings (or FABTRUST_SEED)."
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="FILE", help="Where to write it (default: REPORT.bundle.json)."
+        ),
+    ] = None,
+) -> None:
+    """Rebuild the bundle of a certificate stored on chain (after a crash, or a lost file):
+    the report, the readings with their seed and the specification's text are checked against
+    the chain before the bundle is written."""
+    out = settings_of(ctx).output
+    cert_id = parse_bytes32(cert, option="CERT")
+    report_path = parse_optional_file(report, option="--report")
+    if out_file is None and report_path is None:
+        raise problem(
+            "--out", "missing: give --out FILE (or --report, to write REPORT.bundle.json)"
+        )
+    seed = read_seed(seed_file)
+    if seed is not None and readings is None:
+        raise problem("--seed-file", "is only used with --readings")
+    client = client_of(ctx, signer=False)
+    stored = client.certificates.get(cert_id=cert_id)
+    count: int | None = None
+    if readings is not None:
+        if seed is None:
+            raise problem(
+                "--readings", "needs the lab's salt seed: --seed-file FILE or FABTRUST_SEED"
+            )
+        root, _, _, count = _data_root(readings, seed, None, allow_generated=False)
+        if root != stored.data_root:
+            raise bad(
+                "--readings",
+                display_name(str(readings)),
+                f"with this seed give the data root {root}, the certificate commits to "
+                f"{stored.data_root}",
+            )
+    digest = report_sha256(report_path, out) if report_path is not None else None
+    built = client.certificates.make_bundle(cert_id=cert_id, report=digest, test_spec_text=spec)
+    if report_path is not None:
+        built = built.model_copy(update={"report_file": display_name(report_path.name)})
+    path = out_file or _default_bundle(report_path)  # type: ignore[arg-type]
+    _save_bundle(built, path)
+    out.info(f"bundle of certificate {cert_id} written to {escape(display_name(path))}")
+    out.result(
+        {
+            "cert_id": cert_id,
+            "bundle": display_name(path),
+            "report_checked": report_path is not None,
+            "readings_checked": count,
+            "test_spec_text": built.test_spec_text,
         }
     )
 
@@ -366,8 +613,13 @@ def issue_batch(
     ] = False,
 ) -> None:
     """Anchor many certificates with one Merkle root (anchorBatch) and write one bundle per
-    certificate, with its Merkle proof, for the buyer."""
-    from fabtrust.certificates import BatchCertificate
+    certificate, with its Merkle proof, for the buyer (written before anchorBatch is sent and
+    completed after it)."""
+    import signal
+
+    from fabtrust.certificates import BatchCertificate, BundleBatch, CertificateBundle
+    from fabtrust.errors import TransactionRevertedError
+    from fabtrust.evidence import BATCH_LEAF_ENCODING, StandardMerkleTree, cert_id_of
 
     out = settings_of(ctx).output
     parse_readable_file(file, option="FILE")
@@ -378,6 +630,13 @@ def issue_batch(
     folder = bundle_dir or file.with_name(f"{file.stem}-bundles")
     client = client_of(ctx)
     now = chain_now(client)
+    for row in rows:
+        if row.valid_until.resolve(now) <= now:
+            raise bad(
+                f"{file.name} row {row.row} valid_until",
+                fmt_time(row.valid_until.resolve(now)),
+                f"is in the past (the chain's time is {fmt_time(now)})",
+            )
     leaves = [
         BatchCertificate.create(
             device_id=row.device_id,
@@ -390,29 +649,64 @@ def issue_batch(
         for row in rows
     ]
     _refuse_stored(client, rows, leaves)
-    anchored = client.certificates.anchor_batch(certificates=leaves)
+    # Evidence first: every bundle, with its Merkle proof, is on disk before anchorBatch is sent.
+    lab = client.chain.address
+    tree = StandardMerkleTree.of([leaf.leaf for leaf in leaves], BATCH_LEAF_ENCODING)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for i, (row, leaf) in enumerate(zip(rows, leaves, strict=True)):
+        cert_id = cert_id_of(lab, leaf.device_id, leaf.report_sha256)
+        pending = CertificateBundle(
+            chain_id=client.chain.connection.chain_id,
+            registry=client.certificates.registry,
+            cert_id=cert_id,
+            device_id=leaf.device_id,
+            lab=lab,
+            report_sha256=leaf.report_sha256,
+            report_file=display_name(row.report.name),
+            data_root=leaf.data_root,
+            test_spec=leaf.test_spec,
+            test_spec_text=_spec_text(row.spec),
+            result=leaf.result,
+            valid_until=leaf.valid_until,
+            batch=BundleBatch(root=tree.root, leaf=leaf, proof=tuple(tree.get_proof(i))),
+            tx_hash=None,
+            block_number=None,
+        )
+        paths.append(folder / f"{row.report.stem}-{cert_id[2:10]}.bundle.json")
+        _save_bundle(pending, paths[-1])
+    try:
+        anchored = client.certificates.anchor_batch(certificates=leaves)
+    except TransactionRevertedError:
+        for path in paths:  # refused by the chain: nothing was anchored
+            path.unlink(missing_ok=True)
+        raise
+    if os.environ.get(CRASH_AFTER_ANCHOR_ENV) == "1":
+        os.kill(os.getpid(), signal.SIGKILL)
     out.info(
         f"anchored {anchored.count} certificate(s) under root {anchored.root} in tx "
         f"{anchored.tx.tx_hash} (block {anchored.tx.block_number})"
     )
-    folder.mkdir(parents=True, exist_ok=True)
     items: list[dict[str, Any]] = []
-    for row, proof in zip(rows, anchored.certificates, strict=True):
+    for row, proof, path in zip(rows, anchored.certificates, paths, strict=True):
         presented: str | None = None
         if present:
             stored = client.certificates.present_batch_certificate(
                 root=anchored.root, leaf=proof.leaf, proof=proof.proof
             )
             presented = stored.tx.tx_hash
-        bundle = client.certificates.make_bundle(batch=proof, report=row.report)
-        path = bundle.save(folder / f"{row.report.stem}-{proof.cert_id[2:10]}.bundle.json")
+        bundle = client.certificates.make_bundle(
+            batch=proof, report=row.report, test_spec_text=row.spec
+        )
+        bundle = bundle.model_copy(update={"report_file": display_name(row.report.name)})
+        _save_bundle(bundle, path)
         items.append(
             {
                 "row": row.row,
                 "cert_id": proof.cert_id,
                 "device_id": row.device_id,
-                "report": str(row.report),
-                "bundle": str(path),
+                "report": display_name(row.report),
+                "bundle": display_name(path),
                 "presented_tx": presented,
             }
         )
@@ -479,13 +773,15 @@ def verify(
         typer.Option(
             "--data",
             metavar="CSV",
-            help="Raw readings CSV (with --seed), or disclosed proofs (JSON).",
+            help="Raw readings CSV (with --seed-file), or disclosed proofs (JSON).",
         ),
     ] = None,
-    seed: Annotated[
-        str | None,
+    seed_file: Annotated[
+        Path | None,
         typer.Option(
-            "--seed", metavar="HEX", help="The lab's salt seed, to rebuild the data root."
+            "--seed-file",
+            metavar="FILE",
+            help="The lab's salt seed (or FABTRUST_SEED), to rebuild the data root from --data.",
         ),
     ] = None,
 ) -> None:
@@ -497,9 +793,9 @@ def verify(
     report_value = _report_arg(report)
     bundle_path = parse_optional_file(bundle, option="--bundle")
     data_path = parse_optional_file(data, option="--data")
-    seed_hex = parse_bytes32(seed, option="--seed") if seed is not None else None
-    if seed_hex is not None and data_path is None:
-        raise problem("--seed", "is only used with --data READINGS.csv")
+    if seed_file is not None and data_path is None:
+        raise problem("--seed-file", "is only used with --data READINGS.csv")
+    seed_hex = read_seed(seed_file) if data_path is not None else None
     client = client_of(ctx, signer=False)
     verdict = client.certificates.verify_bundle(
         bundle=bundle_path,
@@ -507,8 +803,9 @@ def verify(
         readings=data_path,
         readings_seed=seed_hex,
     )
-    document: dict[str, Any] = verdict.model_dump(mode="json")
-    document["failed_checks"] = [c.name for c in verdict.failures]
+    document = verdict_document(verdict, bundle=bundle_path)
+    if verdict.certificate is not None:
+        document["device"] = device_words(client, verdict.certificate.device_id)
     out.result(document, verdict_view(document))
     if not verdict.verified:
         failed = "; ".join(
@@ -516,3 +813,37 @@ def verify(
         )
         out.error(f"not verified: {escape(failed)}")
         raise typer.Exit(int(ExitCode.NOT_VERIFIED))
+
+
+def verdict_document(verdict: Any, *, bundle: Path | None) -> dict[str, Any]:
+    """The --json verdict (schema ``fabtrust/schemas/verdict.schema.json``): each check with a
+    ``status`` of ok, failed or skipped (a check that did not run is never ok)."""
+    from fabtrust.certificates import CertificateBundle
+    from fabtrust.evidence import test_spec_id
+
+    document: dict[str, Any] = verdict.model_dump(mode="json")
+    checks = []
+    for check in verdict.checks:
+        status = "skipped" if check.skipped else ("ok" if check.ok else "failed")
+        checks.append(
+            {
+                "name": check.name,
+                "label": CHECK_LABELS.get(check.name, check.name),
+                "status": status,
+                "detail": check.detail,
+            }
+        )
+    document["checks"] = checks
+    document["failed_checks"] = [c["name"] for c in checks if c["status"] == "failed"]
+    document["skipped_checks"] = [c["name"] for c in checks if c["status"] == "skipped"]
+    if document.get("certificate"):
+        result = document["certificate"].get("result")
+        document["certificate"]["result_label"] = {1: "Pass", 2: "Fail"}.get(result, str(result))
+    spec_text: str | None = None
+    if bundle is not None and verdict.certificate is not None:
+        loaded = CertificateBundle.load(bundle)
+        text = loaded.test_spec_text
+        if text and test_spec_id(text) == verdict.certificate.test_spec:
+            spec_text = text  # shown only when it is the text of the spec on chain
+    document["test_spec_text"] = spec_text
+    return document

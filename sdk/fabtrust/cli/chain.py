@@ -1,4 +1,4 @@
-"""`fabtrust chain up|down|status`: an embedded Anvil for local work.
+"""`fabtrust chain up|down|status|faucet`: an embedded Anvil for local work, and test money.
 
 State lives under the state folder (default `.fabtrust/`): Anvil's `--state` file (so a restart
 keeps devices, certificates and orders), its pid and its log.
@@ -22,10 +22,14 @@ from fabtrust.testing import find_anvil
 
 from ._context import command, settings_of
 from ._exit import ExitCode
+from ._render import tx_data
 
 __all__ = ["app", "rpc_call"]
 
-app = typer.Typer(help="An embedded Anvil for local work (state kept under .fabtrust/).")
+app = typer.Typer(
+    help="An embedded Anvil for local work (state kept under .fabtrust/), and a test-stablecoin "
+    "faucet."
+)
 
 StateDir = Annotated[
     Path, typer.Option(envvar="FABTRUST_STATE_DIR", help="Folder for the chain state, pid and log.")
@@ -109,7 +113,10 @@ def up(
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            out.error(f"anvil exited with code {process.returncode}; see {state_dir / 'anvil.log'}")
+            out.fail(
+                ExitCode.CHAIN,
+                f"anvil exited with code {process.returncode}; see {state_dir / 'anvil.log'}",
+            )
             raise typer.Exit(int(ExitCode.CHAIN))
         try:
             block = int(rpc_call(settings.rpc_url, "eth_blockNumber"), 16)
@@ -117,7 +124,7 @@ def up(
         except (OSError, RuntimeError):
             time.sleep(0.1)
     else:
-        out.error(f"anvil did not answer at {settings.rpc_url} within 20 s")
+        out.fail(ExitCode.CHAIN, f"anvil did not answer at {settings.rpc_url} within 20 s")
         raise typer.Exit(int(ExitCode.CHAIN))
     out.info(
         f"Anvil running (pid {process.pid}) at {settings.rpc_url}, block {block}, "
@@ -170,3 +177,50 @@ def status(ctx: typer.Context, state_dir: StateDir = Path(".fabtrust")) -> None:
         {"reachable": True, "rpc_url": settings.rpc_url, "chain_id": chain_id, "block": block,
          "pid": pid}
     )  # fmt: skip
+
+
+@app.command("faucet")
+@command
+def faucet(
+    ctx: typer.Context,
+    to: Annotated[
+        str, typer.Option("--to", metavar="ADDR", help="Who receives the test stablecoin.")
+    ],
+    amount: Annotated[
+        str, typer.Option("--amount", metavar="AMOUNT", help='tUSD to mint, e.g. "10,000".')
+    ] = "10,000",
+) -> None:
+    """Mint the test stablecoin (tUSD, 6 decimals) to an account, on a local chain only. Signed
+    by its minter, the deployer: a dev:N account is used by itself, any other needs --account."""
+    from fabtrust.accounts import DEV_ADDRESSES, Signer
+    from fabtrust.errors import InvalidInputError
+
+    from ._parse import client_of, parse_address, parse_amount
+    from ._render import fmt_amount
+
+    settings = settings_of(ctx)
+    out = settings.output
+    receiver = parse_address(to, option="--to")
+    units = parse_amount(amount, decimals=6)
+    reader = client_of(ctx, signer=False)
+    chain_id = reader.chain.connection.chain_id
+    if not reader.chain.connection.is_local:
+        raise InvalidInputError(
+            f"the faucet works on local chains only (this is chain {chain_id})", field="to"
+        )
+    if "TestStablecoin" not in reader.deployment.contracts:
+        raise InvalidInputError("this deployment has no TestStablecoin", field="to")
+    minter = str(reader.chain.call("TestStablecoin", "minter"))
+    dev = [i for i, a in enumerate(DEV_ADDRESSES) if a.lower() == minter.lower()]
+    if settings.account is None and settings.private_key_file is None and dev:
+        settings.use_signer(Signer.dev(dev[0]))
+    client = client_of(ctx)
+    tx = client.chain.transact("TestStablecoin", "mint", receiver, units)
+    balance = int(client.chain.call("TestStablecoin", "balanceOf", receiver))
+    out.info(
+        f"minted {fmt_amount(units, 6)} tUSD to {receiver} in tx {tx.tx_hash}; balance "
+        f"{fmt_amount(balance, 6)} tUSD"
+    )
+    out.result(
+        {"to": receiver, "amount": units, "balance": balance, "token": "tUSD", "tx": tx_data(tx)}
+    )

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from ._context import command, settings_of
 from ._exit import ExitCode
+from ._files import write_secret
 from .page import demo_page
 
 __all__ = ["demo"]
@@ -47,6 +48,14 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for every file the demo writes.")
     ] = Path("demo-output"),
+    keep_chain: Annotated[
+        bool,
+        typer.Option(
+            "--keep-chain",
+            help="Leave the demo's Anvil running afterwards, so the printed commands work "
+            "(stop it with: fabtrust chain down --state-dir OUT).",
+        ),
+    ] = False,
 ) -> None:
     """Run the end-to-end story on a fresh embedded Anvil (nothing else needed)."""
     from fabtrust.accounts import Signer
@@ -71,9 +80,11 @@ def demo(
     def step(title: str) -> None:
         out.info(f"\n[bold cyan]▶ {title}[/]")
 
-    with LocalAnvil(
+    node = LocalAnvil(
         extra_args=("--dump-state", str(out_dir / "page" / "anvil-state.json"))
-    ) as node:
+    ).start()
+    completed = False
+    try:
         step(f"Embedded Anvil at {node.url}; deploying the contracts")
         connection = connect_web3(node.url)
         admin_s, maker_s, lab_s, buyer_s, agent_s = (Signer.dev(i) for i in (0, 1, 2, 3, 5))
@@ -129,7 +140,7 @@ def demo(
             )
             report = out_dir / "reports" / f"{serial}.txt"
             report.write_text(_report_text(serial, ids[serial], len(readings), tree.root, True))
-            (out_dir / "readings" / f"{serial}.seed").write_text(seeds[serial].hex() + "\n")
+            write_secret(out_dir / "readings" / f"{serial}.seed", "0x" + seeds[serial].hex() + "\n")
             out.info(
                 f"  {serial}: {len(readings)} readings, data root {tree.root[:18]}…, "
                 f"report sha256 {sha256_file(report)[:18]}…"
@@ -220,11 +231,17 @@ def demo(
             story["checks"][serial] = verdict.model_dump(mode="json")
         if not settings.json_mode:
             console.print(table)
-            console.print(f"  same check without fabtrust: {verdict.cast_call}")
+            console.print("  same check without fabtrust (each prints true):")
+            for call in verdict.cast_calls:
+                console.print(f"    {call}", soft_wrap=True)
             console.print(
-                f"  by hand: fabtrust cert verify {out_dir}/reports/{MOTORS[0]}.txt "
-                f"--bundle {out_dir}/bundles/{MOTORS[0]}.bundle.json"
+                f"  by hand: fabtrust --rpc-url {node.url} --deployments {out_dir}/deployments "
+                f"cert verify {out_dir}/reports/{MOTORS[0]}.txt "
+                f"--bundle {out_dir}/bundles/{MOTORS[0]}.bundle.json",
+                soft_wrap=True,
             )
+            if not keep_chain:
+                console.print("  (these need the demo's chain: run the demo with --keep-chain)")
 
         step("The buyer confirms delivery; the settlement agent settles (anyone may)")
         before = admin.chain.call("TestStablecoin", "balanceOf", maker_s.address)
@@ -257,10 +274,26 @@ def demo(
             tampered_failures=[c.name for c in bad.failures],
             motors=[{"serial": s, "device_id": str(ids[s])} for s in MOTORS],
         )
+        completed = True
+    finally:
+        if not (keep_chain and completed):
+            node.stop()
+    pid = node.process.pid if node.process is not None else None
+    story["chain"] = {"rpc_url": node.url, "kept": keep_chain, "pid": pid if keep_chain else None}
+    if keep_chain and pid is not None:
+        (out_dir / "anvil.pid").write_text(f"{pid}\n")
+        out.info(
+            f"\nthe demo's Anvil keeps running at {node.url} (pid {pid}); stop it with: "
+            f"fabtrust chain down --state-dir {out_dir}"
+        )
 
     ok = all_ok and not bad.verified and set(owners.values()) == {buyer_s.address}
     story["page_url"], story["page_command"] = demo_page(
-        out, out_dir=out_dir, cert_id=issued.cert_id, serial=first
+        out,
+        out_dir=out_dir,
+        cert_id=issued.cert_id,
+        serial=first,
+        kept_rpc_url=node.url if keep_chain else None,
     )
     out.info(f"\n[bold]{'Demo complete' if ok else 'Demo FAILED'}[/]: files in {out_dir}/")
     story["ok"] = ok

@@ -28,7 +28,6 @@ def deploy(
     roles, write deployments/<chainId>.json. A matching deployment already there is kept."""
     import time
 
-    from fabtrust.accounts import parse_account_spec
     from fabtrust.chain import connect_web3
     from fabtrust.deploy import (
         LOCAL_CHAIN_IDS,
@@ -42,8 +41,9 @@ def deploy(
 
     settings = settings_of(ctx)
     out = settings.output
-    if settings.account is None:
-        raise InvalidInputError("deploy sends transactions: give --account (or FABTRUST_ACCOUNT)")
+    signer = settings.signer(
+        required="deploy sends transactions: give --account (or FABTRUST_PRIVATE_KEY)"
+    )
     connection = connect_web3(settings.rpc_url)
     chain_id = connection.chain_id
     if not redeploy:
@@ -65,7 +65,6 @@ def deploy(
         if path is not None
         else RoleConfig(test_stablecoin=local)
     )
-    signer = parse_account_spec(settings.account)
     confirmations = settings.confirmations
     if confirmations is None:
         confirmations = 0 if local else 2

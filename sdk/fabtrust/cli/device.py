@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from ._context import command, exit_code_for, settings_of
+from ._output import error_document
 from ._parse import (
     bad,
     client_of,
@@ -241,6 +242,7 @@ def _report_partial(
     from fabtrust.errors import FabtrustError
 
     out = settings_of(ctx).output
+    code = exit_code_for(exc)
     out.error(str(exc))
     landed: list[int] | None = []
     try:
@@ -261,13 +263,13 @@ def _report_partial(
     out.result(
         {
             "complete": False,
-            "error": str(exc),
+            **error_document(code, str(exc), type=type(exc).__name__),
             "total": len(specs),
             "landed_rows": landed,
             "missing_rows": missing,
         }
     )
-    raise typer.Exit(int(exit_code_for(exc)))
+    raise typer.Exit(int(code))
 
 
 @app.command("show")

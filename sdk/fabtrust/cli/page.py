@@ -204,11 +204,14 @@ def serve(
         signal.signal(signal.SIGTERM, previous)
 
 
-def demo_page(output: Any, *, out_dir: Path, cert_id: str, serial: str) -> tuple[str, list[str]]:
+def demo_page(
+    output: Any, *, out_dir: Path, cert_id: str, serial: str, kept_rpc_url: str | None = None
+) -> tuple[str, list[str]]:
     """The demo's last words: how to open the buyer's page on ``cert_id`` (served by `fabtrust
-    serve` from the chain state the demo left in ``out_dir/page/anvil-state.json``), the link
-    and its QR code (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``). Returns
-    the link and the command that serves it."""
+    serve` from the chain state the demo left in ``out_dir/page/anvil-state.json``, or from the
+    demo's chain itself when it was kept running at ``kept_rpc_url``), the link and its QR code
+    (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``). Returns the link and the
+    command that serves it."""
     from fabtrust.page import DEFAULT_PORT, page_link
 
     folder = out_dir / "page"
@@ -219,10 +222,11 @@ def demo_page(output: Any, *, out_dir: Path, cert_id: str, serial: str) -> tuple
         cert_id=cert_id,
         rpc_url="/rpc",
     )
-    command = [
-        "fabtrust", "--deployments", str(out_dir / "deployments"),
-        "serve", "--anvil-state", str(folder / "anvil-state.json"),
-    ]  # fmt: skip
+    command = ["fabtrust", "--deployments", str(out_dir / "deployments")]
+    if kept_rpc_url is not None:
+        command += ["--rpc-url", kept_rpc_url, "serve"]
+    else:
+        command += ["serve", "--anvil-state", str(folder / "anvil-state.json")]
     output.info(f"\n[bold cyan]▶ The buyer's page for {serial}[/]: open the link, drop the report")
     output.info(f"  start it: {' '.join(command)}")
     if not output.json_mode:

@@ -6,11 +6,12 @@ Light module: nothing here imports web3 at import time; the chain is reached thr
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fabtrust.errors import ContractError, InvalidInputError
+from fabtrust.errors import ContractError, FabtrustError, InvalidInputError
 from fabtrust.escrow import _inputs as check
 from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code
 from fabtrust.escrow.models import (
@@ -147,25 +148,53 @@ class EscrowClient:
         buyer = self._binding.address  # AccountError for a read-only client, before any tx
         native = token_address == check.NATIVE_TOKEN
         approval: TxResult | None = None
-        if not native and amount > 0 and has_code(self._binding, token_address):
+        allowance = 0
+        if native:
+            balance = int(
+                self._binding.rpc(
+                    lambda: self._binding.w3.eth.get_balance(buyer),  # type: ignore[arg-type]
+                    "reading the buyer's balance",
+                )
+            )
+            if balance < amount:
+                raise InvalidInputError(
+                    f"the buyer {buyer} holds {balance} wei of the native coin, short of the "
+                    f"order's {amount}: nothing was sent",
+                    field="amount",
+                )
+        elif amount > 0 and has_code(self._binding, token_address):
             # (a token without code is left to the contract: it reverts InvalidToken)
+            balance = int(erc20_call(self._binding, token_address, "balanceOf", buyer))
+            if balance < amount:
+                raise InvalidInputError(
+                    f"the buyer {buyer} holds {balance} base units of token {token_address}, "
+                    f"short of the order's {amount}: nothing was sent",
+                    field="amount",
+                )
             allowance = int(
                 erc20_call(self._binding, token_address, "allowance", buyer, self.address)
             )
             if allowance < amount:
                 approval = erc20_send(self._binding, token_address, "approve", self.address, amount)
-        tx = self._binding.transact(
-            _ESCROW,
-            "createOrder",
-            seller_address,
-            token_address,
-            amount,
-            ids,
-            bytes.fromhex(spec[2:]),
-            ship_by_s,
-            period_s,
-            value=amount if native else 0,
-        )
+        try:
+            tx = self._binding.transact(
+                _ESCROW,
+                "createOrder",
+                seller_address,
+                token_address,
+                amount,
+                ids,
+                bytes.fromhex(spec[2:]),
+                ship_by_s,
+                period_s,
+                value=amount if native else 0,
+            )
+        except FabtrustError:
+            if approval is not None:
+                # No leftover approval: the allowance goes back to what it was before.
+                with contextlib.suppress(FabtrustError):
+                    erc20_send(self._binding, token_address, "approve", self.address, allowance)
+            raise
         order_id = int(tx.event("OrderCreated").args["orderId"])
         return OrderCreated(order_id=order_id, tx=tx, approval=approval)
 

@@ -71,7 +71,10 @@ def setup(world: World, lab: CertificatesClient, report: Path, tmp_path: Path) -
         device_signature=signature,
     )
     bundle = lab.make_bundle(
-        cert_id=issued.cert_id, report=report, readings=[tree.proof_for(0), tree.proof_for(42)]
+        cert_id=issued.cert_id,
+        report=report,
+        readings=[tree.proof_for(0), tree.proof_for(42)],
+        test_spec_text=SPEC,
     )
     return Setup(
         world=world,
@@ -163,7 +166,8 @@ def test_verify_good_bundle(setup: Setup, tmp_path: Path) -> None:
     assert "100 readings" in verdict.check("data_root").detail  # 4 sensors x 25 samples
     assert "2 disclosed" in verdict.check("data_root").detail
     assert setup.key.address in verdict.check("device_signature").detail
-    assert verdict.cast_call == setup.reader.cast_call_hint(cert_id=setup.issued.cert_id)
+    assert verdict.cast_calls[1] == setup.reader.cast_call_hint(cert_id=setup.issued.cert_id)
+    assert verdict.cast_call == "\n".join(verdict.cast_calls)
     assert json.loads(verdict.to_json())["verified"] is True
 
 
@@ -289,6 +293,7 @@ BUNDLE_TAMPERING: list[tuple[str, Any, str]] = [
     ("report_sha256", "0x" + "ab" * 32, "bundle_matches_chain"),
     ("data_root", "0x" + "cd" * 32, "bundle_matches_chain"),
     ("test_spec", test_spec_id("another spec"), "bundle_matches_chain"),
+    ("test_spec_text", "another spec", "bundle_matches_chain"),
     ("result", 2, "bundle_matches_chain"),
     ("valid_until", 4_102_444_800, "bundle_matches_chain"),
     ("tx_hash", "0x" + "ef" * 32, "bundle_matches_chain"),

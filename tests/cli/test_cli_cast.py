@@ -1,0 +1,142 @@
+"""The printed independent check is right for every kind of certificate: each `cast call` that
+`cert verify` prints is run through the real `cast` binary against the test Anvil, and its
+answer (every command prints true) is compared with the verdict."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fabtrust.accounts import Signer
+from fabtrust.evidence import device_id_of
+
+SPEC = "ISO 4409:2019 hydraulic motor bench test"
+LAB = Signer.dev(2).address
+
+
+def _cast_binary() -> str:
+    local = Path(sys.executable).parent / "cast"
+    found = str(local) if local.exists() else shutil.which("cast")
+    if found is None:
+        pytest.skip("cast is not installed")
+    return found
+
+
+def _cast_says(verdict: dict[str, Any]) -> bool:
+    """Run every printed command as a user would paste it; True when each prints true."""
+    binary = _cast_binary()
+    commands = verdict["cast_calls"]
+    assert commands, verdict
+    answers = []
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[:2] == ["cast", "call"], command
+        done = subprocess.run(
+            [binary, *argv[1:]], capture_output=True, text=True, timeout=60, check=True
+        )
+        answers.append(done.stdout.strip())
+    assert set(answers) <= {"true", "false"}, answers
+    return all(answer == "true" for answer in answers)
+
+
+def _agree(cli: Any, *args: str) -> dict[str, Any]:
+    run = cli("cert", "verify", *args)
+    assert run.exit_code in (0, 1), run
+    verdict: dict[str, Any] = run.data
+    assert _cast_says(verdict) == verdict["verified"], verdict
+    return verdict
+
+
+def _register(cli: Any, *serials: str) -> list[int]:
+    for serial in serials:
+        cli.ok(
+            "device", "register", serial, "--model", "HM-200", "--device-key", "dev:7", account=1
+        )
+    return [device_id_of(Signer.dev(1).address, s) for s in serials]
+
+
+def test_single_certificate(cli: Any, chain: Any, tmp_path: Path, report_file: Path) -> None:
+    (device,) = _register(cli, "SN-CAST1")
+    bundle = tmp_path / "single.json"
+    issued = cli.ok(
+        "cert", "issue", "--device", str(device), "--report", str(report_file), "--spec", SPEC,
+        "--pass", "--valid-until", "+10d", "--bundle-out", str(bundle), account=2,
+    )  # fmt: skip
+    good = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert good["verified"] is True
+    assert "verifyCertificateFields" in good["cast_calls"][0]
+    # Another file presented with the same bundle: the printed check binds its SHA-256.
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"a different report")
+    tampered = _agree(cli, str(other), "--bundle", str(bundle))
+    assert tampered["failed_checks"] == ["report_digest"]
+    # Expired: both say no.
+    chain.travel(11 * 86400)
+    expired = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert "validity_window" in expired["failed_checks"]
+    chain.revert()
+    # Revoked.
+    (device2,) = _register(cli, "SN-CAST2")
+    bundle2 = tmp_path / "single2.json"
+    issued = cli.ok(
+        "cert", "issue", "--device", str(device2), "--report", str(report_file), "--spec", SPEC,
+        "--pass", "--valid-until", "+10d", "--bundle-out", str(bundle2), account=2,
+    )  # fmt: skip
+    cli.ok("cert", "revoke", issued["cert_id"], "--reason", "recalled", account=2)
+    revoked = _agree(cli, str(report_file), "--bundle", str(bundle2))
+    assert revoked["failed_checks"] == ["not_revoked"]
+
+
+def test_lab_no_longer_accredited(cli: Any, tmp_path: Path, report_file: Path) -> None:
+    (device,) = _register(cli, "SN-CAST3")
+    bundle = tmp_path / "lab.json"
+    cli.ok(
+        "cert", "issue", "--device", str(device), "--report", str(report_file), "--spec", SPEC,
+        "--pass", "--valid-until", "+10d", "--bundle-out", str(bundle), account=2,
+    )  # fmt: skip
+    cli.ok("admin", "revoke-lab", LAB, account=0)
+    verdict = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert "issuer_accredited" in verdict["failed_checks"]
+
+
+def test_batch_certificates_not_presented(cli: Any, chain: Any, tmp_path: Path) -> None:
+    ids = _register(cli, "SN-CB1", "SN-CB2")
+    reports = []
+    for i in range(2):
+        path = tmp_path / f"batch-report-{i}.pdf"
+        path.write_bytes(f"batch report {i}".encode())
+        reports.append(path)
+    sheet = tmp_path / "batch.json"
+    sheet.write_text(
+        json.dumps(
+            [
+                {"device": str(ids[0]), "report": reports[0].name, "spec": SPEC,
+                 "result": "pass", "valid_until": "+10d"},
+                {"device": str(ids[1]), "report": reports[1].name, "spec": SPEC,
+                 "result": "fail", "valid_until": "+10d"},
+            ]
+        )
+    )  # fmt: skip
+    anchored = cli.ok("cert", "issue-batch", str(sheet), account=2)
+    rows = anchored["certificates"]
+    good = _agree(cli, str(reports[0]), "--bundle", rows[0]["bundle"])
+    assert good["verified"] is True
+    assert "verifyBatchCertificate" in good["cast_calls"][0]
+    assert all("isValid(" not in call for call in good["cast_calls"])  # not stored: false there
+    # A Fail leaf: the printed check asks for a Pass, and the proof does not hold for it.
+    fail = _agree(cli, str(reports[1]), "--bundle", rows[1]["bundle"])
+    assert fail["failed_checks"] == ["result_pass"]
+    # The other report with this leaf's bundle: the leaf (with its SHA-256) is not in the tree.
+    mixed = _agree(cli, str(reports[1]), "--bundle", rows[0]["bundle"])
+    assert "report_digest" in mixed["failed_checks"]
+    # The batch revoked by its lab: the leaf no longer verifies, on either side.
+    chain.client(2).certificates.revoke_batch(root=anchored["root"], reason="bench fault")
+    revoked = _agree(cli, str(reports[0]), "--bundle", rows[0]["bundle"])
+    assert not revoked["verified"]
