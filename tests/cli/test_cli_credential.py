@@ -22,6 +22,7 @@ from fabtrust.evidence import device_id_of
 DEV1 = Signer.dev(1).address
 DEV2 = Signer.dev(2).address
 SEED = "0x" + "5e" * 32
+SEED_ENV = {"FABTRUST_SEED": SEED}  # the seed is never on argv
 SPEC = "ISO 4409:2019 hydraulic motor bench test"
 GTIN = "09520123456788"
 
@@ -55,8 +56,8 @@ def _register(cli: Any, serial: str, metadata: Path | None = None) -> int:
 def _issue(cli: Any, serial: str, report: Path, readings: Path, *extra: str) -> str:
     issued = cli.ok(
         "cert", "issue", "--device", f"dev:1/{serial}", "--report", str(report),
-        "--readings", str(readings), "--seed", SEED, "--spec", SPEC, "--pass",
-        "--valid-until", "+365d", *extra, account=2,
+        "--readings", str(readings), "--spec", SPEC, "--pass",
+        "--valid-until", "+365d", *extra, account=2, env=SEED_ENV,
     )  # fmt: skip
     return str(issued["cert_id"])
 
@@ -140,7 +141,7 @@ def test_round_trip_verifies_with_report_and_readings(
     cli: Any, single: dict[str, Any], report_file: Path, readings_csv: Path
 ) -> None:
     run = cli("cert", "verify-credential", str(single["path"]), "--report", str(report_file),
-              "--data", str(readings_csv), "--seed", SEED)  # fmt: skip
+              "--data", str(readings_csv), env=SEED_ENV)  # fmt: skip
     assert run.exit_code == 0, run
     checks = {c["name"]: c for c in run.data["checks"]}
     assert list(checks)[:5] == [
@@ -229,7 +230,7 @@ def test_changed_evidence_files_are_named(
     readings = tmp_path / "readings-changed.csv"
     readings.write_text(readings_csv.read_text().replace("212.37", "212.38"))
     run = cli(
-        "cert", "verify-credential", str(single["path"]), "--data", str(readings), "--seed", SEED
+        "cert", "verify-credential", str(single["path"]), "--data", str(readings), env=SEED_ENV
     )
     assert run.exit_code == 1 and _failed(run) == ["data_root"], run
 
@@ -519,7 +520,7 @@ def test_device_attested_certificate_carries_the_device_signature(
     out = tmp_path / "a.untp-dcc.json"
     exported = _export(cli, issued.cert_id, out)
     assert exported["credential"]["evidence"][0]["deviceSignature"] == signature
-    run = cli("cert", "verify-credential", str(out), "--data", str(readings_csv), "--seed", SEED)
+    run = cli("cert", "verify-credential", str(out), "--data", str(readings_csv), env=SEED_ENV)
     assert run.exit_code == 0, run
     checks = {c["name"]: c for c in run.data["checks"]}
     assert not checks["device_signature"]["skipped"] and checks["device_signature"]["ok"]

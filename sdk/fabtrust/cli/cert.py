@@ -153,6 +153,16 @@ CRASH_AFTER_ANCHOR_ENV = "FABTRUST_CERT_CRASH_AFTER_ANCHOR"
 """Test hook: when set to 1, `cert issue` and `cert issue-batch` kill themselves (SIGKILL) right
 after the certificate or batch was anchored, before the bundles are completed with the receipt."""
 
+VerifySeedOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--seed-file",
+        metavar="FILE",
+        help="The lab's salt seed (or FABTRUST_SEED), to rebuild the data root from --data.",
+    ),
+]
+"""The seed option of the verifying commands (`cert verify`, `cert verify-credential`)."""
+
 SeedFileOption = Annotated[
     Path | None,
     typer.Option(
@@ -776,14 +786,7 @@ def verify(
             help="Raw readings CSV (with --seed-file), or disclosed proofs (JSON).",
         ),
     ] = None,
-    seed_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--seed-file",
-            metavar="FILE",
-            help="The lab's salt seed (or FABTRUST_SEED), to rebuild the data root from --data.",
-        ),
-    ] = None,
+    seed_file: VerifySeedOption = None,
 ) -> None:
     """Check a report against the chain: is it certified, by an accredited lab, for a registered
     device, passed, in its validity window, not revoked; do the readings and the device signature

@@ -15,8 +15,10 @@ import typer
 
 from ._context import command, settings_of
 from ._exit import ExitCode
+from ._files import read_seed
 from ._parse import bad, client_of, parse_bytes32, parse_optional_file, parse_readable_file, problem
 from ._render import CHECK_LABELS, escape, verdict_view
+from .cert import VerifySeedOption
 
 __all__ = ["export", "register", "status_list", "verify_credential"]
 
@@ -169,15 +171,12 @@ def verify_credential(
     data: Annotated[
         str | None,
         typer.Option(
-            "--data", metavar="CSV", help="Raw readings CSV (with --seed), or disclosed proofs."
+            "--data",
+            metavar="CSV",
+            help="Raw readings CSV (with --seed-file), or disclosed proofs (JSON).",
         ),
     ] = None,
-    seed: Annotated[
-        str | None,
-        typer.Option(
-            "--seed", metavar="HEX", help="The lab's salt seed, to rebuild the data root."
-        ),
-    ] = None,
+    seed_file: VerifySeedOption = None,
     status_list: Annotated[
         list[str] | None,
         typer.Option(
@@ -196,9 +195,9 @@ def verify_credential(
     path = parse_readable_file(file, option="FILE")
     report_path = parse_optional_file(report, option="--report")
     data_path = parse_optional_file(data, option="--data")
-    seed_hex = parse_bytes32(seed, option="--seed") if seed is not None else None
-    if seed_hex is not None and data_path is None:
-        raise problem("--seed", "is only used with --data READINGS.csv")
+    if seed_file is not None and data_path is None:
+        raise problem("--seed-file", "is only used with --data READINGS.csv")
+    seed_hex = read_seed(seed_file) if data_path is not None else None
     lists = [parse_readable_file(item, option="--status-list") for item in status_list or []]
     from fabtrust.credentials import load_credential
 
