@@ -197,16 +197,18 @@ def test_cli_refuses_bad_input(market: Market, agent_chain: Any, tmp_path: Path)
         "--webhook", "ftp://example.com/hook",
     )  # fmt: skip
     assert bad_hook.returncode == 2 and "webhook" in bad_hook.stderr
+    secret_file = tmp_path / "hook.secret"
+    secret_file.write_text("x" * 32 + "\n")
     plain_http = cli(
         agent_chain, key, "agent", "run", "--once", "--state", str(tmp_path / "a.sqlite"),
-        "--webhook", "http://mes.example/hook", "--webhook-secret", "x" * 32,
+        "--webhook", "http://mes.example/hook", "--webhook-secret-file", str(secret_file),
     )  # fmt: skip
     assert plain_http.returncode == 2 and "must use https://" in plain_http.stderr
     unsigned = cli(
         agent_chain, key, "agent", "run", "--once", "--state", str(tmp_path / "a.sqlite"),
         "--webhook", "http://127.0.0.1:9/hook",
     )  # fmt: skip
-    assert unsigned.returncode == 2 and "--webhook-secret" in unsigned.stderr
+    assert unsigned.returncode == 2 and "--webhook-secret-file" in unsigned.stderr
     assert "--insecure-unsigned-webhooks" in unsigned.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith("FABTRUST_")}
     no_account = subprocess.run(

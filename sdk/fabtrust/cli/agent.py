@@ -34,6 +34,7 @@ its first transaction, before the receipt is recorded."""
 DEFAULT_STATE = Path(".fabtrust/agent.sqlite")
 _SHOWN_ORDERS = 20
 
+WEBHOOK_SECRET_ENV = "FABTRUST_AGENT_WEBHOOK_SECRET"
 LOCAL_RECEIPT_POLL = 0.1
 """Seconds between receipt lookups of the agent's transactions on a local chain (the SDK's 1 s
 default suits chains with block times of seconds)."""
@@ -93,14 +94,14 @@ def run(
             help="POST every event here (JSON, signed); https:// (http:// only to localhost).",
         ),
     ] = None,
-    webhook_secret: Annotated[
-        str | None,
+    webhook_secret_file: Annotated[
+        Path | None,
         typer.Option(
-            "--webhook-secret",
-            envvar="FABTRUST_AGENT_WEBHOOK_SECRET",
-            help="HMAC key (16+ characters) signing each delivery: X-Fabtrust-Signature: "
-            "t=<time>,v1=<HMAC-SHA256 of time.body>. Required with --webhook. Prefer the "
-            "environment variable (other users can read a command line).",
+            "--webhook-secret-file",
+            metavar="FILE",
+            help="FILE holds the HMAC key (16+ characters; or FABTRUST_AGENT_WEBHOOK_SECRET) "
+            "signing each delivery: X-Fabtrust-Signature: t=<time>,v1=<HMAC-SHA256 of "
+            "time.body>. Required with --webhook. Never taken on the command line.",
         ),
     ] = None,
     insecure_unsigned_webhooks: Annotated[
@@ -149,10 +150,11 @@ def run(
     hook: WebhookConfig | None = None
     if webhook is not None:
         check_webhook_url(webhook)
+        webhook_secret = _webhook_secret(webhook_secret_file)
         if webhook_secret is None and not insecure_unsigned_webhooks:
             raise _bad_input(
-                "--webhook needs --webhook-secret (or FABTRUST_AGENT_WEBHOOK_SECRET) to sign "
-                "deliveries; --insecure-unsigned-webhooks sends them unsigned"
+                "--webhook needs --webhook-secret-file (or FABTRUST_AGENT_WEBHOOK_SECRET) to "
+                "sign deliveries; --insecure-unsigned-webhooks sends them unsigned"
             )
         hook = WebhookConfig(
             url=webhook, secret=webhook_secret, allow_unsigned=insecure_unsigned_webhooks
@@ -298,6 +300,22 @@ def _utc(moment: int | None) -> str:
     if moment is None:
         return "-"
     return f"{datetime.fromtimestamp(moment, timezone.utc):%Y-%m-%d %H:%M}"
+
+
+def _webhook_secret(path: Path | None) -> str | None:
+    """The webhook HMAC key from ``path`` (first line) or ``$FABTRUST_AGENT_WEBHOOK_SECRET``."""
+    if path is None:
+        return os.environ.get(WEBHOOK_SECRET_ENV) or None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad_input(
+            f"--webhook-secret-file: cannot read {path}: {type(exc).__name__}"
+        ) from None
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        raise _bad_input(f"--webhook-secret-file: {path} is empty")
+    return secret
 
 
 def _bad_input(message: str) -> Exception:
