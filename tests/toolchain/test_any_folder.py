@@ -1,7 +1,8 @@
 """A checkout in a folder whose path has dots and spaces sets itself up, deploys and runs the demo.
 
 The repository (this checkout, with its uncommitted changes) is cloned with git from the local path
-into ``<tmp>/src.v2/fabtrust.v2 copy/`` and driven only through its own Makefile, as a person would:
+into ``<tmp>/src.v2/fabtrust.v2 copy/`` and driven only through its own Makefile, as a person would
+(``make deploy``, ``make demo``, ``make slither``, and the path-sensitive toolchain tests):
 a fresh virtualenv is created there (so its console scripts get shebangs for that path), npm
 installs there, scripts/toolchain.py writes its wrappers for that path. Only the pip and npm
 download caches are shared, so nothing but the registries' files is reused. HOME is a temporary
@@ -112,3 +113,11 @@ def test_deploy_script_tests_in_a_path_with_dots_and_spaces(
         cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_make_slither_in_a_path_with_dots_and_spaces(checkout: tuple[Path, dict[str, str]]) -> None:
+    """forge (through crytic-compile) and the solc front in that path: the tooling of make test."""
+    root, env = checkout
+    result = make("slither", cwd=root, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert ", 0 new" in result.stdout
