@@ -50,9 +50,9 @@ $(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
 $(STAMPS)/node: package.json package-lock.json
 	@command -v node >/dev/null || { echo "node not found: install Node.js 18+ (Debian: apt-get install nodejs npm)" >&2; exit 2; }
 	@command -v npm >/dev/null || { echo "npm not found: install npm (Debian: apt-get install npm)" >&2; exit 2; }
-	@# npm ci is the first choice; npm 11 refuses this lock because the registry's
-	@# @foundry-rs packages list optional binaries for other platforms that the lock cannot hold.
-	@# Then the locked versions are installed with npm install --no-save (the lock is not changed).
+	@# npm ci is the first choice (the lock lists every platform's optional @foundry-rs binary
+	@# since forge was added with npm 11, so npm 11 accepts it); a lock without them made npm 11
+	@# refuse, hence the fallback: the locked versions with npm install --no-save (lock unchanged).
 	npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || \
 	    npm install --no-audit --no-fund --no-save --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
