@@ -42,7 +42,11 @@ def finding_key(result: dict[str, Any]) -> str:
 
 
 def run_slither() -> list[dict[str, Any]]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "FOUNDRY_PROFILE": "slither",  # foundry.toml: contracts/ only, not the tests/forge harness
+    }
     command = [str(BIN / "slither"), ".", "--config-file", "slither.config.json", "--json", "-"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     try:
