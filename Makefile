@@ -10,9 +10,11 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 VENV := .venv
-BIN := $(CURDIR)/$(VENV)/bin
+# Relative paths in targets and recipes (recipes run in the checkout): make cannot name a target
+# whose path contains a space, and a checkout may live in "~/src/fabtrust.v2 copy".
+BIN := $(VENV)/bin
 STAMPS := .stamps
-export PATH := $(BIN):$(PATH)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Pure-SDK/CLI tests run without Brownie's pytest plugin; contract tests run under it.
@@ -20,12 +22,15 @@ PYTEST_PURE := $(BIN)/pytest -p no:pytest-brownie
 PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/web
 
 .PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
-        typecheck demo deploy bench abi docs lock clean distclean web web-browser
+        typecheck slither invariants demo deploy bench abi docs lock clean distclean web \
+        web-browser
 
 help:
 	@echo "make demo          set up and run the end-to-end demo on an embedded Anvil"
 	@echo "make test          set up and run lint, type checks and every test (contracts on Anvil)"
 	@echo "make test-ganache  the contract suite on Ganache 7.9"
+	@echo "make slither       static analysis; fails on findings not triaged in slither-triage.json"
+	@echo "make invariants    forge invariant campaigns (tests/forge/), runs and depth in foundry.toml"
 	@echo "make bench         gas and speed benchmarks, written to docs/benchmarks.md"
 	@echo "make web           build the buyer's verification page (build/web/index.html)"
 	@echo "make clean         remove build output (keeps .venv and node_modules)"
@@ -47,9 +52,9 @@ $(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
 $(STAMPS)/node: package.json package-lock.json
 	@command -v node >/dev/null || { echo "node not found: install Node.js 18+ (Debian: apt-get install nodejs npm)" >&2; exit 2; }
 	@command -v npm >/dev/null || { echo "npm not found: install npm (Debian: apt-get install npm)" >&2; exit 2; }
-	@# npm ci is the first choice; npm 11 refuses this lock because the registry's
-	@# @foundry-rs packages list optional binaries for other platforms that the lock cannot hold.
-	@# Then the locked versions are installed with npm install --no-save (the lock is not changed).
+	@# npm ci is the first choice (the lock lists every platform's optional @foundry-rs binary
+	@# since forge was added with npm 11, so npm 11 accepts it); a lock without them made npm 11
+	@# refuse, hence the fallback: the locked versions with npm install --no-save (lock unchanged).
 	npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || \
 	    npm install --no-audit --no-fund --no-save --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
@@ -108,7 +113,17 @@ test-pure: compile web web-browser
 test-contracts: compile
 	$(BIN)/brownie test tests/contracts --network fabtrust-anvil
 
-test: lint typecheck test-pure test-contracts
+test: lint typecheck test-pure test-contracts slither invariants
+
+# slither (PyPI) through crytic-compile's Foundry platform: forge with foundry.toml, i.e. the
+# offline solc front. New findings fail; triaged ones are listed with reasons in slither-triage.json.
+slither: toolchain
+	$(BIN)/python scripts/slither_check.py
+
+# Handler-based invariant fuzzing with forge (npm @foundry-rs/forge) over the contracts in
+# contracts/, compiled by the solc front (see foundry.toml and docs/security.md).
+invariants: toolchain
+	$(BIN)/python scripts/invariants.py
 
 test-ganache: compile
 	$(BIN)/brownie test tests/contracts --network fabtrust-ganache
@@ -119,7 +134,7 @@ demo: compile web
 	$(BIN)/fabtrust demo
 
 deploy: compile
-	$(BIN)/brownie run scripts/deploy.py --network $${NETWORK:-fabtrust-anvil}
+	$(BIN)/python scripts/deploy.py --network $${NETWORK:-fabtrust-anvil}
 
 # Generated files: the ABIs and bytecode shipped inside the SDK, and the contracts reference
 # (docs/contracts/reference.md, from NatSpec). Tests fail when they drift from contracts/.

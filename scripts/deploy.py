@@ -1,8 +1,13 @@
 """Deploy the fabtrust contracts wired together, grant roles, write deployments/<chainId>.json.
 
-    brownie run scripts/deploy.py --network fabtrust-anvil            # local (embedded Anvil)
+    .venv/bin/python scripts/deploy.py --network fabtrust-anvil       # local (embedded Anvil)
     FABTRUST_DEPLOY_CONFIG=deployments/consortium.yaml \\
-    FABTRUST_DEPLOYER=deployer brownie run scripts/deploy.py --network my-chain
+    FABTRUST_DEPLOYER=deployer .venv/bin/python scripts/deploy.py --network my-chain
+
+Run it with the virtualenv's Python (``make deploy`` does): it loads the Brownie project of this
+checkout and connects to the network itself. ``brownie run scripts/deploy.py`` works too, but only
+in a checkout whose absolute path has no dot in a folder name: Brownie imports the script under a
+module name built from that path (``~/src/fabtrust.v2`` becomes ``src.fabtrust.v2.scripts...``).
 
 Brownie compiles (the artifacts deployed are this build's), chooses the network and unlocks the
 deployer's keystore; the deployment itself is fabtrust.deploy.deploy_contracts, the same code the
@@ -22,6 +27,7 @@ problem (one line on stderr).
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -112,8 +118,33 @@ def print_addresses(contracts: Any) -> None:
 
 
 def main() -> None:
+    """The entry point of ``brownie run`` (project loaded, network connected)."""
     try:
         deploy()
     except (DeployError, FabtrustError) as exc:
         print(f"deploy: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+def run_standalone(argv: list[str] | None = None) -> None:
+    """``python scripts/deploy.py [--network ID]``: what ``brownie run`` does, without importing
+    this file by a module name built from its absolute path."""
+    parser = argparse.ArgumentParser(
+        description="Deploy the fabtrust contracts (see the docstring)."
+    )
+    parser.add_argument(
+        "--network", default="fabtrust-anvil", help="Brownie network id (default fabtrust-anvil)"
+    )
+    args = parser.parse_args(argv)
+    loaded = project.load(ROOT)  # compiles what changed, like `brownie run`
+    loaded.load_config()
+    print(f"{loaded._name} is the active project.")
+    network.connect(args.network)
+    try:
+        main()
+    finally:
+        network.disconnect()  # stops a local chain that Brownie launched
+
+
+if __name__ == "__main__":
+    run_standalone()

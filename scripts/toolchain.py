@@ -7,8 +7,12 @@ time):
   py-solc-x's install folder (``$SOLCX_BINARY_PATH`` or ``~/.solcx``), so ``brownie compile`` and
   ``solcx.compile_standard`` find the pinned compiler without any download; a native solc of the
   same version already installed there is kept (same compiler, identical bytecode);
-* links ``anvil``, ``cast`` and ``ganache-cli`` from ``node_modules`` into the virtualenv's
-  ``bin/``, so Brownie and the fabtrust CLI find them on ``PATH``.
+* links ``anvil``, ``cast``, ``forge`` and ``ganache-cli`` from ``node_modules`` into the
+  virtualenv's ``bin/``, so Brownie and the fabtrust CLI find them on ``PATH``, and the solc front
+  as ``solc`` beside them (forge's ``foundry.toml`` and slither's crytic-compile use it).
+
+The checkout may live in any folder, spaces and dots included: paths in the generated wrappers
+are shell-quoted.
 
 Exit codes: 0 done, 2 a prerequisite is missing (the message says what to install).
 """
@@ -19,6 +23,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -68,11 +73,11 @@ if ! command -v node >/dev/null 2>&1; then
   echo "solc: node not found: install Node.js 18 or newer (Debian: apt-get install nodejs)" >&2
   exit 127
 fi
-if [ ! -f "{FRONT}" ]; then
+if [ ! -f {shlex.quote(str(FRONT))} ]; then
   echo "solc: the fabtrust checkout that provided this compiler moved: run 'make' there again" >&2
   exit 127
 fi
-exec node "{FRONT}" "$@"
+exec node {shlex.quote(str(FRONT))} "$@"
 """
 
 
@@ -117,8 +122,9 @@ def _foundry_binary(tool: str) -> Path:
     return binary
 
 
-def link_tools(bin_dir: Path) -> None:
-    links = {"anvil": _foundry_binary("anvil"), "cast": _foundry_binary("cast")}
+def link_tools(bin_dir: Path, solc_front: Path) -> None:
+    links = {tool: _foundry_binary(tool) for tool in ("anvil", "cast", "forge")}
+    links["solc"] = solc_front
     for name, source in links.items():
         if not source.exists():
             raise ToolchainError(f"{source} is missing: run `npm ci` in {ROOT}")
@@ -134,7 +140,8 @@ def link_tools(bin_dir: Path) -> None:
     if not ganache.is_file():
         raise ToolchainError(f"{ganache} is missing: run `npm ci` in {ROOT}")
     _write_if_changed(
-        bin_dir / "ganache-cli", f'#!/bin/sh\nexec node "{ganache}" --logging.quiet true "$@"\n'
+        bin_dir / "ganache-cli",
+        f'#!/bin/sh\nexec node {shlex.quote(str(ganache))} --logging.quiet true "$@"\n',
     )
 
 
@@ -205,12 +212,13 @@ def main() -> int:
     try:
         check_node()
         front = install_solc_front()
-        link_tools(Path(sys.executable).parent)
+        link_tools(Path(sys.executable).parent, front)
         install_brownie_networks()
     except ToolchainError as exc:
         print(f"toolchain: {exc}", file=sys.stderr)
         return 2
-    print(f"toolchain: solc {pinned_solc_version()} at {front}; anvil, cast, ganache-cli linked")
+    tools = "anvil, cast, forge, ganache-cli, solc"
+    print(f"toolchain: solc {pinned_solc_version()} at {front}; {tools} linked into the virtualenv")
     return 0
 
 

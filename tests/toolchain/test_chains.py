@@ -21,9 +21,15 @@ def version_of(tool: str) -> str:
     ).stdout
 
 
-def test_anvil_and_cast_from_npm() -> None:
+def test_anvil_cast_and_forge_from_npm() -> None:
     assert "1.7.1" in version_of("anvil")
     assert "1.7.1" in version_of("cast")
+    assert "1.7.1" in version_of("forge")
+
+
+def test_solc_beside_the_tools_is_the_pinned_front() -> None:
+    """forge (foundry.toml) and slither use .venv/bin/solc: the front, not solc-select's shim."""
+    assert "Version: 0.8.24+commit.e11b9ed9" in version_of("solc")
 
 
 def test_ganache_7_9() -> None:

@@ -1,4 +1,5 @@
-"""scripts/deploy.py through Brownie against a running Anvil: registry, roles, no double deploy."""
+"""scripts/deploy.py (as `make deploy` runs it) against a running Anvil: registry, roles, no double
+deploy."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ import pytest
 from fabtrust.testing import LocalAnvil
 
 ROOT = Path(__file__).resolve().parents[2]
-BROWNIE = Path(sys.executable).parent / "brownie"
 PORT = int(os.environ.get("FABTRUST_TEST_PORT_BASE", "18545"))  # the fabtrust-anvil network
 
 
 def run_deploy(out: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BROWNIE), "run", "scripts/deploy.py", "--network", "fabtrust-anvil"],
+        [sys.executable, "scripts/deploy.py", "--network", "fabtrust-anvil"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "FABTRUST_DEPLOYMENTS": str(out), **env},
     )  # fmt: skip

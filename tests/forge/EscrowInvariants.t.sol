@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {ISupplyChainEscrow} from "../../contracts/escrow/ISupplyChainEscrow.sol";
+import {EscrowHandler} from "./EscrowHandler.sol";
+import {InvariantTest} from "./lib/InvariantTest.sol";
+
+/// @title EscrowInvariants
+/// @notice Invariant campaign over SupplyChainEscrow (see EscrowHandler for the actions):
+///         - conservation: for every token, the escrow holds exactly the amounts of its open funded
+///           orders (Funded, Shipped, Accepted, Disputed) plus every unclaimed credit;
+///         - for every order, its devices are with the buyer if and only if its seller was paid.
+contract EscrowInvariants is InvariantTest {
+    EscrowHandler internal handler;
+
+    function setUp() public {
+        handler = new EscrowHandler();
+        bytes4[] memory selectors = new bytes4[](12);
+        selectors[0] = EscrowHandler.createOrder.selector;
+        selectors[1] = EscrowHandler.markShipped.selector;
+        selectors[2] = EscrowHandler.certify.selector;
+        selectors[3] = EscrowHandler.confirmDelivery.selector;
+        selectors[4] = EscrowHandler.settle.selector;
+        selectors[5] = EscrowHandler.settleMany.selector;
+        selectors[6] = EscrowHandler.refund.selector;
+        selectors[7] = EscrowHandler.openDispute.selector;
+        selectors[8] = EscrowHandler.resolveDispute.selector;
+        selectors[9] = EscrowHandler.toggleSeller.selector;
+        selectors[10] = EscrowHandler.withdraw.selector;
+        selectors[11] = EscrowHandler.warp.selector;
+        _target(address(handler), selectors);
+    }
+
+    /// @notice The escrow's balance of each token is the sum of its open funded orders plus credits.
+    function invariant_escrowHoldsOpenOrdersPlusCredits() public view {
+        ISupplyChainEscrow escrow = handler.escrow();
+        address[3] memory tokens = handler.tokens();
+        for (uint256 t; t < tokens.length; ++t) {
+            uint256 owed;
+            for (uint256 i; i < handler.orderCount(); ++i) {
+                ISupplyChainEscrow.Order memory o = escrow.order(handler.orderIds(i));
+                if (o.token == tokens[t] && _isOpen(o.state)) owed += o.amount;
+            }
+            for (uint256 i; i < handler.creditHolderCount(); ++i) {
+                owed += escrow.creditOf(handler.creditHolders(i), tokens[t]);
+            }
+            _assertEq(handler.balanceOf(tokens[t], address(escrow)), owed, "escrow balance != open orders + credits");
+        }
+    }
+
+    /// @notice Every order's devices are with its buyer if and only if its seller got money
+    ///         (paid out or credited). Each order has its own seller, who is paid by nothing else.
+    /// @dev Fails on today's contracts (issue 10, found by this campaign): `resolveDispute` hands
+    ///      the devices to the buyer whenever `sellerShareBps > 0`, but the seller's amount is
+    ///      `amount * sellerShareBps / 10000` rounded down, so a share that rounds to 0 (an order
+    ///      below 10000 base units) gives the buyer the devices and a full refund. Expected to fail
+    ///      in scripts/invariants.py until the escrow decides the devices on the rounded amount (or
+    ///      refuses such a ruling); the invariant below covers everything else meanwhile.
+    function invariant_devicesWithBuyerIffSellerPaid() public view {
+        _checkDevicesAgainstPayment(false);
+    }
+
+    /// @notice As above, except for orders resolved with a share that rounded to 0 tokens.
+    function invariant_devicesWithBuyerIffSellerPaidExceptDustRulings() public view {
+        _checkDevicesAgainstPayment(true);
+    }
+
+    function _checkDevicesAgainstPayment(bool exemptDustRulings) private view {
+        ISupplyChainEscrow escrow = handler.escrow();
+        for (uint256 i; i < handler.orderCount(); ++i) {
+            uint256 orderId = handler.orderIds(i);
+            if (exemptDustRulings && handler.dustRuling(orderId)) continue;
+            ISupplyChainEscrow.Order memory o = escrow.order(orderId);
+            uint256[] memory ids = escrow.orderDevices(orderId);
+            uint256 withBuyer;
+            for (uint256 d; d < ids.length; ++d) {
+                if (handler.devices().ownerOf(ids[d]) == o.buyer) ++withBuyer;
+            }
+            _assertTrue(withBuyer == 0 || withBuyer == ids.length, "an order's devices were split");
+            uint256 sellerGot = handler.balanceOf(o.token, o.seller) + escrow.creditOf(o.seller, o.token);
+            _assertEq(withBuyer == ids.length ? 1 : 0, sellerGot > 0 ? 1 : 0, "devices with buyer != seller paid");
+        }
+    }
+
+    function _isOpen(ISupplyChainEscrow.OrderState state) private pure returns (bool) {
+        return state == ISupplyChainEscrow.OrderState.Funded || state == ISupplyChainEscrow.OrderState.Shipped
+            || state == ISupplyChainEscrow.OrderState.Accepted || state == ISupplyChainEscrow.OrderState.Disputed;
+    }
+}
