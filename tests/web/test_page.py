@@ -176,7 +176,7 @@ def cli_verdict(
 
 
 def failed(verdict: dict[str, Any]) -> list[str]:
-    return [c["name"] for c in verdict["checks"] if not c["ok"]]
+    return [c["name"] for c in verdict["checks"] if c["status"] == "failed"]
 
 
 # ---- tests ------------------------------------------------------------------------------------
@@ -236,9 +236,26 @@ def test_page_verdicts_equal_the_cli(
     genuine_page = run_page(browser, report=genuine, bundle=genuine_bundle)
     by_hand = browser.execute_script("return document.getElementById('cast').textContent")
     assert f"sha256sum {genuine.name}" in by_hand and genuine_page["cast_call"] in by_hand
+    # the verdict's cast commands are shown, one per line: the stored certificate's fields, its
+    # validity and the lab's accreditation
+    assert len(genuine_page["cast_calls"]) == 3
+    assert all(line in by_hand.splitlines() for line in genuine_page["cast_calls"])
+    assert '"verifyCertificateFields(' in by_hand and '"isAccredited(address)(bool)"' in by_hand
+    # a skipped check is shown as skipped, not as passed
+    row = browser.execute_script(
+        "const r = document.querySelector('#checks tr[data-check=batch_proof]');"
+        "return [r.className, r.dataset.status, r.querySelector('.mark').textContent];"
+    )
+    assert row == ["skipped", "skipped", "– skipped"], row
+    assert genuine_page["skipped_checks"] == ["batch_proof"]
+    assert (
+        genuine_page["device"]["serial"] == "HM-W-1" and genuine_page["device"]["model"] == "HM-200"
+    )
+    facts = browser.execute_script("return document.getElementById('facts').textContent")
+    assert "serial HM-W-1, model HM-200" in facts and "not checkedbatch proof" in facts
     assert "CertificateIssued(bytes32 indexed certId, uint256 indexed deviceId" in by_hand
     checks = {c["name"]: c for c in genuine_page["checks"]}
-    assert not checks["device_signature"]["skipped"] and checks["device_signature"]["ok"]
+    assert checks["device_signature"]["status"] == "ok"
     assert "2 disclosed reading(s)" in checks["data_root"]["detail"]
     assert genuine_page["cert_id"] == genuine_id
     superseded = run_page(browser, report=old)
@@ -293,7 +310,7 @@ def test_batch_bundles_equal_the_cli(
     checks = {
         c["name"]: c for c in run_page(browser, report=reports[1], bundle=bundles[1])["checks"]
     }
-    assert checks["batch_proof"]["ok"] and not checks["batch_proof"]["skipped"]
+    assert checks["batch_proof"]["status"] == "ok"
     assert "not presented yet" in checks["certificate_on_chain"]["detail"]
 
 
@@ -415,7 +432,7 @@ def test_served_page_and_cert_link(
         browser.execute_script("return document.getElementById('verdict-json').textContent")
     )
     assert shown["verified"] is True and shown["cert_id"] == cert_id
-    assert {c["name"]: c for c in shown["checks"]}["report_digest"]["skipped"] is True
+    assert {c["name"]: c for c in shown["checks"]}["report_digest"]["status"] == "skipped"
 
     # served: the page, the deployment file and the /rpc proxy, on 127.0.0.1
     with PageServer(

@@ -15,9 +15,11 @@ import {
   encodeFunctionData,
   getAddress,
   hashTypedData,
+  hexToBytes,
   http,
   keccak256,
   recoverTypedDataAddress,
+  stringToBytes,
   toEventSelector,
 } from "viem";
 
@@ -156,9 +158,10 @@ export class Reader {
     return this.read(REGISTRY, functionName, args, block);
   }
 
-  /** Decoded events of the registry, one event and positional indexed-topic filters, chain order. */
-  async events(eventName, { topics = [], toBlock, chunkSize = 5_000 } = {}) {
-    const abi = ABIS[REGISTRY];
+  /** Decoded events of a contract (the registry unless ``contract`` says otherwise), one event
+   * and positional indexed-topic filters, chain order. */
+  async events(eventName, { topics = [], toBlock, chunkSize = 5_000, contract = REGISTRY } = {}) {
+    const abi = ABIS[contract];
     const item = abi.find((e) => e.type === "event" && e.name === eventName);
     const filter = [toEventSelector(item), ...topics];
     const last = toBlock === undefined ? Number(await this.head().then((h) => h.number)) : toBlock;
@@ -171,7 +174,7 @@ export class Reader {
           method: "eth_getLogs",
           params: [
             {
-              address: this.address(REGISTRY),
+              address: this.address(contract),
               topics: filter,
               fromBlock: "0x" + start.toString(16),
               toBlock: "0x" + end.toString(16),
@@ -348,6 +351,29 @@ export class Reader {
     };
   }
 
+  /** The device in words for people, as device_words in sdk/fabtrust/cli/cert.py: serial,
+   * model (its text when it was given as text), manufacturer and status; null when the device
+   * or its DeviceRegistered event cannot be read. */
+  async deviceWords(deviceId, block) {
+    let info;
+    try {
+      info = await this.device(deviceId, block);
+    } catch (error) {
+      if (error instanceof ContractError) return null;
+      throw error;
+    }
+    const topic = "0x" + BigInt(deviceId).toString(16).padStart(64, "0");
+    const found = await this.events("DeviceRegistered", { topics: [topic], toBlock: block, contract: DEVICES });
+    if (!found.length) return null;
+    const model = hex32(found[0].args.model);
+    return {
+      serial: String(found[0].args.serial),
+      model: modelText(model) ?? model,
+      manufacturer: info.manufacturer,
+      status: info.status,
+    };
+  }
+
   async head() {
     let block;
     try {
@@ -394,6 +420,29 @@ export async function recoverSigner(typed, signature) {
   } catch {
     return null;
   }
+}
+
+/** The text of a bytes32 model made from text, else null (model_text in
+ * sdk/fabtrust/identity/_inputs.py). */
+export function modelText(model) {
+  let bytes = hexToBytes(model);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end -= 1;
+  bytes = bytes.slice(0, end);
+  if (!bytes.length || bytes.includes(0)) return null;
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  return /^[^\p{C}\p{Z}]*$/u.test(text.replace(/ /g, "")) ? text : null;
+}
+
+/** keccak256 of the UTF-8 text: the bytes32 testSpec of that specification (test_spec_id in
+ * sdk/fabtrust/evidence/typed_data.py). */
+export function testSpecId(text) {
+  return keccak256(stringToBytes(text));
 }
 
 /** keccak256(abi.encode(lab, deviceId, reportSha256)), as cert_id_of in

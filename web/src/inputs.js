@@ -115,6 +115,13 @@ function readingProofOf(s, item) {
   };
 }
 
+function textOrNull(s, obj, field) {
+  const v = obj[field];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "string") s.fail(field, "must be text");
+  return v;
+}
+
 /** A certificate bundle (see sdk/fabtrust/certificates/bundle.py) from its JSON text. */
 export function parseBundle(text, source) {
   const data = parseJson(text, source, "certificate bundle");
@@ -149,8 +156,10 @@ export function parseBundle(text, source) {
     result: s.result(data, "result"),
     valid_until: s.int(data, "valid_until"),
     batch,
-    tx_hash: s.bytes32(data, "tx_hash"),
-    block_number: s.int(data, "block_number"),
+    // null in a bundle written before its transaction was mined (a pending bundle)
+    tx_hash: data.tx_hash === null || data.tx_hash === undefined ? null : s.bytes32(data, "tx_hash"),
+    block_number: data.block_number === null || data.block_number === undefined ? null : s.int(data, "block_number"),
+    test_spec_text: textOrNull(s, data, "test_spec_text"),
     device_signature: signature ? signature.toLowerCase() : null,
     readings: (data.readings || []).map((item) => readingProofOf(s, item)),
   };

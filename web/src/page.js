@@ -16,10 +16,10 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const state = { report: null, bundle: null, readings: null, deployment: null, runs: 0 };
 
-/** JSON text with BigInt written as plain digits (a device id is a uint256). */
+/** JSON text with every BigInt as a decimal string, as the CLI's --json writes integers beyond
+ * 2^53 and uint256 quantities (the verdict itself already carries device ids as strings). */
 export function toJson(value, indent = 2) {
-  const marked = JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `__big__${v}` : v), indent);
-  return marked.replace(/"__big__(\d+)"/g, "$1");
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), indent);
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -176,24 +176,25 @@ function render(verdict) {
   const box = $("verdict");
   box.hidden = false;
   box.className = verdict.verified ? "verified" : "failed";
-  const failed = verdict.checks.filter((c) => !c.ok);
+  const failed = verdict.checks.filter((c) => c.status === "failed");
   const unknown = !verdict.certificate && !state.bundle && state.report;
   $("headline").textContent = verdict.verified
     ? "Verified: this report is certified on chain and every check holds."
     : unknown
       ? `Not verified: no certificate on this chain commits to ${state.report.name}; it is not a certified report, or it was changed.`
-      : `Not verified: ${failed.map((c) => CHECK_LABELS[c.name]).join(", ")} failed.`;
+      : `Not verified: ${failed.map((c) => c.label).join(", ")} failed.`;
   const list = $("checks");
   list.replaceChildren();
   for (const c of verdict.checks) {
-    const mark = c.skipped ? "–" : c.ok ? "✓" : "✗";
-    const kind = c.skipped ? "skipped" : c.ok ? "ok" : "fail";
+    // a skipped check did not run: shown as skipped, never as passed
+    const mark = { ok: "✓", failed: "✗", skipped: "– skipped" }[c.status];
+    const kind = { ok: "ok", failed: "fail", skipped: "skipped" }[c.status];
     list.append(
       el(
         "tr",
-        { class: kind, "data-check": c.name },
+        { class: kind, "data-check": c.name, "data-status": c.status },
         el("td", { class: "mark" }, mark),
-        el("td", {}, el("b", {}, CHECK_LABELS[c.name]), el("br"), el("code", {}, c.name)),
+        el("td", {}, el("b", {}, c.label), el("br"), el("code", {}, c.name)),
         el("td", { class: "detail" }, c.detail),
       ),
     );
@@ -206,14 +207,27 @@ function render(verdict) {
   row("read at", `block ${verdict.block_number} (${verdict.block_time})`);
   if (cert) {
     row("certificate", cert.cert_id);
-    row("device", `${cert.device_id}`);
+    const words = verdict.device;
+    row(
+      "device",
+      words
+        ? `serial ${words.serial}, model ${words.model}, ${words.status} (id ${cert.device_id})`
+        : `${cert.device_id}`,
+    );
     row("lab", `${cert.lab_name || "(unnamed)"} ${cert.lab}`);
-    row("result", cert.result === 1 ? "Pass" : "Fail");
-    row("test specification", cert.test_spec);
+    row("result", cert.result_label);
+    row(
+      "test specification",
+      verdict.test_spec_text ? `${verdict.test_spec_text} (${cert.test_spec})` : cert.test_spec,
+    );
     row("issued / valid until", `${cert.issued_at} / ${cert.valid_until}`);
     row("revoked", cert.revoked ? `yes: ${cert.revocation_reason || "(no reason given)"}` : "no");
     row("superseded by", cert.superseded_by || "none");
     row("stored in", `block ${cert.block_number}, transaction ${cert.tx_hash}`);
+  }
+  const skipped = verdict.checks.filter((c) => c.status === "skipped");
+  if (skipped.length) {
+    row("not checked", skipped.map((c) => c.label).join(", ") + " (nothing to check them against)");
   }
   const cast = $("cast");
   const lines = [];
@@ -224,12 +238,9 @@ function render(verdict) {
       `cast logs --rpc-url ${rpc} --from-block ${state.deployment.fromBlock} --address ${verdict.registry} "${eventSignature("CertificateIssued")}" "" "" ${$("digest").textContent}`,
     );
   }
-  if (verdict.cast_call) lines.push(verdict.cast_call);
-  if (cert) {
-    lines.push(
-      `cast call ${verdict.registry} "isAccredited(address)(bool)" ${cert.lab} --rpc-url ${rpc}`,
-    );
-  }
+  // the verdict's own cast commands (built by castCommands, the port of the CLI's builder):
+  // each prints true when the certificate checks out
+  lines.push(...verdict.cast_calls);
   cast.textContent = lines.join("\n");
 }
 

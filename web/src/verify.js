@@ -6,11 +6,13 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import CHECKS_FILE from "../../sdk/fabtrust/checks.json";
+import { castCommands } from "./cast.js";
 import {
   ContractError,
   ZERO_BYTES32,
   dataAttestationTypedData,
   recoverSigner,
+  testSpecId,
 } from "./chain.js";
 
 export const CHECKS = CHECKS_FILE.checks;
@@ -33,6 +35,23 @@ export function fmtDate(seconds) {
 /** Unix seconds as JSON time, as pydantic writes an aware UTC datetime. */
 export function isoTime(seconds) {
   return fmtDate(seconds).replace(" UTC", "Z").replace(" ", "T");
+}
+
+/** A string as Python's repr() writes it (for the one detail that quotes the bundle's text). */
+export function pyRepr(text) {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = "";
+  for (const ch of text) {
+    const code = ch.codePointAt(0);
+    if (ch === "\\") out += "\\\\";
+    else if (ch === quote) out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (code < 0x20 || code === 0x7f) out += "\\x" + code.toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return quote + out + quote;
 }
 
 const hexId = (deviceId) => "0x" + BigInt(deviceId).toString(16);
@@ -58,9 +77,11 @@ class Run {
   }
 }
 
-/** The cast command that asks the chain itself whether the certificate is valid. */
-export function castCall(registry, certId, rpcUrl) {
-  return `cast call ${registry} "isValid(bytes32)(bool)" ${certId} --rpc-url ${rpcUrl}`;
+/** A check as `fabtrust cert verify --json` writes it (verdict_document in
+ * sdk/fabtrust/cli/cert.py): a skipped check is never "ok". */
+function checkJson(check) {
+  const status = check.skipped ? "skipped" : check.ok ? "ok" : "failed";
+  return { name: check.name, label: CHECK_LABELS[check.name] || check.name, status, detail: check.detail };
 }
 
 /**
@@ -95,10 +116,27 @@ export async function verify(reader, { bundle = null, report = null, proofs = nu
     dataRoot(run, cert, bundle, proofs);
     await deviceSignature(run, cert, bundle);
   }
-  const checks = CHECK_NAMES.map((name) => run.checks[name]);
+  const checks = CHECK_NAMES.map((name) => checkJson(run.checks[name]));
   const shown = cert !== null ? cert.cert_id : wanted;
-  return {
-    verified: checks.every((c) => c.ok),
+  let casts = [];
+  if (shown !== null) {
+    const unpresented = bundle !== null && bundle.batch !== null && !run.stored;
+    casts = castCommands({
+      registry,
+      rpc_url: reader.rpcUrl,
+      cert_id: shown,
+      lab: cert !== null ? cert.lab : null,
+      device_id: cert !== null ? cert.device_id : null,
+      report_sha256: cert !== null ? digest || cert.report_sha256 : null,
+      data_root: cert !== null ? cert.data_root : null,
+      test_spec: cert !== null ? cert.test_spec : null,
+      valid_until: cert !== null ? cert.valid_until : null,
+      batch_root: unpresented ? bundle.batch.root : null,
+      batch_proof: unpresented ? bundle.batch.proof : null,
+    });
+  }
+  const verdict = {
+    verified: checks.every((c) => c.status !== "failed"),
     chain_id: chainId,
     registry,
     block_number: head.number,
@@ -106,13 +144,32 @@ export async function verify(reader, { bundle = null, report = null, proofs = nu
     cert_id: shown,
     certificate: cert === null ? null : certificateJson(cert),
     checks,
-    cast_call: shown !== null ? castCall(registry, shown, reader.rpcUrl) : null,
-    failed_checks: checks.filter((c) => !c.ok).map((c) => c.name),
+    cast_call: casts.length ? casts.join("\n") : null,
+    cast_calls: casts,
+    failed_checks: checks.filter((c) => c.status === "failed").map((c) => c.name),
+    skipped_checks: checks.filter((c) => c.status === "skipped").map((c) => c.name),
+    test_spec_text: specText(bundle, cert),
   };
+  if (cert !== null) verdict.device = await reader.deviceWords(cert.device_id, run.block);
+  return verdict;
 }
 
+/** The bundle's specification text, shown only when it is the text of the spec on chain. */
+function specText(bundle, cert) {
+  const text = bundle !== null ? bundle.test_spec_text : null;
+  return text && cert !== null && testSpecId(text) === cert.test_spec ? text : null;
+}
+
+/** The certificate as the CLI writes it: times as JSON times, the uint256 device id as a
+ * decimal string, the result in words too. */
 function certificateJson(cert) {
-  return { ...cert, issued_at: isoTime(cert.issued_at), valid_until: isoTime(cert.valid_until) };
+  return {
+    ...cert,
+    device_id: String(cert.device_id),
+    issued_at: isoTime(cert.issued_at),
+    valid_until: isoTime(cert.valid_until),
+    result_label: { 1: "Pass", 2: "Fail" }[cert.result] || String(cert.result),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,6 +181,7 @@ async function find(run, bundle, wanted, digest) {
   if (wanted !== null) {
     try {
       const cert = await reader.certificate(wanted, run.block);
+      run.stored = true;
       run.ok(name, `certificate ${wanted} stored in block ${cert.block_number} (${cert.tx_hash})`);
       return cert;
     } catch (error) {
@@ -161,6 +219,7 @@ async function find(run, bundle, wanted, digest) {
     run.fail(name, `no certificate on chain for the report digest ${digest}`);
     return null;
   }
+  run.stored = true;
   const valid = found.filter((c) => currentlyValid(c, run.now));
   const cert = (valid.length ? valid : found)[(valid.length ? valid : found).length - 1];
   const which = valid.length ? "latest valid" : "latest";
@@ -198,11 +257,19 @@ function bundleMatches(run, bundle, cert) {
       ["valid_until", bundle.valid_until, cert.valid_until],
     ];
     const sameTx = bundle.tx_hash === cert.tx_hash && bundle.block_number === cert.block_number;
-    if (!sameTx && !run.anchoringTx) {
+    const pending = bundle.tx_hash === null; // written before its transaction was mined
+    if (!pending && !sameTx && !run.anchoringTx) {
       pairs.push(["tx_hash", bundle.tx_hash, cert.tx_hash]);
       pairs.push(["block_number", bundle.block_number, cert.block_number]);
     }
     if (bundle.batch !== null && cert.batch_root !== null) pairs.push(["batch.root", bundle.batch.root, cert.batch_root]);
+    if (bundle.test_spec_text !== null) {
+      // the text shown to people must be the spec's
+      const ofText = bundle.test_spec_text ? testSpecId(bundle.test_spec_text) : null;
+      if (ofText !== cert.test_spec) {
+        diffs.push(`test_spec_text ${pyRepr(bundle.test_spec_text)} hashes to ${ofText} (chain: ${cert.test_spec})`);
+      }
+    }
     for (const [field, mine, theirs] of pairs) if (mine !== theirs) diffs.push(`${field} ${mine} (chain: ${theirs})`);
   }
   if (diffs.length) run.fail(name, "the bundle differs from the chain: " + diffs.join("; "));
