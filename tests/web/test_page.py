@@ -203,6 +203,17 @@ def test_page_verdicts_equal_the_cli(
     proofs = tmp_path / "disclosed.json"
     proofs.write_text(json.dumps([json.loads(tree.proof_for(3).to_json())]))
 
+    def variant(name: str, **changes: Any) -> Path:
+        path = tmp_path / f"{name}.bundle.json"
+        path.write_text(json.dumps({**json.loads(genuine_bundle.read_text()), **changes}))
+        return path
+
+    # the spec's text for people (shown only when it hashes to the chain's spec), a text that does
+    # not (the bundle then differs from the chain), a bundle written before its tx was mined
+    spec_text = variant("spec-text", test_spec_text=SPEC)
+    wrong_text = variant("wrong-text", test_spec_text="ISO 4409:2007 hydraulic motor bench test")
+    pending = variant("pending", tx_hash=None, block_number=None)
+
     open_page(browser, link(built_page, chain))
     cases = [
         ("genuine", genuine, genuine_bundle, None, []),
@@ -213,6 +224,9 @@ def test_page_verdicts_equal_the_cli(
         ("revoked", revoked, None, None, ["not_revoked"]),
         ("superseded", old, old_bundle, None, ["not_superseded"]),
         ("other-chain", genuine, other_chain, None, ["bundle_matches_chain"]),
+        ("spec-text", genuine, spec_text, None, []),
+        ("wrong-spec-text", genuine, wrong_text, None, ["bundle_matches_chain"]),
+        ("pending-bundle", genuine, pending, None, []),
     ]
     for name, report, bundle, readings, expected in cases:
         page = run_page(
@@ -223,6 +237,13 @@ def test_page_verdicts_equal_the_cli(
         assert page["verified"] is (not expected)
         reference = cli_verdict(cli, report, bundle, readings)
         assert page == reference, name
+        if name == "spec-text":
+            assert page["test_spec_text"] == SPEC
+            facts = browser.execute_script("return document.getElementById('facts').textContent")
+            assert SPEC in facts
+        if name == "wrong-spec-text":
+            assert page["test_spec_text"] is None
+            assert "test_spec_text 'ISO 4409:2007" in page["checks"][1]["detail"]
         if expected:
             assert headline(browser).startswith("Not verified"), name
         else:
@@ -246,7 +267,7 @@ def test_page_verdicts_equal_the_cli(
         "const r = document.querySelector('#checks tr[data-check=batch_proof]');"
         "return [r.className, r.dataset.status, r.querySelector('.mark').textContent];"
     )
-    assert row == ["skipped", "skipped", "– skipped"], row
+    assert row == ["skipped", "skipped", "\u2013 skipped"], row
     assert genuine_page["skipped_checks"] == ["batch_proof"]
     assert (
         genuine_page["device"]["serial"] == "HM-W-1" and genuine_page["device"]["model"] == "HM-200"
@@ -307,11 +328,15 @@ def test_batch_bundles_equal_the_cli(
     ):
         page = run_page(browser, report=report, bundle=bundle, shot=artifacts / f"{name}.png")
         assert page == cli_verdict(cli, report, bundle), name
-    checks = {
-        c["name"]: c for c in run_page(browser, report=reports[1], bundle=bundles[1])["checks"]
-    }
+    unpresented = run_page(browser, report=reports[1], bundle=bundles[1])
+    checks = {c["name"]: c for c in unpresented["checks"]}
     assert checks["batch_proof"]["status"] == "ok"
     assert "not presented yet" in checks["certificate_on_chain"]["detail"]
+    # a leaf not on chain is asked of the registry through its proof (and the lab's accreditation)
+    calls = unpresented["cast_calls"]
+    assert len(calls) == 2 and '"verifyBatchCertificate(' in calls[0], calls
+    by_hand = browser.execute_script("return document.getElementById('cast').textContent")
+    assert calls[0] in by_hand.splitlines()
 
 
 def test_bad_inputs_give_one_sentence(
