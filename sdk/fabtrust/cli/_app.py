@@ -66,7 +66,7 @@ def _root(
 
 def _register() -> None:
     # Command modules import only typer and rich at module level (fast --help).
-    from . import admin, agent, cert, chain, demo, deploy, device, order
+    from . import admin, agent, bench, cert, chain, demo, deploy, device, order, witness
 
     app.add_typer(chain.app, name="chain")
     app.command("deploy")(deploy.deploy)
@@ -75,6 +75,8 @@ def _register() -> None:
     app.add_typer(cert.app, name="cert")
     app.add_typer(order.app, name="order")
     app.add_typer(agent.app, name="agent")
+    app.add_typer(bench.app, name="bench")
+    app.command("witness")(witness.witness)
     app.command("demo")(demo.demo)
 
 
