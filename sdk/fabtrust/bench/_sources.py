@@ -127,7 +127,15 @@ def _opcua_session(config: BenchConfig, source: OpcUaSource, put: Put) -> Any:
             subscription = await client.create_subscription(
                 max(1, config.sampling_period_ms // 2), handler, queue_maxsize=0
             )
-            await subscription.subscribe_data_change(nodes, queuesize=10_000)
+            # Every sample counts, also one equal to the previous value: trigger on the source
+            # timestamp too (the default trigger, StatusValue, drops repeated values).
+            await subscription._subscribe(  # the public method takes no filter
+                nodes,
+                ua.AttributeIds.Value,
+                mfilter=ua.DataChangeFilter(Trigger=ua.DataChangeTrigger.StatusValueTimestamp),
+                queuesize=10_000,
+                sampling_interval=0.0,
+            )
             connected.set()
             state = client.nodes.server_state
             while True:  # a dead server shows up as a failing read within ~2 s
@@ -155,6 +163,9 @@ async def _opcua_unit(node: Any) -> str | None:
     return str(text) if text is not None else None
 
 
+_WAITING_FOR_INITIAL_DATA = 0x80320000
+
+
 class _OpcUaHandler:
     def __init__(self, channels: dict[Any, str], put: Put) -> None:
         self._channels, self._put = channels, put
@@ -163,8 +174,11 @@ class _OpcUaHandler:
         value = data.monitored_item.Value
         stamp = value.SourceTimestamp or value.ServerTimestamp
         source_ms = _ms(stamp) if stamp is not None else None
-        if value.StatusCode_ is not None and not value.StatusCode_.is_good():
-            val = f"<bad status {value.StatusCode_.name}>"
+        status = value.StatusCode
+        if status is not None and not status.is_good():
+            if status.value == _WAITING_FOR_INITIAL_DATA:
+                return  # the server has no value yet: nothing was measured
+            val = f"<bad status {status.name}>"
         self._put([Sample(channel=self._channels[node.nodeid], value=val, source_ms=source_ms)])
 
     def status_change_notification(self, status: Any) -> None:

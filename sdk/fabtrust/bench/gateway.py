@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["BenchCertificate", "BenchGateway"]
 
 _BATCH = 5_000
+_GATHER_S = 0.02
+"""How long the writer lets values gather before one transaction (one fsync) stores them."""
 
 
 def _wall_ms() -> int:
@@ -125,13 +127,9 @@ class BenchGateway:
             return False
         if since >= self.config.checkpoint_every_readings:
             return True
-        reference = latest.source_ms if latest else self._first_source_ms()
+        reference = latest.source_ms if latest else self.store.first_source_ms
         elapsed = self.store.last_source_ms - reference
         return elapsed >= self.config.checkpoint_every_s * 1000
-
-    def _first_source_ms(self) -> int:
-        first = self.store.feed(limit=1)
-        return first[0].source_ms if first else 0
 
     def checkpoint_now(self) -> Checkpoint | None:
         """Record a checkpoint over every reading stored so far (None if none came since)."""
@@ -246,6 +244,8 @@ class BenchGateway:
         async def write() -> None:
             while True:
                 batch = [await queue.get()]
+                if queue.qsize() < _BATCH:
+                    await asyncio.sleep(_GATHER_S)
                 while len(batch) < _BATCH and not queue.empty():
                     batch.append(queue.get_nowait())
                 self.ingest(batch)

@@ -257,7 +257,16 @@ class SimulatedBench:
         idx = await server.register_namespace(NAMESPACE_URI)
         bench = await server.nodes.objects.add_object(idx, "Bench")
         for channel, unit in self.channels:
-            node = await bench.add_variable(ua.NodeId(f"Bench.{channel}", idx), channel, 0.0)
+            node = await bench.add_variable(
+                ua.NodeId(f"Bench.{channel}", idx), channel, 0.0, varianttype=ua.VariantType.Double
+            )
+            await server.write_attribute_value(  # no value before the first sample
+                node.nodeid,
+                ua.DataValue(
+                    ua.Variant(0.0, ua.VariantType.Double),
+                    StatusCode=ua.StatusCode(ua.StatusCodes.BadWaitingForInitialData),
+                ),
+            )
             prop = await node.add_property(0, "EngineeringUnits", ua.EUInformation())
             await prop.write_value(
                 ua.EUInformation(DisplayName=ua.LocalizedText(unit), Description=ua.LocalizedText(unit))

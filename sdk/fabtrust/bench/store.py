@@ -122,6 +122,9 @@ class BenchStore:
         ]
         latest = self.latest_checkpoint()
         self._covered_ms = latest.source_ms if latest else -1
+        row = self._db.execute("SELECT MIN(source_ms), MAX(source_ms) FROM readings").fetchone()
+        self._first_ms = -1 if row[0] is None else int(row[0])
+        self._last_ms = -1 if row[1] is None else int(row[1])
 
     # ---- meta ------------------------------------------------------------------------------------
 
@@ -182,6 +185,9 @@ class BenchStore:
                 if cursor.rowcount == 1:
                     self._count += 1
                     self._leaves.append(leaf)
+                    self._last_ms = max(self._last_ms, source_ms)
+                    if self._first_ms < 0:
+                        self._first_ms = source_ms
                     stored += 1
                     late += is_late
                 else:
@@ -231,14 +237,11 @@ class BenchStore:
             count = self._count
             if count == 0 or (latest is not None and latest.reading_count >= count):
                 return None
-            row = self._db.execute(
-                "SELECT MAX(source_ms) FROM readings WHERE idx < ?", (count,)
-            ).fetchone()
             checkpoint = Checkpoint(
                 sequence=(latest.sequence + 1) if latest else 1,
                 reading_count=count,
                 root=self.root_of(count),
-                source_ms=max(int(row[0]), self._covered_ms),
+                source_ms=max(self._last_ms, self._covered_ms),
             )
             with self._tx():
                 self._db.execute(
@@ -281,8 +284,12 @@ class BenchStore:
     @property
     def last_source_ms(self) -> int:
         """The newest source time stored (-1 when empty)."""
-        row = self._db.execute("SELECT MAX(source_ms) FROM readings").fetchone()
-        return -1 if row[0] is None else int(row[0])
+        return self._last_ms
+
+    @property
+    def first_source_ms(self) -> int:
+        """The oldest source time stored (-1 when empty)."""
+        return self._first_ms
 
     # ---- reading back ----------------------------------------------------------------------------
 
