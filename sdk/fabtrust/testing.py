@@ -16,8 +16,12 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from fabtrust.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from fabtrust.bench.simulator import MqttBroker, SimulatedBench
 
 __all__ = ["LocalAnvil", "MqttBroker", "SimulatedBench", "find_anvil", "free_port"]
 

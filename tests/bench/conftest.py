@@ -57,7 +57,9 @@ def bench_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BenchChain
         now = int(connection.w3.eth.get_block("latest")["timestamp"])
         roles = RoleConfig(
             manufacturers=[Signer.dev(1).address],
-            labs=[LabGrant(Signer.dev(2).address, "Hydraulics Test Centre", now + 10 * 365 * 86400)],
+            labs=[
+                LabGrant(Signer.dev(2).address, "Hydraulics Test Centre", now + 10 * 365 * 86400)
+            ],
         )
         deployment = deploy_contracts(connection, connection.sender(Signer.dev(0)), roles)
         folder = tmp_path_factory.mktemp("bench-deployments")

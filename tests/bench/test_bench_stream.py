@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from bench_helpers import js_root
 
 from fabtrust.bench import BenchGateway, CheckpointsClient, FeedClient, FeedServer, Witness
@@ -43,7 +42,9 @@ def run_test(chain: Any, tmp_path: Path, kind: str, bench: SimulatedBench) -> No
         checkpoint_every_s=20,
     )
     lines: list[str] = []
-    gateway = BenchGateway(config=config, checkpoints=CheckpointsClient(lab.chain), log=lines.append)
+    gateway = BenchGateway(
+        config=config, checkpoints=CheckpointsClient(lab.chain), log=lines.append
+    )
 
     async def main() -> None:
         if kind == "opcua":
@@ -114,7 +115,9 @@ def run_test(chain: Any, tmp_path: Path, kind: str, bench: SimulatedBench) -> No
 def test_mqtt_bench_streams_every_reading_into_the_certificate(
     bench_chain: Any, broker: Any, tmp_path: Path
 ) -> None:
-    bench = SimulatedBench(serial="HM-2026-0001", mqtt_url=broker.url, rate_hz=RATE_HZ, seconds=SECONDS)
+    bench = SimulatedBench(
+        serial="HM-2026-0001", mqtt_url=broker.url, rate_hz=RATE_HZ, seconds=SECONDS
+    )
     run_test(bench_chain, tmp_path, "mqtt", bench)
 
 

@@ -8,8 +8,10 @@ A lost connection is retried every ``retry_s`` quietly; when it is back, one lin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -61,10 +63,12 @@ class _Outages:
         while True:
             connected = asyncio.Event()
 
-            async def announce() -> None:
+            async def announce(connected: asyncio.Event = connected) -> None:
                 nonlocal down_since, attempts, first
                 await connected.wait()
-                if down_since is not None:
+                if first and down_since is None:
+                    self._log(f"reading {self._endpoint}")
+                elif down_since is not None:
                     away = time.monotonic() - down_since
                     what = "connected to" if first else "reconnected to"
                     self._log(
@@ -136,16 +140,17 @@ def _opcua_session(config: BenchConfig, source: OpcUaSource, put: Put) -> Any:
                 queuesize=10_000,
                 sampling_interval=0.0,
             )
+            # Values flow once the first notification (each node's current value) is in.
+            with contextlib.suppress(asyncio.TimeoutError):  # no value yet: bench not started
+                await asyncio.wait_for(handler.first.wait(), timeout=5)
             connected.set()
             state = client.nodes.server_state
             while True:  # a dead server shows up as a failing read within ~2 s
                 await asyncio.sleep(0.5)
                 await asyncio.wait_for(state.read_value(), timeout=2)
         finally:
-            try:
+            with contextlib.suppress(Exception):  # the connection is gone already
                 await asyncio.wait_for(client.disconnect(), timeout=1)
-            except Exception:  # noqa: S110 - the connection is gone already
-                pass
 
     return session
 
@@ -169,8 +174,10 @@ _WAITING_FOR_INITIAL_DATA = 0x80320000
 class _OpcUaHandler:
     def __init__(self, channels: dict[Any, str], put: Put) -> None:
         self._channels, self._put = channels, put
+        self.first = asyncio.Event()
 
     def datachange_notification(self, node: Any, val: Any, data: Any) -> None:
+        self.first.set()
         value = data.monitored_item.Value
         stamp = value.SourceTimestamp or value.ServerTimestamp
         source_ms = _ms(stamp) if stamp is not None else None
@@ -203,11 +210,16 @@ def _mqtt_session(
     async def session(connected: asyncio.Event) -> None:
         import aiomqtt
 
+        persistent = source.persistent_session
         async with aiomqtt.Client(
             source.host,
             source.port,
-            identifier=source.client_id,
-            clean_session=False,  # the broker keeps QoS 1 messages for us while we are away
+            # A fixed id resumes the broker's session; otherwise a fresh one, so that a session
+            # left behind by a killed gateway never competes with this one.
+            identifier=source.client_id
+            if persistent
+            else f"{source.client_id}-{os.getpid()}-{time.monotonic_ns() % 10**9}",
+            clean_session=not persistent,
             timeout=2,
             keepalive=5,
         ) as client:
@@ -225,7 +237,11 @@ def _mqtt_session(
 
 def _mqtt_sample(channel: str, payload: Any, clock: Callable[[], int]) -> Sample:
     """A sample from a payload: JSON ``{"value", "ts", "unit"}`` or a bare number."""
-    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes | bytearray) else str(payload)
+    text = (
+        payload.decode("utf-8", "replace")
+        if isinstance(payload, bytes | bytearray)
+        else str(payload)
+    )
     try:
         data = json.loads(text, parse_float=str, parse_int=str, parse_constant=lambda c: c)
     except ValueError:

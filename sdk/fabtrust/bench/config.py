@@ -68,7 +68,9 @@ class SensorConfig(BaseModel):
         if not value or "\x00" in value or len(value.encode()) > 65535:
             raise ValueError("an MQTT topic must be 1 to 65535 bytes without NUL")
         if "+" in value or "#" in value:
-            raise ValueError(f"{value!r}: a sensor topic names one topic, without the wildcards + #")
+            raise ValueError(
+                f"{value!r}: a sensor topic names one topic, without the wildcards + #"
+            )
         return value
 
 
@@ -100,6 +102,11 @@ class MqttSource(BaseModel):
     kind: Literal["mqtt"] = "mqtt"
     endpoint: str
     client_id: str = "fabtrust-bench-gateway"
+    persistent_session: bool = False
+    """Ask the broker to keep QoS 1 messages while the gateway is away (MQTT clean_session=False,
+    with ``client_id`` fixed). Mosquitto does; the embedded amqtt does not queue for an offline
+    session, so it stays off there: the bench then replays what the gateway missed (duplicates
+    are skipped by the store)."""
 
     @field_validator("endpoint")
     @classmethod
@@ -160,7 +167,9 @@ class BenchConfig(BaseModel):
             if getattr(s, where) is None:
                 raise ValueError(f"sensor {s.name}: a {self.source.kind} source needs its {where}")
             if getattr(s, other) is not None:
-                raise ValueError(f"sensor {s.name}: {other} does not apply to a {self.source.kind} source")
+                raise ValueError(
+                    f"sensor {s.name}: {other} does not apply to a {self.source.kind} source"
+                )
         addresses = [getattr(s, where) for s in self.sensors]
         dupes = sorted({a for a in addresses if addresses.count(a) > 1})
         if dupes:

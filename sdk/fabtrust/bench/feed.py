@@ -46,7 +46,7 @@ class FeedServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 try:
@@ -67,7 +67,7 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer((host, port), Handler)
@@ -77,7 +77,8 @@ class FeedServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{name}:{port}"
 
     def start(self) -> FeedServer:
         self._thread.start()
@@ -119,7 +120,7 @@ class FeedClient:
 
     def _get(self, path: str) -> Any:
         try:
-            with urllib.request.urlopen(self.url + path, timeout=self._timeout) as answer:  # noqa: S310
+            with urllib.request.urlopen(self.url + path, timeout=self._timeout) as answer:
                 return json.loads(answer.read())
         except urllib.error.HTTPError as exc:
             raise FeedUnreachableError(f"feed {self.url}{path} answered HTTP {exc.code}") from None

@@ -173,7 +173,9 @@ class BenchGateway:
 
     def _recover(self, checkpoint: Checkpoint) -> None:
         assert self.checkpoints is not None
-        for event in self.checkpoints.anchored(device_id=self.device_id, session_id=self.session_id):
+        for event in self.checkpoints.anchored(
+            device_id=self.device_id, session_id=self.session_id
+        ):
             if event.sequence == checkpoint.sequence:
                 if event.root != checkpoint.root or event.reading_count != checkpoint.reading_count:
                     raise InvalidInputError(
@@ -311,7 +313,9 @@ class BenchGateway:
         self.checkpoint_now()
         self.anchor_pending()
         if self.checkpoints is None:
-            raise InvalidInputError("finishing needs the chain: give the gateway a CheckpointsClient")
+            raise InvalidInputError(
+                "finishing needs the chain: give the gateway a CheckpointsClient"
+            )
         count = len(self.store)
         root = self.store.root_of(count)
         signature = None

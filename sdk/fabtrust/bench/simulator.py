@@ -137,7 +137,10 @@ class MqttBroker:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -206,7 +209,7 @@ class SimulatedBench:
         self._mqtt: Any = None
         self._mqtt_stack: Any = None
 
-    # ---- configuration for a gateway ---------------------------------------------------------------
+    # ---- configuration for a gateway -------------------------------------------------------------
 
     def node_id(self, channel: str) -> str:
         return f"ns=2;s=Bench.{channel}"
@@ -244,7 +247,7 @@ class SimulatedBench:
             for channel, _unit, value in tick.values
         ]
 
-    # ---- OPC UA server -----------------------------------------------------------------------------
+    # ---- OPC UA server ---------------------------------------------------------------------------
 
     async def start(self) -> SimulatedBench:
         """Start the OPC UA server (same port on a restart)."""
@@ -269,7 +272,9 @@ class SimulatedBench:
             )
             prop = await node.add_property(0, "EngineeringUnits", ua.EUInformation())
             await prop.write_value(
-                ua.EUInformation(DisplayName=ua.LocalizedText(unit), Description=ua.LocalizedText(unit))
+                ua.EUInformation(
+                    DisplayName=ua.LocalizedText(unit), Description=ua.LocalizedText(unit)
+                )
             )
             self._nodes[channel] = node
         await server.start()
@@ -328,7 +333,9 @@ class SimulatedBench:
                         ),
                     )
                 if client is not None:
-                    payload = json.dumps({"value": float(value), "ts": tick.source_ms, "unit": unit})
+                    payload = json.dumps(
+                        {"value": float(value), "ts": tick.source_ms, "unit": unit}
+                    )
                     await client.publish(self.topic(channel), payload, qos=1)
             await asyncio.sleep(pause_s)
 

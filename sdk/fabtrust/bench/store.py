@@ -173,9 +173,7 @@ class BenchStore:
                 source_ms, value, unit = checked
                 timestamp = source_ms // 1000
                 index = self._count
-                salt, leaf = salt_and_leaf(
-                    self._key, index, timestamp, sample.channel, value, unit
-                )
+                salt, leaf = salt_and_leaf(self._key, index, timestamp, sample.channel, value, unit)
                 is_late = source_ms < self._covered_ms
                 cursor.execute(
                     "INSERT OR IGNORE INTO readings VALUES (?,?,?,?,?,?,?,?,?)",
@@ -342,7 +340,9 @@ def _feed_reading(row: Sequence[Any]) -> FeedReading:
     idx, channel, source_ms, timestamp, value, unit, salt, leaf, late = row
     return FeedReading(
         index=idx,
-        reading=Reading.model_construct(timestamp=timestamp, channel=channel, value=value, unit=unit),
+        reading=Reading.model_construct(
+            timestamp=timestamp, channel=channel, value=value, unit=unit
+        ),
         salt="0x" + bytes(salt).hex(),
         leaf="0x" + bytes(leaf).hex(),
         source_ms=source_ms,

@@ -101,7 +101,9 @@ class Witness:
                 self.done = True
         return events
 
-    def follow(self, *, interval: float = 0.5, timeout: float | None = None) -> Iterator[WitnessEvent]:
+    def follow(
+        self, *, interval: float = 0.5, timeout: float | None = None
+    ) -> Iterator[WitnessEvent]:
         """Events as they happen until the certificate's verdict (or ``timeout`` seconds)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.done:
@@ -206,7 +208,9 @@ class Witness:
             if not verdict.verified:
                 detail = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
             elif self.failures:
-                detail = f"the certificate checks out on chain, but {self.failures} failure(s) above"
+                detail = (
+                    f"the certificate checks out on chain, but {self.failures} failure(s) above"
+                )
             else:
                 detail = (
                     f"verified: data root = last checkpoint ({self.last_count} readings), "

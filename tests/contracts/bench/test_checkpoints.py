@@ -32,15 +32,21 @@ def test_first_checkpoint_binds_the_session_to_the_lab_and_emits(checkpoints, la
 def test_sequence_may_skip_but_never_repeat_or_go_back(checkpoints, lab):
     checkpoints.checkpoint(DEVICE, SESSION, 1, b32("r1"), 200, {"from": lab})
     checkpoints.checkpoint(DEVICE, SESSION, 3, b32("r3"), 400, {"from": lab})
-    with reverts_with("SequenceNotIncreasing(uint256,bytes32,uint48,uint48)", DEVICE, SESSION, 3, 3):
+    with reverts_with(
+        "SequenceNotIncreasing(uint256,bytes32,uint48,uint48)", DEVICE, SESSION, 3, 3
+    ):
         checkpoints.checkpoint(DEVICE, SESSION, 3, b32("r3b"), 500, {"from": lab})
-    with reverts_with("SequenceNotIncreasing(uint256,bytes32,uint48,uint48)", DEVICE, SESSION, 3, 2):
+    with reverts_with(
+        "SequenceNotIncreasing(uint256,bytes32,uint48,uint48)", DEVICE, SESSION, 3, 2
+    ):
         checkpoints.checkpoint(DEVICE, SESSION, 2, b32("r2"), 500, {"from": lab})
     assert checkpoints.session(DEVICE, SESSION) == (lab.address, 3, 400)
 
 
 def test_sequence_zero_is_never_a_checkpoint(checkpoints, lab):
-    with reverts_with("SequenceNotIncreasing(uint256,bytes32,uint48,uint48)", DEVICE, SESSION, 0, 0):
+    with reverts_with(
+        "SequenceNotIncreasing(uint256,bytes32,uint48,uint48)", DEVICE, SESSION, 0, 0
+    ):
         checkpoints.checkpoint(DEVICE, SESSION, 0, b32("r0"), 10, {"from": lab})
 
 
