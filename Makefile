@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Pure-SDK/CLI tests run without Brownie's pytest plugin; contract tests run under it.
 PYTEST_PURE := $(BIN)/pytest -p no:pytest-brownie
-PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent
+PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/bench
 
 .PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
         typecheck demo deploy bench abi docs lock clean distclean

@@ -12,51 +12,49 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from fabtrust.evidence._hashing import keccak256
 
 __all__ = ["leaf_hash", "salt_and_leaf"]
 
 
-def _word(n: int) -> bytes:
-    return n.to_bytes(32, "big")
+@lru_cache(maxsize=4096)
+def _tail(text: str) -> bytes:
+    """ABI tail of a dynamic string: its length, then its UTF-8 bytes padded to 32 (channel and
+    unit names repeat, so they are cached)."""
+    data = text.encode()
+    return len(data).to_bytes(32, "big") + data + b"\x00" * (-len(data) % 32)
 
 
-def _tail(text: bytes) -> bytes:
-    pad = -len(text) % 32
-    return _word(len(text)) + text + b"\x00" * pad
-
-
-def _strings(head_words: int, parts: tuple[bytes, bytes, bytes]) -> tuple[bytes, bytes]:
-    """Offsets (3 head words) and tails of three dynamic strings after ``head_words`` words."""
-    offsets = b""
-    tails = b""
+def _encode(head_words: int, first: bytes, tails: tuple[bytes, bytes, bytes]) -> bytes:
+    """``first`` (static head words), three offsets, then the three tails."""
     position = 32 * head_words
-    for part in parts:
-        offsets += _word(position)
-        tail = _tail(part)
-        tails += tail
-        position += len(tail)
-    return offsets, tails
+    a = position.to_bytes(32, "big")
+    position += len(tails[0])
+    b = position.to_bytes(32, "big")
+    position += len(tails[1])
+    c = position.to_bytes(32, "big")
+    return first + a + b + c + tails[0] + tails[1] + tails[2]
 
 
 def salt_and_leaf(
     key: bytes, index: int, timestamp: int, channel: str, value: str, unit: str
 ) -> tuple[bytes, bytes]:
     """``(salt, leaf_hash)`` of reading ``index`` (32 bytes each)."""
-    parts = (channel.encode(), value.encode(), unit.encode())
-    stamp = _word(timestamp)
-    offsets, tails = _strings(4, parts)
-    row = stamp + offsets + tails
+    tails = (_tail(channel), _tail(value) if len(value) > 24 else _value_tail(value), _tail(unit))
+    stamp = timestamp.to_bytes(32, "big")
+    row = _encode(4, stamp, tails)
     salt = hmac.new(key, index.to_bytes(8, "big") + row, hashlib.sha256).digest()
-    return salt, _leaf(salt, stamp, parts)
+    return salt, keccak256(keccak256(_encode(5, salt + stamp, tails)))
+
+
+def _value_tail(value: str) -> bytes:
+    data = value.encode()
+    return len(data).to_bytes(32, "big") + data + b"\x00" * (32 - len(data))
 
 
 def leaf_hash(salt: bytes, timestamp: int, channel: str, value: str, unit: str) -> bytes:
     """The leaf hash of a reading with a known salt (what a witness recomputes)."""
-    return _leaf(salt, _word(timestamp), (channel.encode(), value.encode(), unit.encode()))
-
-
-def _leaf(salt: bytes, stamp: bytes, parts: tuple[bytes, bytes, bytes]) -> bytes:
-    offsets, tails = _strings(5, parts)
-    return keccak256(keccak256(salt + stamp + offsets + tails))
+    tails = (_tail(channel), _value_tail(value) if len(value) <= 24 else _tail(value), _tail(unit))
+    return keccak256(keccak256(_encode(5, salt + timestamp.to_bytes(32, "big"), tails)))

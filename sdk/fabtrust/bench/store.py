@@ -17,6 +17,7 @@ feed, the witness, the CLI) open their own connections.
 from __future__ import annotations
 
 import math
+import re
 import secrets
 import sqlite3
 import threading
@@ -350,6 +351,9 @@ def _feed_reading(row: Sequence[Any]) -> FeedReading:
     )
 
 
+_CANONICAL_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,40})(?:\.[0-9]{0,38}[1-9])?")
+
+
 def _decimal_text(value: Any) -> str | None:
     """Canonical decimal text of a finite number (int, float, Decimal, numeric text), else None."""
     if isinstance(value, bool) or value is None:
@@ -358,7 +362,12 @@ def _decimal_text(value: Any) -> str | None:
         if isinstance(value, float):
             if not math.isfinite(value):
                 return None
-            return canonical_decimal(Decimal(repr(value)))
+            text = repr(value)
+            if _CANONICAL_RE.fullmatch(text) and text != "-0":
+                return text  # already canonical (the common case): no Decimal round trip
+            return canonical_decimal(Decimal(text))
+        if isinstance(value, str) and _CANONICAL_RE.fullmatch(value) and value != "-0":
+            return value
         if isinstance(value, (int, Decimal, str)):
             return canonical_decimal(value)
     except (InvalidInputError, InvalidOperation, ValueError):

@@ -236,6 +236,13 @@ def demo(
             f"  seller paid {(after - before) / 10**6:,.2f} tUSD; device records with {holder}"
         )
 
+        step("A fourth motor is tested live on the bench; the buyer witnesses it remotely")
+        from ._demo_bench import run_bench_demo
+
+        story["bench"] = run_bench_demo(
+            out=out, out_dir=out_dir, lab=lab, maker=maker, buyer=buyer, spec=SPEC
+        )
+
         step("One byte of a report is changed: verification fails and names the check")
         tampered = out_dir / "reports" / f"{first}.tampered.txt"
         data = bytearray((out_dir / "reports" / f"{first}.txt").read_bytes())
@@ -255,7 +262,12 @@ def demo(
             motors=[{"serial": s, "device_id": str(ids[s])} for s in MOTORS],
         )
 
-    ok = all_ok and not bad.verified and set(owners.values()) == {buyer_s.address}
+    ok = (
+        all_ok
+        and not bad.verified
+        and set(owners.values()) == {buyer_s.address}
+        and story["bench"]["ok"]
+    )
     out.info(f"\n[bold]{'Demo complete' if ok else 'Demo FAILED'}[/]: files in {out_dir}/")
     story["ok"] = ok
     out.result(story)
