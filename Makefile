@@ -115,6 +115,7 @@ docs: $(STAMPS)/python
 	COLUMNS=100 $(BIN)/typer fabtrust.cli._app utils docs --name fabtrust --output docs/cli.md
 
 bench: compile
+	$(BIN)/python scripts/bench_bench.py
 	$(BIN)/python scripts/bench.py
 
 # Regenerate the constraints from a fresh resolution (then review the diff).

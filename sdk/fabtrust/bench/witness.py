@@ -213,8 +213,8 @@ class Witness:
                 )
             else:
                 detail = (
-                    f"verified: data root = last checkpoint ({self.last_count} readings), "
-                    f"{self.checkpoints_ok} checkpoint(s) ok"
+                    f"on chain and valid, data root = last checkpoint ({self.last_count} "
+                    f"readings), {self.checkpoints_ok} checkpoint(s) ok"
                 )
         return WitnessEvent(
             kind="certificate",

@@ -10,6 +10,7 @@ shows which checkpoint catches it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
@@ -65,7 +66,12 @@ def run_bench_demo(
         checkpoint_every_readings=1000,
         checkpoint_every_s=5,
     )
-    gateway = BenchGateway(config=config, checkpoints=CheckpointsClient(lab.chain), log=out.info)
+    logging.getLogger("asyncua").setLevel(logging.ERROR)  # its session notes are not news here
+    gateway = BenchGateway(
+        config=config,
+        checkpoints=CheckpointsClient(lab.chain),
+        log=lambda line: out.info(f"  gateway: {line}"),
+    )
     feed = FeedServer(gateway.store, session={}).start()
     out.info(
         f"  {SERIAL} (id {str(device_id)[:18]}…) on the bench: {len(bench.channels)} sensors "
@@ -140,6 +146,8 @@ def run_bench_demo(
         events = list(again.follow(interval=0.05, timeout=60))
         failed = [e for e in events if e.kind == "checkpoint" and not e.ok]
         caught = failed[0].sequence if failed else None
+        counts = [0] + [c.reading_count for c in gateway.store.checkpoints()]
+        covering = [counts[caught - 1], counts[caught]] if caught else None
         for event in events:
             if event.kind == "reading" or (event.kind == "checkpoint" and not event.ok):
                 out.info(_line(event))
@@ -163,5 +171,6 @@ def run_bench_demo(
         "witness_verified": certified,
         "tampered_reading": index,
         "caught_by_checkpoint": caught,
+        "caught_checkpoint_covers": covering,  # [previous count, its count]
         "ok": certified and caught is not None,
     }

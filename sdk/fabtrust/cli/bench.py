@@ -11,6 +11,7 @@ Light module: the SDK is imported inside the command.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -80,6 +81,7 @@ def run(
 
     settings = settings_of(ctx)
     out = settings.output
+    logging.getLogger("asyncua").setLevel(logging.ERROR)  # session notes; our log says what matters
     if finish and report is None:
         raise InvalidInputError("--finish needs --report (the test report file)", field="report")
     overrides: dict[str, Any] = {"store": str(store)} if store is not None else {}
