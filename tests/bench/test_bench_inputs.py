@@ -188,3 +188,16 @@ def test_unknown_node_id_and_unit_mismatch_stop_the_gateway_with_one_error(tmp_p
         f"sensor {name}: the server says node {bench.node_id(name)} is in '{unit}', "
         "the configuration says 'psi'"
     )
+
+
+def test_toml_config_and_relative_store(tmp_path: Path) -> None:
+    path = tmp_path / "bench.toml"
+    path.write_text(
+        'device_id = "42"\nstore = "data/s.sqlite"\ncheckpoint_every_s = 5\n'
+        '[source]\nkind = "opcua"\nendpoint = "opc.tcp://10.0.0.7:4840/bench"\n'
+        '[[sensors]]\nname = "P1"\nunit = "bar"\nnode = "ns=2;s=Bench.P1"\n'
+    )
+    config = load_bench_config(path)
+    assert config.device_id == 42 and config.store == tmp_path / "data" / "s.sqlite"
+    assert config.source.kind == "opcua" and config.sensors[0].node == "ns=2;s=Bench.P1"
+    assert config.checkpoint_every_s == 5
