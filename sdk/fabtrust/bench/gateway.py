@@ -310,12 +310,12 @@ class BenchGateway:
         unreachable (call again: nothing is lost), InvalidInputError for an empty session."""
         if len(self.store) == 0:
             raise InvalidInputError("no readings were stored: nothing to certify")
-        self.checkpoint_now()
-        self.anchor_pending()
         if self.checkpoints is None:
             raise InvalidInputError(
                 "finishing needs the chain: give the gateway a CheckpointsClient"
             )
+        self.checkpoint_now()
+        self.anchor_pending()
         count = len(self.store)
         root = self.store.root_of(count)
         signature = None

@@ -150,8 +150,8 @@ def run(
                 f"({done.readings} readings, {len(gateway.store.checkpoints())} checkpoints)"
             )
             result.update(cert_id=done.issued.cert_id, data_root=done.data_root)
-        else:
-            gateway.anchor_pending() if checkpoints is not None else None
+        elif checkpoints is not None:
+            gateway.anchor_pending()  # what the run left waiting (ChainError: exit code 3)
         result["checkpoints"] = [c.model_dump(mode="json") for c in gateway.store.checkpoints()]
         log(
             f"stopped: {result['readings']} readings stored, {gateway.rejected} rejected, "
