@@ -77,7 +77,9 @@ def chain_figures(folder: Path) -> dict[str, object]:
         maker = fabtrust.connect(rpc_url=node.url, account="dev:1", deployments=deployment)
         lab = fabtrust.connect(rpc_url=node.url, account="dev:2", deployments=deployment)
         buyer = fabtrust.connect(rpc_url=node.url, deployments=deployment)
-        device = maker.devices.register(serial="BENCH-1", model="HM").device_id
+        device = maker.devices.register(
+            serial="BENCH-1", model="HM", key_signer=Signer.generate()
+        ).device_id
         ticks = 12
         bench = SimulatedBench(serial="BENCH-1", mqtt_url=broker.url, rate_hz=1, seconds=ticks)
         config = bench.config(
