@@ -69,7 +69,7 @@ def test_sigkill_mid_test_then_restart_loses_and_duplicates_nothing(
         kind="mqtt", device_id=bench_chain.device_id, store=store, checkpoint_every_readings=1000
     ).model_dump(mode="json")
     config.write_text(yaml.safe_dump(data))
-    (tmp_path / "report.txt").write_text("bench report\n")
+    (tmp_path / "report.txt").write_text(f"bench report {tmp_path.name}\n")
     log = tmp_path / "gateway.log"
 
     loop = asyncio.new_event_loop()  # one loop: the simulator's MQTT client lives in it

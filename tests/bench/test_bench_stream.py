@@ -65,7 +65,7 @@ def run_test(chain: Any, tmp_path: Path, kind: str, bench: SimulatedBench) -> No
     assert stored == expected  # every value, exactly once, exactly as published
 
     report = tmp_path / "report.txt"
-    report.write_text("bench report\n")
+    report.write_text(f"bench report {kind} {tmp_path.name}\n")  # a fresh certificate id
     done = gateway.finish(
         certificates=lab.certificates,
         report=report,

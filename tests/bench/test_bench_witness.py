@@ -60,7 +60,7 @@ def test_witness_cli_verifies_then_catches_a_changed_reading(
     for first in range(0, len(samples), 40):
         gateway.ingest(samples[first : first + 40])
     report = tmp_path / "report.txt"
-    report.write_text("report\n")
+    report.write_text(f"report {tmp_path.name}\n")
     done = gateway.finish(
         certificates=lab.certificates,
         report=report,
