@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Pure-SDK/CLI tests run without Brownie's pytest plugin; contract tests run under it.
 PYTEST_PURE := $(BIN)/pytest -p no:pytest-brownie
-PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/web
+PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/web tests/bench
 
 .PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
         typecheck slither invariants demo deploy bench abi docs lock clean distclean web \
@@ -46,7 +46,7 @@ $(BIN)/python:
 # some brownie-config network keys and coverage.
 $(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
 	BROWNIE_NOCOMPILE=1 $(BIN)/python -m pip install --quiet --no-binary eth-brownie \
-	    -c requirements/constraints.txt -e '.[dev,fast]'
+	    -c requirements/constraints.txt -e '.[dev,fast,bench]'
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -59,8 +59,16 @@ $(STAMPS)/node: package.json package-lock.json
 	    npm install --no-audit --no-fund --no-save --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
+# amqtt, the embedded MQTT broker of the bench demo and tests, needs psutil>=7 while eth-brownie pins
+# psutil 5.9.8: it gets its own small virtualenv and runs as a subprocess (fabtrust.testing finds it).
+BROKER_VENV := .venv-broker
+$(STAMPS)/broker: requirements/broker.txt | $(BIN)/python
+	$(PYTHON) -m venv $(BROKER_VENV)
+	$(BROKER_VENV)/bin/python -m pip install --quiet -r requirements/broker.txt
+	@mkdir -p $(STAMPS) && touch $@
+
 # Registers the offline solc front and links anvil/cast/ganache-cli (idempotent, ~0.2 s).
-toolchain: $(STAMPS)/python $(STAMPS)/node
+toolchain: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/broker
 	@$(BIN)/python scripts/toolchain.py
 
 setup: toolchain
@@ -147,12 +155,13 @@ docs: $(STAMPS)/python
 	COLUMNS=100 $(BIN)/typer fabtrust.cli._app utils docs --name fabtrust --output docs/cli.md
 
 bench: compile
+	$(BIN)/python scripts/bench_bench.py
 	$(BIN)/python scripts/bench.py
 
 # Regenerate the constraints from a fresh resolution (then review the diff).
 lock: $(BIN)/python
 	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
-	BROWNIE_NOCOMPILE=1 $(VENV)-lock/bin/pip install --quiet --no-binary eth-brownie -e '.[dev,fast]'
+	BROWNIE_NOCOMPILE=1 $(VENV)-lock/bin/pip install --quiet --no-binary eth-brownie -e '.[dev,fast,bench]'
 	{ sed -n '1,3p' requirements/constraints.txt; $(VENV)-lock/bin/pip freeze --exclude-editable; } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt && rm -rf $(VENV)-lock
 
@@ -160,4 +169,4 @@ clean:
 	rm -rf build reports .pytest_cache .hypothesis .mypy_cache .ruff_cache demo-output
 
 distclean: clean
-	rm -rf $(VENV) node_modules $(STAMPS)
+	rm -rf $(VENV) $(BROKER_VENV) node_modules $(STAMPS)

@@ -17,7 +17,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "contracts"
 TARGET = ROOT / "sdk" / "fabtrust" / "abi"
-CONTRACTS = ("DeviceRegistry", "CertificateRegistry", "SupplyChainEscrow", "TestStablecoin")
+CONTRACTS = (
+    "DeviceRegistry",
+    "CertificateRegistry",
+    "SupplyChainEscrow",
+    "TestStablecoin",
+    "TestCheckpoints",
+)
 
 
 def artifact(name: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "contracts"
 TARGET = ROOT / "docs" / "contracts" / "reference.md"
-CONTRACTS = ("DeviceRegistry", "CertificateRegistry", "SupplyChainEscrow")
+CONTRACTS = ("DeviceRegistry", "CertificateRegistry", "SupplyChainEscrow", "TestCheckpoints")
 
 
 def _clean(text: str) -> str:
@@ -82,7 +82,8 @@ def render() -> str:
         "Generated from the NatSpec of the compiled contracts by"
         " `python scripts/gen_contract_docs.py` (a test fails when it is out of date).",
         "The domain pages explain the design:",
-        "[identity](identity.md), [certificates](certificates.md), [escrow](escrow.md).",
+        "[identity](identity.md), [certificates](certificates.md), [escrow](escrow.md),"
+        " [bench checkpoints](../bench.md).",
         "",
     ]
     for name in CONTRACTS:

@@ -21,6 +21,7 @@ CONTRACT_NAMES: tuple[str, ...] = (
     "CertificateRegistry",
     "SupplyChainEscrow",
     "TestStablecoin",
+    "TestCheckpoints",
 )
 
 

@@ -72,9 +72,9 @@ def deploy_contracts(
     artifacts: Callable[[str], Artifact] = artifact,
     progress: Callable[[str], None] | None = None,
 ) -> Deployment:
-    """Deploy DeviceRegistry, CertificateRegistry and SupplyChainEscrow (and, on local chains and
-    when asked, the TestStablecoin), grant roles, and return the :class:`Deployment` record
-    (not yet saved: see :func:`fabtrust.deployments.save_deployment`)."""
+    """Deploy DeviceRegistry, CertificateRegistry, SupplyChainEscrow and TestCheckpoints (and, on
+    local chains and when asked, the TestStablecoin), grant roles, and return the
+    :class:`Deployment` record (not yet saved: see :func:`fabtrust.deployments.save_deployment`)."""
     if roles.test_stablecoin and not connection.is_local:
         raise InvalidInputError("the TestStablecoin is deployed on local chains only")
     w3 = connection.w3
@@ -115,6 +115,7 @@ def deploy_contracts(
     devices = deploy("DeviceRegistry", deployer.address)
     certs = deploy("CertificateRegistry", deployer.address, devices)
     deploy("SupplyChainEscrow", deployer.address, devices, certs, arbiter)
+    deploy("TestCheckpoints", certs)  # bench checkpoints (fabtrust.bench)
     if roles.test_stablecoin:
         deploy("TestStablecoin")
 

@@ -1,5 +1,7 @@
 """A throw-away local Anvil for tests, benchmarks and demos (the binary from npm, linked into the
-virtualenv by ``make``). Light module: standard library only.
+virtualenv by ``make``), and the simulated test bench (:class:`SimulatedBench`, an OPC UA server
+and MQTT publisher, and :class:`MqttBroker`, from :mod:`fabtrust.bench.simulator`, loaded on first
+use). Light module: standard library only.
 
     with LocalAnvil() as node:
         client = fabtrust.connect(rpc_url=node.url, ...)
@@ -14,10 +16,24 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from fabtrust.errors import InvalidInputError
 
-__all__ = ["LocalAnvil", "find_anvil", "free_port"]
+if TYPE_CHECKING:
+    from fabtrust.bench.simulator import MqttBroker, SimulatedBench
+
+__all__ = ["LocalAnvil", "MqttBroker", "SimulatedBench", "find_anvil", "free_port"]
+
+
+def __getattr__(name: str) -> object:
+    # The simulated bench (OPC UA server, MQTT publisher, broker) lives with the bench package and
+    # is loaded on first use, so importing fabtrust.testing stays light.
+    if name in ("MqttBroker", "SimulatedBench"):
+        from fabtrust.bench import simulator
+
+        return getattr(simulator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_anvil() -> str:

@@ -23,8 +23,14 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     assert story["ok"] is True
     assert set(story["contracts"]) == {
         "DeviceRegistry", "CertificateRegistry", "SupplyChainEscrow", "TestStablecoin",
+        "TestCheckpoints",
     }  # fmt: skip
     assert len(story["motors"]) == 3
+    bench = story["bench"]  # the fourth motor, streamed from the simulated bench
+    assert bench["ok"] is True and bench["witness_verified"] is True
+    assert bench["readings"] == 4000 and bench["checkpoints"] >= 4
+    before, upto = bench["caught_checkpoint_covers"]  # the first checkpoint that includes it
+    assert bench["caught_by_checkpoint"] >= 1 and before <= bench["tampered_reading"] < upto
     for verdict in story["checks"].values():
         assert verdict["verified"] is True
         failed = [c["name"] for c in verdict["checks"] if not c["ok"]]
@@ -36,6 +42,7 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     assert story["tampered_failures"] == ["report_digest"]
     # Every file it wrote lies under the one output folder.
     assert sorted(p.name for p in out.iterdir()) == [
+        "bench",
         "bundles",
         "deployments",
         "page",
@@ -107,6 +114,8 @@ def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:
         "fabtrust cert verify",
         "cast call",
         "seller paid 37,500.00 tUSD; device records with the buyer",
+        "witness: checkpoint 1 (",
+        "catches it (the first whose readings include #",
         "report_digest",
         "Demo complete",
     ):

@@ -45,6 +45,7 @@ def test_deploys_once_then_recognises_the_deployment(anvil_on_network_port, tmp_
     assert deployment.genesis_hash == connection.genesis_hash
     assert set(deployment.contracts) == {
         "DeviceRegistry", "CertificateRegistry", "SupplyChainEscrow", "TestStablecoin",
+        "TestCheckpoints",
     }  # fmt: skip
     for record in deployment.contracts.values():
         assert record.compiler.version.startswith("0.8.24+commit.e11b9ed9")

@@ -12,7 +12,13 @@ Light package: importing it loads no web3 (chain access goes through the client'
 """
 
 from fabtrust.certificates._verify import CHECK_NAMES
-from fabtrust.certificates.bundle import BUNDLE_SCHEMA_VERSION, BundleBatch, CertificateBundle
+from fabtrust.certificates.bundle import (
+    BUNDLE_SCHEMA_VERSION,
+    BundleBatch,
+    BundleCheckpoint,
+    BundleCheckpoints,
+    CertificateBundle,
+)
 from fabtrust.certificates.client import CertificatesClient
 from fabtrust.certificates.models import (
     Accreditation,
@@ -36,6 +42,8 @@ __all__ = [
     "BatchCertificate",
     "BatchProof",
     "BundleBatch",
+    "BundleCheckpoint",
+    "BundleCheckpoints",
     "Certificate",
     "CertificateBundle",
     "CertificatesClient",

@@ -27,7 +27,13 @@ from fabtrust.evidence.merkle import process_proof
 from fabtrust.evidence.readings import ReadingProof
 from fabtrust.evidence.typed_data import CertificateResult
 
-__all__ = ["BUNDLE_SCHEMA_VERSION", "BundleBatch", "CertificateBundle"]
+__all__ = [
+    "BUNDLE_SCHEMA_VERSION",
+    "BundleBatch",
+    "BundleCheckpoint",
+    "BundleCheckpoints",
+    "CertificateBundle",
+]
 
 BUNDLE_SCHEMA_VERSION = 1
 """The ``schema_version`` written by this version of fabtrust."""
@@ -45,6 +51,29 @@ class BundleBatch(BaseModel):
     def verify(self) -> bool:
         """Whether the proof leads from the leaf to the root (off chain)."""
         return process_proof(self.leaf.leaf_hash, self.proof) == self.root
+
+
+class BundleCheckpoint(BaseModel):
+    """One checkpoint of a streamed bench test: the root of its first ``reading_count`` readings,
+    anchored by transaction ``tx_hash`` (see docs/bench.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sequence: int = Field(ge=1)
+    reading_count: int = Field(ge=1)
+    root: Bytes32
+    tx_hash: Bytes32
+
+
+class BundleCheckpoints(BaseModel):
+    """The checkpoints a bench gateway anchored on the TestCheckpoints ``contract`` during the
+    test that the certificate's data root ends (``fabtrust witness`` re-checks them)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contract: Address
+    session_id: Bytes32
+    checkpoints: tuple[BundleCheckpoint, ...]
 
 
 class CertificateBundle(JsonFileModel):
@@ -79,3 +108,5 @@ class CertificateBundle(JsonFileModel):
     block_number: int | None = Field(ge=0)
     device_signature: HexBytes | None = None
     readings: tuple[ReadingProof, ...] = ()
+    checkpoints: BundleCheckpoints | None = None
+    """For a certificate of a streamed bench test: the checkpoints anchored while it ran."""

@@ -166,7 +166,21 @@ def _root(
 
 def _register() -> None:
     # Command modules import only typer and rich at module level (fast --help).
-    from . import account, admin, agent, cert, chain, credential, demo, deploy, device, order, page
+    from . import (
+        account,
+        admin,
+        agent,
+        bench,
+        cert,
+        chain,
+        credential,
+        demo,
+        deploy,
+        device,
+        order,
+        page,
+        witness,
+    )  # fmt: skip
 
     app.add_typer(chain.app, name="chain")
     app.command("deploy")(deploy.deploy)
@@ -178,6 +192,8 @@ def _register() -> None:
     app.add_typer(cert.app, name="cert")
     app.add_typer(order.app, name="order")
     app.add_typer(agent.app, name="agent")
+    app.add_typer(bench.app, name="bench")
+    app.command("witness")(witness.witness)
     app.command("demo")(demo.demo)
     app.command("serve")(page.serve)
 

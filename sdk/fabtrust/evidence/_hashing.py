@@ -30,10 +30,20 @@ def keccak256(data: bytes | bytearray | memoryview) -> bytes:
     """Keccak-256 (Ethereum's hash, not SHA3-256) of ``data``."""
     global _keccak_impl
     if _keccak_impl is None:
+        _keccak_impl = _fastest_keccak()
+    return _keccak_impl(bytes(data))
+
+
+def _fastest_keccak() -> Callable[[bytes], bytes]:
+    """pysha3's C keccak (``safe-pysha3``, ~7x faster on 64-byte inputs) when installed, else
+    eth_hash's backend. Both are Keccak-256 (a test holds them equal)."""
+    try:
+        from sha3 import keccak_256  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
         from eth_hash.auto import keccak
 
-        _keccak_impl = keccak
-    return _keccak_impl(bytes(data))
+        return keccak
+    return lambda data: keccak_256(data).digest()  # type: ignore[no-any-return,unused-ignore]
 
 
 def abi_encode(types: Sequence[str], values: Sequence[Any]) -> bytes:

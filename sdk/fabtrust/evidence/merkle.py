@@ -45,8 +45,10 @@ __all__ = [
     "normalize_leaf",
     "process_multi_proof",
     "process_proof",
+    "proof_at",
     "standard_leaf_hash",
     "standard_node_hash",
+    "tree_of_leaf_hashes",
 ]
 
 STANDARD_V1 = "standard-v1"
@@ -437,6 +439,31 @@ class StandardMerkleTree:
         if isinstance(leaf, (bool, str, bytes)) or not isinstance(leaf, Sequence):
             raise InvalidInputError(f"expected an index or a leaf value, got {leaf!r}")
         return self.leaf_lookup(leaf)
+
+
+def tree_of_leaf_hashes(leaf_hashes: Sequence[bytes]) -> tuple[bytes, ...]:
+    """The nodes (root first) of the StandardMerkleTree whose leaves have these hashes, sorted as
+    :meth:`StandardMerkleTree.of` sorts them: what a streaming committer that keeps only leaf
+    hashes needs to get the same root (``"0x" + nodes[0].hex()``) and proofs (:func:`proof_at`).
+
+    Raises:
+        InvalidInputError: no leaves, or a leaf hash that is not 32 bytes.
+    """
+    if not leaf_hashes:
+        raise InvalidInputError("expected a non-empty list of leaf hashes")
+    if any(len(leaf) != 32 for leaf in leaf_hashes):
+        raise InvalidInputError("a leaf hash must be 32 bytes")
+    return _make_tree(sorted(leaf_hashes))
+
+
+def proof_at(nodes: Sequence[bytes], tree_index: int) -> list[str]:
+    """The proof (``0x`` hex siblings, leaf upwards) of the node at ``tree_index`` of ``nodes``."""
+    proof = []
+    while tree_index > 0:
+        sibling = tree_index - 1 if tree_index % 2 == 0 else tree_index + 1
+        proof.append("0x" + nodes[sibling].hex())
+        tree_index = (tree_index - 1) // 2
+    return proof
 
 
 def _make_tree(leaves: list[bytes]) -> tuple[bytes, ...]:
