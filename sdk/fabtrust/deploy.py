@@ -116,7 +116,9 @@ def deploy_contracts(
     certs = deploy("CertificateRegistry", deployer.address, devices)
     deploy("SupplyChainEscrow", deployer.address, devices, certs, arbiter)
     if roles.test_stablecoin:
-        deploy("TestStablecoin")
+        stablecoin = deploy("TestStablecoin")
+        # The escrow takes only allow-listed tokens (the native coin always).
+        call("SupplyChainEscrow", "setTokenAllowed", stablecoin, True)
 
     granted: dict[str, list[str]] = {"ARBITER_ROLE": [arbiter]}
     for account in roles.manufacturers:

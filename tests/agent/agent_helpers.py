@@ -258,6 +258,7 @@ class Market:
             SPEC_ID,
             self.now() + ship_in,
             inspection,
+            [],
         )
 
     def order_ids(self, receipts: Iterable[Any]) -> list[int]:

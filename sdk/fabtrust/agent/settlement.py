@@ -397,12 +397,21 @@ class SettlementAgent:
         """``canSettle`` of many orders at ``block``, in JSON-RPC batches where the provider
         takes them (:meth:`~fabtrust._binding.Binding.call_many`)."""
         answers = self._binding.call_many(
-            _orders.ESCROW, "canSettle", [(o,) for o in order_ids], block=block
+            _orders.ESCROW,
+            "canSettle",
+            [(o, self._passes(o, block=block)) for o in order_ids],
+            block=block,
         )
         return {
             order_id: SettleStatus(int(status))
             for order_id, (_, status) in zip(order_ids, answers, strict=True)
         }
+
+    def _passes(self, order_id: int, *, block: int | str = "latest") -> list[tuple[bytes, bytes]]:
+        """The certificates to present for the order's devices (``PassRef`` structs), found with
+        ``CertificatesClient.valid_pass_refs`` through ``EscrowClient.settlement_passes``."""
+        refs = self._client.escrow.settlement_passes(order_id=order_id, block=block)
+        return [ref.as_struct() for ref in refs]
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -794,10 +803,20 @@ class SettlementAgent:
                 if kind == "refund":
                     tx = self._binding.transact(_orders.ESCROW, "refund", order_ids[0], label=label)
                 elif len(order_ids) == 1:
-                    tx = self._binding.transact(_orders.ESCROW, "settle", order_ids[0], label=label)
+                    tx = self._binding.transact(
+                        _orders.ESCROW,
+                        "settle",
+                        order_ids[0],
+                        self._passes(order_ids[0]),
+                        label=label,
+                    )
                 else:
                     tx = self._binding.transact(
-                        _orders.ESCROW, "settleMany", list(order_ids), label=label
+                        _orders.ESCROW,
+                        "settleMany",
+                        list(order_ids),
+                        [self._passes(o) for o in order_ids],
+                        label=label,
                     )
         except TransactionRevertedError as exc:
             self.store.finish_action(

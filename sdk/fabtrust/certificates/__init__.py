@@ -23,6 +23,7 @@ from fabtrust.certificates.models import (
     Certificate,
     Check,
     Issued,
+    PassRef,
     SignedIssueRequest,
     Verdict,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "CertificatesClient",
     "Check",
     "Issued",
+    "PassRef",
     "SignedIssueRequest",
     "Verdict",
 ]

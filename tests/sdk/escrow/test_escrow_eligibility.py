@@ -6,14 +6,25 @@ from datetime import timedelta
 
 from escrow_helpers import FAIL, OTHER_SPEC_TEXT, Market
 
+from fabtrust.errors import ContractError
 from fabtrust.escrow import Eligibility, OrderState, SettleStatus
 
 
 def _check(market: Market, order_id: int) -> Eligibility:
     """The SDK's answer, asserted to agree with canSettle at the very same block."""
     result = market.stranger.escrow.eligible_for_settlement(order_id=order_id)
+    try:
+        refs = market.stranger.escrow.settlement_passes(
+            order_id=order_id, block=result.block_number
+        )
+    except ContractError:  # an unknown order: nothing to present
+        refs = []
     ok, status = market.stranger.chain.call(
-        "SupplyChainEscrow", "canSettle", order_id, block=result.block_number
+        "SupplyChainEscrow",
+        "canSettle",
+        order_id,
+        [r.as_struct() for r in refs],
+        block=result.block_number,
     )
     assert SettleStatus(status) is result.status, (result, status)
     assert ok is result.eligible
