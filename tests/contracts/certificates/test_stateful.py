@@ -199,7 +199,7 @@ class CertificateModel:
     def rule_present(self, pick="st_pick"):
         if not self.batches:
             return
-        key = sorted(self.batches)[pick % len(self.batches)]
+        key = sorted(self.batches, key=lambda k: (str(k[0]), k[1]))[pick % len(self.batches)]
         lab, root = key
         batch = self.batches[key]
         leaf = batch["leaf"]
@@ -248,7 +248,7 @@ class CertificateModel:
     def rule_revoke_batch(self, pick="st_pick", by_admin="st_bool"):
         if not self.batches:
             return
-        key = sorted(self.batches)[pick % len(self.batches)]
+        key = sorted(self.batches, key=lambda k: (str(k[0]), k[1]))[pick % len(self.batches)]
         lab, root = key
         batch = self.batches[key]
         sender = self.admin if by_admin else lab
