@@ -155,7 +155,7 @@ class Driver:
         ship_by = self.now() + 30 * 86_400
         receipts = self.batch(
             (BUYER, "SupplyChainEscrow", "createOrder", DEV[SELLER],
-             self.c["TestStablecoin"].address, 10**6, [d], SPEC, ship_by, inspection)
+             self.c["TestStablecoin"].address, 10**6, [d], SPEC, ship_by, inspection, [])
             for d in ids
         )  # fmt: skip
         created = self.c["SupplyChainEscrow"].events.OrderCreated()

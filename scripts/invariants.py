@@ -25,20 +25,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FORGE = Path(sys.executable).parent / "forge"
 
-# Issue 10: today's contracts break these; `sec` fixes them in parallel. After merging that work,
-# remove the two certificate entries (this script then fails until they are removed).
-EXPECTED_FAILURES = {
-    "CertificateInvariants.invariant_certificateOfRevokedLabIsInvalid()": (
-        "issue 10: a revoked lab's certificates stay valid and its batch leaves stay presentable"
-    ),
-    "CertificateInvariants.invariant_certificateOfInactiveDeviceIsInvalid()": (
-        "issue 10: device status is not checked (a Pass of a decommissioned device stays valid)"
-    ),
-    "EscrowInvariants.invariant_devicesWithBuyerIffSellerPaid()": (
-        "issue 10, found by this campaign: a dispute share that rounds to 0 tokens hands the "
-        "devices to the buyer with a full refund"
-    ),
-}
+# Still broken after issue 10's contract changes (checked on them): remove the entry when the escrow
+# decides the devices on the rounded seller amount (or refuses a share that rounds to 0).
+EXPECTED_FAILURES: dict[str, str] = {}
+# Emptied when issue 10 landed: lab and device revocation now invalidate certificates, and a
+# dispute share that rounds down to 0 tokens no longer hands the devices to the buyer.
 
 
 class ForgeError(Exception):

@@ -14,8 +14,7 @@ import {ICertificateRegistry} from "./ICertificateRegistry.sol";
 /// @notice Test certificates of fabtrust: lab accreditation, certificates, EIP-712 signed issuance and
 ///         Merkle-batched anchoring (see ICertificateRegistry for the full contract).
 /// @dev Storage per certificate: slot 0 deviceId; slot 1 labId(32) | issuedAt(40) | validUntil(40) |
-///      result(8) | flags(8) | fieldsDigest(128). A Pass certificate also writes the device+spec -> latest
-///      Pass index. Successor and batch links are written only when used. Labs are referenced by a 32-bit
+///      result(8) | flags(8) | fieldsDigest(128). Successor and batch links are written only when used. Labs are referenced by a 32-bit
 ///      labId (assigned at the first accreditation) so that the digest of dataRoot and testSpec fits slot 1.
 contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     // ---------------------------------------------------------------------------------------------
@@ -34,7 +33,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc ICertificateRegistry
     bytes32 public constant override ISSUE_CERTIFICATE_TYPEHASH = keccak256(
-        "IssueCertificate(uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,"
+        "IssueCertificate(address lab,uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,"
         "uint64 validUntil,bytes32 supersedes,bytes32 deviceSignatureHash,uint256 deadline)"
     );
 
@@ -55,7 +54,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         bytes16 fieldsDigest;
     }
 
-    /// @dev Stored batch: one slot. `anchoredAt == 0` means not anchored.
+    /// @dev Stored batch: one slot, keyed by (lab, root). `anchoredAt == 0` means not anchored.
     struct BatchRecord {
         address lab;
         uint40 anchoredAt;
@@ -71,11 +70,9 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     mapping(address lab => Accreditation record) private _accreditations;
     mapping(uint32 labId => address lab) private _labs;
     mapping(bytes32 certId => CertificateRecord record) private _certificates;
-    /// @dev keccak256(abi.encode(deviceId, testSpec)) => latest Pass certificate.
-    mapping(bytes32 subjectKey => bytes32 certId) private _latestPass;
     mapping(bytes32 certId => bytes32 successor) private _successors;
     mapping(bytes32 certId => bytes32 root) private _batchOf;
-    mapping(bytes32 root => BatchRecord record) private _batches;
+    mapping(address lab => mapping(bytes32 root => BatchRecord record)) private _batches;
 
     // ---------------------------------------------------------------------------------------------
     // Constructor
@@ -132,12 +129,11 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     ) external returns (bytes32 certId) {
         uint32 labId = _accreditedLabId(msg.sender);
         _checkFields(reportSha256, result, validUntil);
-        if (!_deviceRegistry.isRegistered(deviceId)) revert IDeviceRegistry.DeviceNotFound(deviceId);
+        _activeDevice(deviceId);
         certId = _certificateId(msg.sender, deviceId, reportSha256);
         _store(
             certId, deviceId, labId, uint40(block.timestamp), validUntil, result, 0, _fieldsDigest(dataRoot, testSpec)
         );
-        if (result == RESULT_PASS) _latestPass[_subjectKey(deviceId, testSpec)] = certId;
         emit CertificateIssued(
             certId, deviceId, reportSha256, msg.sender, dataRoot, testSpec, result, validUntil, 0, false, 0
         );
@@ -156,7 +152,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         bytes calldata labSignature
     ) external returns (bytes32 certId) {
         if (deadline < block.timestamp) revert SignatureExpired(deadline);
-        if (!SignatureChecker.isValidSignatureNow(lab, _issueRequestDigest(req, deadline), labSignature)) {
+        if (!SignatureChecker.isValidSignatureNow(lab, _issueRequestDigest(req, lab, deadline), labSignature)) {
             revert InvalidLabSignature(lab);
         }
         return _issueWithOptions(lab, req);
@@ -180,38 +176,43 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         _accreditedLabId(msg.sender);
         if (root == bytes32(0)) revert ZeroBatchRoot();
         if (count == 0) revert ZeroBatchCount();
-        BatchRecord storage record = _batches[root];
-        if (record.anchoredAt != 0) revert BatchAlreadyAnchored(root);
-        _batches[root] =
+        BatchRecord storage record = _batches[msg.sender][root];
+        if (record.anchoredAt != 0) revert BatchAlreadyAnchored(msg.sender, root);
+        _batches[msg.sender][root] =
             BatchRecord({lab: msg.sender, anchoredAt: uint40(block.timestamp), count: count, revoked: false});
         emit BatchAnchored(root, msg.sender, count);
         return root;
     }
 
     /// @inheritdoc ICertificateRegistry
-    function presentBatchCertificate(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
+    function presentBatchCertificate(address lab, bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
         external
         returns (bytes32 certId)
     {
-        BatchRecord memory batchRecord = _existingBatch(root);
-        if (batchRecord.revoked) revert BatchAlreadyRevoked(root);
-        if (!MerkleProof.verifyCalldata(proof, root, _leafHash(leaf))) revert InvalidBatchProof(root);
+        BatchRecord memory batchRecord = _existingBatch(lab, root);
+        if (batchRecord.revoked) revert BatchAlreadyRevoked(lab, root);
+        uint32 labId = _accreditedLabId(lab);
+        uint64 revokedAt = _accreditations[lab].revokedAt;
+        if (batchRecord.anchoredAt <= revokedAt) {
+            revert BatchAnchoredBeforeRevocation(lab, root, batchRecord.anchoredAt, revokedAt);
+        }
+        if (!MerkleProof.verifyCalldata(proof, root, _leafHash(leaf))) revert InvalidBatchProof(lab, root);
         _checkFields(leaf.reportSha256, leaf.result, leaf.validUntil);
-        if (!_deviceRegistry.isRegistered(leaf.deviceId)) revert IDeviceRegistry.DeviceNotFound(leaf.deviceId);
-        certId = _storeBatchLeaf(root, batchRecord.lab, batchRecord.anchoredAt, leaf);
-        _emitBatchIssued(certId, batchRecord.lab, root, leaf);
+        _activeDevice(leaf.deviceId);
+        certId = _storeBatchLeaf(root, lab, labId, batchRecord.anchoredAt, leaf);
+        _emitBatchIssued(certId, lab, root, leaf);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function revokeBatch(bytes32 root, string calldata reason) external {
-        BatchRecord storage record = _batches[root];
-        if (record.anchoredAt == 0) revert BatchNotFound(root);
-        if (record.lab != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
-            revert NotBatchIssuer(root, msg.sender);
+    function revokeBatch(address lab, bytes32 root, string calldata reason) external {
+        BatchRecord storage record = _batches[lab][root];
+        if (record.anchoredAt == 0) revert BatchNotFound(lab, root);
+        if (lab != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotBatchIssuer(lab, root, msg.sender);
         }
-        if (record.revoked) revert BatchAlreadyRevoked(root);
+        if (record.revoked) revert BatchAlreadyRevoked(lab, root);
         record.revoked = true;
-        emit BatchRevoked(root, msg.sender, reason);
+        emit BatchRevoked(root, lab, msg.sender, reason);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -258,14 +259,20 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ICertificateRegistry
-    function hasValidPass(uint256 deviceId, bytes32 testSpec) external view returns (bool) {
-        bytes32 certId = _latestPass[_subjectKey(deviceId, testSpec)];
-        return certId != bytes32(0) && _isValid(certId);
+    function isValidPass(bytes32 certId, uint256 deviceId, bytes32 testSpec, bytes32 dataRoot)
+        external
+        view
+        returns (bool)
+    {
+        CertificateRecord storage record = _certificates[certId];
+        return record.deviceId == deviceId && record.result == RESULT_PASS
+            && record.fieldsDigest == _fieldsDigest(dataRoot, testSpec) && _isValid(certId);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function latestCertificate(uint256 deviceId, bytes32 testSpec) external view returns (bytes32) {
-        return _latestPass[_subjectKey(deviceId, testSpec)];
+    function labOf(bytes32 certId) external view returns (address) {
+        CertificateRecord storage record = _certificates[certId];
+        return record.issuedAt == 0 ? address(0) : _labs[record.labId];
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -293,20 +300,23 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ICertificateRegistry
-    function batch(bytes32 root) external view returns (Batch memory) {
-        BatchRecord memory record = _existingBatch(root);
+    function batch(address lab, bytes32 root) external view returns (Batch memory) {
+        BatchRecord memory record = _existingBatch(lab, root);
         return Batch({lab: record.lab, anchoredAt: record.anchoredAt, count: record.count, revoked: record.revoked});
     }
 
     /// @inheritdoc ICertificateRegistry
-    function verifyBatchCertificate(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
+    function verifyBatchCertificate(address lab, bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
         external
         view
         returns (bool)
     {
-        BatchRecord storage record = _batches[root];
-        return record.anchoredAt != 0 && !record.revoked && (leaf.result == RESULT_PASS || leaf.result == RESULT_FAIL)
-            && block.timestamp < leaf.validUntil && MerkleProof.verifyCalldata(proof, root, _leafHash(leaf));
+        BatchRecord storage record = _batches[lab][root];
+        Accreditation storage accreditation_ = _accreditations[lab];
+        return record.anchoredAt != 0 && !record.revoked && accreditation_.active
+            && block.timestamp < accreditation_.validUntil && record.anchoredAt > accreditation_.revokedAt
+            && (leaf.result == RESULT_PASS || leaf.result == RESULT_FAIL) && block.timestamp < leaf.validUntil
+            && MerkleProof.verifyCalldata(proof, root, _leafHash(leaf));
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -320,8 +330,12 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ICertificateRegistry
-    function hashIssueRequest(CertificateRequest calldata req, uint256 deadline) external view returns (bytes32) {
-        return _issueRequestDigest(req, deadline);
+    function hashIssueRequest(CertificateRequest calldata req, address lab, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _issueRequestDigest(req, lab, deadline);
     }
 
     /// @notice ERC-165: AccessControl, ICertificateRegistry and ERC-165 itself.
@@ -333,12 +347,16 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     // Internal
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Revoking or renouncing LAB_ROLE (also through `revokeAccreditation`) ends the accreditation.
+    /// @dev Revoking or renouncing LAB_ROLE (also through `revokeAccreditation`) ends the accreditation and
+    ///      records the revocation time, which invalidates everything the lab issued up to now.
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
         revoked = super._revokeRole(role, account);
-        if (revoked && role == Roles.LAB_ROLE && _accreditations[account].active) {
-            _accreditations[account].active = false;
-            emit LabAccreditationRevoked(account);
+        Accreditation storage record = _accreditations[account];
+        if (revoked && role == Roles.LAB_ROLE && record.active) {
+            record.active = false;
+            uint64 revokedAt = uint64(block.timestamp);
+            record.revokedAt = revokedAt;
+            emit LabAccreditationRevoked(account, revokedAt);
         }
     }
 
@@ -349,15 +367,14 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         _checkFields(req.reportSha256, req.result, req.validUntil);
         uint8 flags;
         if (req.deviceSignature.length != 0) {
-            // device() reverts DeviceNotFound for an unknown id.
-            address deviceKey = _deviceRegistry.device(deviceId).deviceKey;
+            address deviceKey = _activeDevice(deviceId);
             bytes32 digest = _dataAttestationDigest(deviceId, req.dataRoot);
             if (!SignatureChecker.isValidSignatureNow(deviceKey, digest, req.deviceSignature)) {
                 revert InvalidDeviceSignature(deviceId);
             }
             flags = _DEVICE_ATTESTED;
-        } else if (!_deviceRegistry.isRegistered(deviceId)) {
-            revert IDeviceRegistry.DeviceNotFound(deviceId);
+        } else {
+            _activeDevice(deviceId);
         }
         bytes32 supersedes = req.supersedes;
         if (supersedes != bytes32(0)) {
@@ -370,7 +387,6 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         certId = _certificateId(lab, deviceId, req.reportSha256);
         bytes16 fieldsDigest = _fieldsDigest(req.dataRoot, req.testSpec);
         _store(certId, deviceId, labId, uint40(block.timestamp), req.validUntil, req.result, flags, fieldsDigest);
-        if (req.result == RESULT_PASS) _latestPass[_subjectKey(deviceId, req.testSpec)] = certId;
         _emitIssued(certId, lab, req, flags & _DEVICE_ATTESTED != 0);
         if (supersedes != bytes32(0)) {
             _certificates[supersedes].flags |= _SUPERSEDED;
@@ -380,22 +396,15 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     }
 
     /// @dev Stores a batch leaf of `lab` as a certificate issued at `anchoredAt`, linked to `root`.
-    function _storeBatchLeaf(bytes32 root, address lab, uint40 anchoredAt, BatchLeaf calldata leaf)
+    function _storeBatchLeaf(bytes32 root, address lab, uint32 labId, uint40 anchoredAt, BatchLeaf calldata leaf)
         private
         returns (bytes32 certId)
     {
         uint256 deviceId = leaf.deviceId;
         certId = _certificateId(lab, deviceId, leaf.reportSha256);
-        uint32 labId = _accreditations[lab].labId;
         bytes16 fieldsDigest = _fieldsDigest(leaf.dataRoot, leaf.testSpec);
         _store(certId, deviceId, labId, anchoredAt, leaf.validUntil, leaf.result, _FROM_BATCH, fieldsDigest);
         _batchOf[certId] = root;
-        if (leaf.result == RESULT_PASS) {
-            bytes32 key = _subjectKey(deviceId, leaf.testSpec);
-            bytes32 current = _latestPass[key];
-            // An older batch never displaces a Pass that was issued after it.
-            if (current == bytes32(0) || _certificates[current].issuedAt <= anchoredAt) _latestPass[key] = certId;
-        }
     }
 
     /// @dev Writes a new certificate record; reverts CertificateAlreadyExists if `certId` is taken.
@@ -462,6 +471,14 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         return record.labId;
     }
 
+    /// @dev The key of device `deviceId` if it is Active; `DeviceNotFound` / `DeviceNotActive` otherwise.
+    function _activeDevice(uint256 deviceId) private view returns (address deviceKey) {
+        // device() reverts DeviceNotFound for an unknown id.
+        IDeviceRegistry.Device memory record = _deviceRegistry.device(deviceId);
+        if (record.status != IDeviceRegistry.DeviceStatus.Active) revert DeviceNotActive(deviceId, record.status);
+        return record.deviceKey;
+    }
+
     /// @dev Field checks shared by every issuance path.
     function _checkFields(bytes32 reportSha256, uint8 result, uint64 validUntil) private view {
         if (reportSha256 == bytes32(0)) revert ZeroReportDigest();
@@ -472,9 +489,22 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
     function _isValid(bytes32 certId) private view returns (bool) {
         CertificateRecord storage record = _certificates[certId];
         uint8 flags = record.flags;
-        if (record.issuedAt == 0 || flags & (_REVOKED | _SUPERSEDED) != 0) return false;
+        uint40 issuedAt = record.issuedAt;
+        if (issuedAt == 0 || flags & (_REVOKED | _SUPERSEDED) != 0) return false;
         if (block.timestamp >= record.validUntil) return false;
-        return flags & _FROM_BATCH == 0 || !_batches[_batchOf[certId]].revoked;
+        address lab = _labs[record.labId];
+        if (issuedAt <= _accreditations[lab].revokedAt) return false;
+        if (flags & _FROM_BATCH != 0 && _batches[lab][_batchOf[certId]].revoked) return false;
+        return _deviceActive(record.deviceId);
+    }
+
+    /// @dev Whether the device is registered and Active (false instead of a revert for an unknown id).
+    function _deviceActive(uint256 deviceId) private view returns (bool) {
+        try _deviceRegistry.device(deviceId) returns (IDeviceRegistry.Device memory record) {
+            return record.status == IDeviceRegistry.DeviceStatus.Active;
+        } catch {
+            return false;
+        }
     }
 
     function _existingCertificate(bytes32 certId) private view returns (CertificateRecord storage record) {
@@ -482,18 +512,23 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
         if (record.issuedAt == 0) revert CertificateNotFound(certId);
     }
 
-    function _existingBatch(bytes32 root) private view returns (BatchRecord memory record) {
-        record = _batches[root];
-        if (record.anchoredAt == 0) revert BatchNotFound(root);
+    function _existingBatch(address lab, bytes32 root) private view returns (BatchRecord memory record) {
+        record = _batches[lab][root];
+        if (record.anchoredAt == 0) revert BatchNotFound(lab, root);
     }
 
     function _dataAttestationDigest(uint256 deviceId, bytes32 dataRoot) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(DATA_ATTESTATION_TYPEHASH, deviceId, dataRoot)));
     }
 
-    function _issueRequestDigest(CertificateRequest calldata req, uint256 deadline) private view returns (bytes32) {
+    function _issueRequestDigest(CertificateRequest calldata req, address lab, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
         bytes memory encoded = abi.encode(
             ISSUE_CERTIFICATE_TYPEHASH,
+            lab,
             req.deviceId,
             req.reportSha256,
             req.dataRoot,
@@ -509,10 +544,6 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
 
     function _certificateId(address lab, uint256 deviceId, bytes32 reportSha256) private pure returns (bytes32) {
         return keccak256(abi.encode(lab, deviceId, reportSha256));
-    }
-
-    function _subjectKey(uint256 deviceId, bytes32 testSpec) private pure returns (bytes32) {
-        return keccak256(abi.encode(deviceId, testSpec));
     }
 
     function _fieldsDigest(bytes32 dataRoot, bytes32 testSpec) private pure returns (bytes16) {

@@ -22,11 +22,19 @@ import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 ///      issuance can never be replayed (the chain id and this contract are in the EIP-712 domain).
 ///
 ///      Result encoding: `1` = Pass, `2` = Fail; anything else reverts `InvalidResult`.
-///      A certificate is valid while `block.timestamp < validUntil` and it is neither revoked, nor
-///      superseded, nor presented from a revoked batch.
+///      A certificate is valid while `block.timestamp < validUntil`, it is neither revoked, nor
+///      superseded, nor presented from a revoked batch, its device is Active, and it was issued after
+///      the latest revocation of its lab's accreditation (`issuedAt > revokedAt`): revoking a lab
+///      invalidates everything it issued before, for ever (re-accreditation does not revive it;
+///      certificates issued after re-accreditation are valid). An accreditation that merely EXPIRES
+///      stops the lab from issuing but does not invalidate what it already issued.
+///
+///      Validity per (device, spec) is "some valid Pass exists": there is no on-chain index of the
+///      latest Pass; callers present a certificate id (found through `CertificateIssued`, topic 2 =
+///      deviceId) and `isValidPass` checks it.
 ///
 ///      Storage (gas): a certificate keeps two slots (deviceId; then labId | issuedAt | validUntil |
-///      result | flags | fieldsDigest) and a Pass certificate also the device+spec -> latest Pass index.
+///      result | flags | fieldsDigest).
 ///      `dataRoot` and `testSpec` are committed on chain as
 ///      `fieldsDigest = bytes16(keccak256(abi.encode(dataRoot, testSpec)))` (check with
 ///      `verifyCertificateFields`) and carried in full by `CertificateIssued`.
@@ -34,8 +42,12 @@ import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 ///      EIP-712 domain: name "fabtrust CertificateRegistry", version "1", the chain id and this contract.
 ///      Types:
 ///      `DataAttestation(uint256 deviceId,bytes32 dataRoot)`, signed by the device's current key;
-///      `IssueCertificate(uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,uint64 validUntil,bytes32 supersedes,bytes32 deviceSignatureHash,uint256 deadline)`
-///      with `deviceSignatureHash = keccak256(deviceSignature)`, signed by the lab.
+///      `IssueCertificate(address lab,uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,uint64 validUntil,bytes32 supersedes,bytes32 deviceSignatureHash,uint256 deadline)`
+///      with `deviceSignatureHash = keccak256(deviceSignature)`, signed by the lab (the lab is in the struct,
+///      so a signer shared by two labs, e.g. an ERC-1271 wallet, cannot replay one lab's signature for the other).
+///
+///      Batches are keyed by (lab, root): a lab anchors under its own address, so another lab can neither
+///      front-run nor revoke its root.
 ///
 ///      Batch leaves follow OpenZeppelin's StandardMerkleTree over
 ///      `(uint256 deviceId, bytes32 reportSha256, bytes32 dataRoot, bytes32 testSpec, uint8 result, uint64 validUntil)`:
@@ -52,12 +64,15 @@ interface ICertificateRegistry {
     /// @param active True while the lab holds LAB_ROLE through an accreditation (false once revoked).
     /// @param accreditedAt Block timestamp of the latest `accreditLab` for this lab.
     /// @param validUntil The accreditation expires at this timestamp (issuing needs `block.timestamp < validUntil`).
+    /// @param revokedAt Block timestamp of the latest revocation of the accreditation (0 = never revoked):
+    ///        every certificate of the lab with `issuedAt <= revokedAt` is invalid.
     /// @param name The lab's name.
     struct Accreditation {
         uint32 labId;
         bool active;
         uint64 accreditedAt;
         uint64 validUntil;
+        uint64 revokedAt;
         string name;
     }
 
@@ -115,7 +130,7 @@ interface ICertificateRegistry {
         uint64 validUntil;
     }
 
-    /// @notice An anchored batch (one storage slot).
+    /// @notice An anchored batch (one storage slot), keyed by (lab, root).
     /// @param lab The anchoring lab.
     /// @param anchoredAt Block timestamp of the anchoring (0 = not anchored).
     /// @param count Number of leaves the lab declared (informational; not enforced on chain).
@@ -168,16 +183,21 @@ interface ICertificateRegistry {
     error ZeroBatchRoot();
     /// @notice A batch must declare at least one certificate.
     error ZeroBatchCount();
-    /// @notice This root is already anchored.
-    error BatchAlreadyAnchored(bytes32 root);
-    /// @notice No batch with this root.
-    error BatchNotFound(bytes32 root);
+    /// @notice `lab` already anchored this root.
+    error BatchAlreadyAnchored(address lab, bytes32 root);
+    /// @notice `lab` anchored no batch with this root.
+    error BatchNotFound(address lab, bytes32 root);
     /// @notice The batch is revoked.
-    error BatchAlreadyRevoked(bytes32 root);
+    error BatchAlreadyRevoked(address lab, bytes32 root);
     /// @notice `caller` is neither the batch's lab nor an admin.
-    error NotBatchIssuer(bytes32 root, address caller);
+    error NotBatchIssuer(address lab, bytes32 root, address caller);
     /// @notice The Merkle proof does not prove the leaf under `root`.
-    error InvalidBatchProof(bytes32 root);
+    error InvalidBatchProof(address lab, bytes32 root);
+    /// @notice The batch was anchored at `anchoredAt`, not after its lab's accreditation was revoked at
+    ///         `revokedAt`: its leaves can no longer be presented.
+    error BatchAnchoredBeforeRevocation(address lab, bytes32 root, uint64 anchoredAt, uint64 revokedAt);
+    /// @notice Certificates are issued only for Active devices; device `deviceId` is `status`.
+    error DeviceNotActive(uint256 deviceId, IDeviceRegistry.DeviceStatus status);
 
     // ---------------------------------------------------------------------------------------------
     // Events
@@ -186,8 +206,9 @@ interface ICertificateRegistry {
     /// @notice `lab` was accredited (or re-accredited: name and expiry updated) until `validUntil`.
     event LabAccredited(address indexed lab, string name, uint64 validUntil);
 
-    /// @notice `lab`'s accreditation was revoked (LAB_ROLE revoked or renounced).
-    event LabAccreditationRevoked(address indexed lab);
+    /// @notice `lab`'s accreditation was revoked (LAB_ROLE revoked or renounced) at `revokedAt`: every
+    ///         certificate it issued (or anchored in a batch) up to then is invalid from now on.
+    event LabAccreditationRevoked(address indexed lab, uint64 revokedAt);
 
     /// @notice A certificate was stored. The three indexed topics let a holder of the report alone find
     ///         the certificate with one `eth_getLogs` (topic 3 = the report's SHA-256).
@@ -219,8 +240,8 @@ interface ICertificateRegistry {
     /// @notice `lab` anchored a batch of `count` certificates under the Merkle `root`.
     event BatchAnchored(bytes32 indexed root, address indexed lab, uint32 count);
 
-    /// @notice The batch was revoked by `revokedBy` (its lab or an admin); its certificates are invalid.
-    event BatchRevoked(bytes32 indexed root, address indexed revokedBy, string reason);
+    /// @notice `lab`'s batch `root` was revoked by `revokedBy` (its lab or an admin); its certificates are invalid.
+    event BatchRevoked(bytes32 indexed root, address indexed lab, address indexed revokedBy, string reason);
 
     // ---------------------------------------------------------------------------------------------
     // External
@@ -235,16 +256,17 @@ interface ICertificateRegistry {
     ///      record decides. Revoking or renouncing LAB_ROLE ends the accreditation.
     function accreditLab(address lab, string calldata name, uint64 validUntil) external;
 
-    /// @notice Revokes `lab`'s accreditation (LAB_ROLE). Its certificates stay valid until revoked one by one.
+    /// @notice Revokes `lab`'s accreditation (LAB_ROLE) and records `revokedAt = block.timestamp`: every
+    ///         certificate the lab issued or anchored until now becomes invalid, and its batches can no
+    ///         longer be presented. Re-accreditation does not revive them.
     /// @dev Only DEFAULT_ADMIN_ROLE. Reverts `LabNotAccredited(lab)` if `lab` does not hold LAB_ROLE.
-    ///      Emits `RoleRevoked` then `LabAccreditationRevoked`.
+    ///      Emits `RoleRevoked` then `LabAccreditationRevoked`. Renouncing LAB_ROLE has the same effect.
     function revokeAccreditation(address lab) external;
 
     /// @notice Issues a certificate as the calling lab (no supersede, no device attestation).
     /// @dev Reverts `LabNotAccredited(caller)`, `ZeroReportDigest()`, `InvalidResult(result)`,
     ///      `InvalidValidity(validUntil)`, `IDeviceRegistry.DeviceNotFound(deviceId)`,
-    ///      `CertificateAlreadyExists(certId)`. Emits `CertificateIssued`.
-    ///      A Pass certificate becomes the latest Pass for (deviceId, testSpec).
+    ///      `DeviceNotActive(deviceId, status)`, `CertificateAlreadyExists(certId)`. Emits `CertificateIssued`.
     /// @return certId `keccak256(abi.encode(msg.sender, deviceId, reportSha256))`.
     function issueCertificate(
         uint256 deviceId,
@@ -267,7 +289,7 @@ interface ICertificateRegistry {
     /// @notice Issues a certificate signed by `lab` (EIP-712 `IssueCertificate`), submitted by anyone.
     /// @dev Reverts `SignatureExpired(deadline)` if `deadline < block.timestamp`,
     ///      `InvalidLabSignature(lab)` unless `labSignature` is `lab`'s (ECDSA or ERC-1271) over
-    ///      `hashIssueRequest(req, deadline)`, then as `issueCertificateWithOptions` with `lab` as issuer
+    ///      `hashIssueRequest(req, lab, deadline)`, then as `issueCertificateWithOptions` with `lab` as issuer
     ///      (`LabNotAccredited(lab)`, ...). Replays fail with `CertificateAlreadyExists`.
     function issueCertificateBySig(
         CertificateRequest calldata req,
@@ -282,28 +304,30 @@ interface ICertificateRegistry {
     ///      `CertificateAlreadyRevoked(certId)`. Emits `CertificateRevoked`.
     function revokeCertificate(bytes32 certId, string calldata reason) external;
 
-    /// @notice Anchors the Merkle root of a batch of certificates of the calling lab (one slot).
+    /// @notice Anchors the Merkle root of a batch of certificates of the calling lab (one slot), keyed by
+    ///         (msg.sender, root).
     /// @dev Reverts `LabNotAccredited(caller)`, `ZeroBatchRoot()`, `ZeroBatchCount()`,
-    ///      `BatchAlreadyAnchored(root)`. Emits `BatchAnchored`.
-    /// @return The root (the batch's id).
+    ///      `BatchAlreadyAnchored(caller, root)`. Emits `BatchAnchored`.
+    /// @return The root (the batch's id together with the lab).
     function anchorBatch(bytes32 root, uint32 count) external returns (bytes32);
 
-    /// @notice Stores one leaf of an anchored batch as a regular certificate (by anyone), linked to the
-    ///         batch: revoking the batch invalidates it. From then on it counts for `hasValidPass`: a Pass
-    ///         becomes the latest Pass for (deviceId, testSpec) unless that one was issued later than the batch.
-    /// @dev Reverts `BatchNotFound(root)`, `BatchAlreadyRevoked(root)`, `InvalidBatchProof(root)`,
-    ///      `ZeroReportDigest()`, `InvalidResult`, `InvalidValidity(validUntil)` (expired leaf),
-    ///      `IDeviceRegistry.DeviceNotFound`, `CertificateAlreadyExists(certId)`. Emits `CertificateIssued`
-    ///      with the anchoring lab and `batchRoot = root`; `issuedAt` is the anchoring time.
-    /// @return certId `keccak256(abi.encode(batchLab, leaf.deviceId, leaf.reportSha256))`.
-    function presentBatchCertificate(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
+    /// @notice Stores one leaf of `lab`'s batch `root` as a regular certificate (by anyone), linked to the
+    ///         batch: revoking the batch invalidates it.
+    /// @dev Reverts `BatchNotFound(lab, root)`, `BatchAlreadyRevoked(lab, root)`, `LabNotAccredited(lab)`
+    ///      (the lab must be accredited now), `BatchAnchoredBeforeRevocation` (the batch must be anchored
+    ///      after the lab's latest revocation), `InvalidBatchProof(lab, root)`, `ZeroReportDigest()`,
+    ///      `InvalidResult`, `InvalidValidity(validUntil)` (expired leaf), `IDeviceRegistry.DeviceNotFound`,
+    ///      `DeviceNotActive`, `CertificateAlreadyExists(certId)`. Emits `CertificateIssued` with `lab` and
+    ///      `batchRoot = root`; `issuedAt` is the anchoring time.
+    /// @return certId `keccak256(abi.encode(lab, leaf.deviceId, leaf.reportSha256))`.
+    function presentBatchCertificate(address lab, bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
         external
         returns (bytes32 certId);
 
-    /// @notice Revokes a batch: neither its presented nor its future certificates are valid.
-    /// @dev Only the anchoring lab or a DEFAULT_ADMIN_ROLE holder. Reverts `BatchNotFound(root)`,
-    ///      `NotBatchIssuer(root, caller)`, `BatchAlreadyRevoked(root)`. Emits `BatchRevoked`.
-    function revokeBatch(bytes32 root, string calldata reason) external;
+    /// @notice Revokes `lab`'s batch `root`: neither its presented nor its future certificates are valid.
+    /// @dev Only the anchoring lab or a DEFAULT_ADMIN_ROLE holder. Reverts `BatchNotFound(lab, root)`,
+    ///      `NotBatchIssuer(lab, root, caller)`, `BatchAlreadyRevoked(lab, root)`. Emits `BatchRevoked`.
+    function revokeBatch(address lab, bytes32 root, string calldata reason) external;
 
     // ---------------------------------------------------------------------------------------------
     // Views
@@ -321,17 +345,21 @@ interface ICertificateRegistry {
     /// @notice The stored record of a certificate; reverts `CertificateNotFound(certId)` for an unknown id.
     function certificate(bytes32 certId) external view returns (Certificate memory);
 
-    /// @notice Whether the certificate exists and is not revoked, superseded, expired or from a revoked batch.
-    ///         False for an unknown id.
+    /// @notice Whether the certificate exists and is not revoked, superseded, expired or from a revoked batch,
+    ///         its device is Active and its lab was not revoked at or after its issuance. False for an unknown id.
     function isValid(bytes32 certId) external view returns (bool);
 
-    /// @notice Whether the latest Pass certificate for (deviceId, testSpec) is valid. A later revocation,
-    ///         supersede or expiry of that certificate makes this false, even if an older Pass is still valid.
-    function hasValidPass(uint256 deviceId, bytes32 testSpec) external view returns (bool);
+    /// @notice Whether `certId` is a valid (`isValid`) Pass certificate of `deviceId` for `testSpec`, with
+    ///         `dataRoot` as committed (the record holds only a digest of (dataRoot, testSpec)).
+    ///         "(device, spec) is certified" means: some certificate id for which this is true exists;
+    ///         find candidates through `CertificateIssued` (topic 2 = deviceId).
+    function isValidPass(bytes32 certId, uint256 deviceId, bytes32 testSpec, bytes32 dataRoot)
+        external
+        view
+        returns (bool);
 
-    /// @notice The latest Pass certificate for (deviceId, testSpec), the one `hasValidPass` checks; 0 if none.
-    ///         Fail certificates are found through `CertificateIssued` (topic 2 = deviceId).
-    function latestCertificate(uint256 deviceId, bytes32 testSpec) external view returns (bytes32);
+    /// @notice The lab that issued `certId` (address(0) for an unknown id).
+    function labOf(bytes32 certId) external view returns (address);
 
     /// @notice The certificate that superseded `certId`, or 0.
     function successorOf(bytes32 certId) external view returns (bytes32);
@@ -350,12 +378,13 @@ interface ICertificateRegistry {
     /// @notice `keccak256(abi.encode(lab, deviceId, reportSha256))`.
     function certificateId(address lab, uint256 deviceId, bytes32 reportSha256) external pure returns (bytes32);
 
-    /// @notice The record of an anchored batch; reverts `BatchNotFound(root)` for an unknown root.
-    function batch(bytes32 root) external view returns (Batch memory);
+    /// @notice The record of `lab`'s batch `root`; reverts `BatchNotFound(lab, root)` if not anchored.
+    function batch(address lab, bytes32 root) external view returns (Batch memory);
 
-    /// @notice Whether `leaf` is a valid certificate of the batch now: the root is anchored and not revoked,
-    ///         the proof is valid, the result is 1 or 2 and the leaf has not expired.
-    function verifyBatchCertificate(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
+    /// @notice Whether `leaf` of `lab`'s batch `root` could be presented now: the root is anchored by `lab`,
+    ///         not revoked, anchored after the lab's latest revocation, the lab is accredited now, the proof
+    ///         is valid, the result is 1 or 2 and the leaf has not expired.
+    function verifyBatchCertificate(address lab, bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof)
         external
         view
         returns (bool);
@@ -366,8 +395,11 @@ interface ICertificateRegistry {
     /// @notice The EIP-712 digest the device key signs: `DataAttestation(deviceId, dataRoot)`.
     function hashDataAttestation(uint256 deviceId, bytes32 dataRoot) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest a lab signs for `issueCertificateBySig(req, lab, deadline, ...)`.
-    function hashIssueRequest(CertificateRequest calldata req, uint256 deadline) external view returns (bytes32);
+    /// @notice The EIP-712 digest `lab` signs for `issueCertificateBySig(req, lab, deadline, ...)`.
+    function hashIssueRequest(CertificateRequest calldata req, address lab, uint256 deadline)
+        external
+        view
+        returns (bytes32);
 
     /// @notice keccak256("DataAttestation(uint256 deviceId,bytes32 dataRoot)").
     function DATA_ATTESTATION_TYPEHASH() external view returns (bytes32);

@@ -8,17 +8,21 @@ import {ICertificateRegistry} from "../certificates/ICertificateRegistry.sol";
 /// @notice Escrow for device sales between parties that do not trust each other. The buyer funds an
 ///         order (ERC-20 or the native coin) in the call that creates it; the seller ships by moving
 ///         the devices' ERC-721 records into the escrow; once the buyer accepts delivery (or the
-///         inspection period runs out) and every device holds a valid pass certificate for the
-///         order's test specification, anyone may settle: the seller is paid and the device records
-///         go to the buyer in the same transaction. A missed ship date lets the buyer take the money
-///         back; a dispute hands the order to the arbiter fixed into it at creation.
+///         inspection period runs out) and every device is Active and holds a valid pass certificate
+///         for the order's test specification (from a lab the order accepts), anyone may settle,
+///         presenting one certificate per device ({PassRef}): the seller is paid and the device
+///         records go to the buyer in the same transaction. A missed ship date lets the buyer take
+///         the money back; a dispute hands the order to the arbiter fixed into it at creation.
 /// @dev Lifecycle (every arrow is one function and one event):
 ///      None -> Funded (createOrder) -> Shipped (markShipped) -> Accepted (confirmDelivery)
 ///      Funded -> Refunded (refund, after shipBy)
 ///      Shipped | Accepted -> Settled (settle / settleMany)
 ///      Shipped | Accepted -> Disputed (openDispute) -> Resolved (resolveDispute)
-///      Money leaves the escrow by push (full-gas native call or ERC-20 `transfer`); a push that
-///      fails is credited to the receiver, who takes it with {withdraw}.
+///      Disputed (late, after the inspection period) -> Settled (settle / settleMany)
+///      Money leaves the escrow by push with bounded gas (native call with {NATIVE_PUSH_GAS}, ERC-20
+///      `transfer` with {TOKEN_CALL_GAS}); a push that fails is credited to the receiver, who takes it
+///      with {withdraw}. So no receiver and no token can make a settlement run out of gas.
+///      Only tokens the admin allow-listed ({setTokenAllowed}) can pay an order; the native coin always can.
 interface ISupplyChainEscrow {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
@@ -37,15 +41,27 @@ interface ISupplyChainEscrow {
     }
 
     /// @notice Why {canSettle} says an order cannot be settled now (`Ready` when it can).
+    ///         `DeviceUncertified`: a presented certificate is missing, not a valid pass for the device
+    ///         and spec, or from a lab the order does not accept; `DeviceInactive`: a device is no longer
+    ///         Active in the DeviceRegistry (suspended or decommissioned).
     enum SettleStatus {
         Ready,
         UnknownOrder,
         WrongState,
         InspectionOpen,
-        DeviceUncertified
+        DeviceUncertified,
+        DeviceInactive
     }
 
-    /// @notice One order, packed into seven storage slots.
+    /// @notice A certificate presented for one device of an order: its id and the data root it committed
+    ///         to (the registry stores only a digest of (dataRoot, testSpec)); see
+    ///         `ICertificateRegistry.isValidPass`.
+    struct PassRef {
+        bytes32 certId;
+        bytes32 dataRoot;
+    }
+
+    /// @notice One order, packed into seven storage slots (eight once disputed late).
     /// @param buyer Account that created and funded the order; receives the devices.
     /// @param shipBy Last second (unix time, inclusive) at which the seller may ship.
     /// @param state Lifecycle state.
@@ -59,6 +75,8 @@ interface ISupplyChainEscrow {
     /// @param amount Escrowed amount, in token units or wei.
     /// @param testSpec Test specification every device must hold a valid pass for.
     /// @param shipmentHash Digest of the shipping documents, given by the seller at shipping.
+    /// @param disputedLate True if the dispute was opened after the inspection period: such an order
+    ///        still settles when every device is certified (so a late dispute cannot block a seller).
     struct Order {
         address buyer;
         uint64 shipBy;
@@ -72,6 +90,7 @@ interface ISupplyChainEscrow {
         uint256 amount;
         bytes32 testSpec;
         bytes32 shipmentHash;
+        bool disputedLate;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -88,8 +107,26 @@ interface ISupplyChainEscrow {
     error InvalidSeller(address seller);
     /// @notice The buyer tried to buy from itself.
     error SellerIsBuyer(address account);
-    /// @notice `token` is neither address(0) (native coin) nor a contract.
+    /// @notice `token` is not a contract (or is address(0), the native coin, which is always allowed).
     error InvalidToken(address token);
+    /// @notice `token` is not on the escrow's allow-list ({setTokenAllowed}).
+    error TokenNotAllowed(address token);
+    /// @notice The certificate registry's device registry `certificatesDeviceRegistry` is not the
+    ///         escrow's `deviceRegistry`.
+    error RegistryMismatch(address deviceRegistry, address certificatesDeviceRegistry);
+    /// @notice `arbiter` would resolve an order between `buyer` and `seller` while being one of them.
+    error ArbiterIsParty(address arbiter, address buyer, address seller);
+    /// @notice The order pins `count` labs, more than `max`.
+    error TooManyLabs(uint256 count, uint256 max);
+    /// @notice A lab pinned by the order is the zero address.
+    error ZeroLab();
+    /// @notice Order `orderId` has `expected` devices but `received` certificates were presented.
+    error PassCountMismatch(uint256 orderId, uint256 expected, uint256 received);
+    /// @notice `settleMany` got `orders` order ids but `passes` certificate lists.
+    error LengthMismatch(uint256 orders, uint256 passes);
+    /// @notice Device `deviceId` of order `orderId` is no longer Active (`status` is the
+    ///         `IDeviceRegistry.DeviceStatus`: 1 Suspended, 2 Decommissioned).
+    error DeviceInactive(uint256 orderId, uint256 deviceId, uint8 status);
     /// @notice The order amount was zero.
     error ZeroAmount();
     /// @notice The order listed no devices.
@@ -122,11 +159,9 @@ interface ISupplyChainEscrow {
     error ShipDeadlineNotReached(uint256 orderId, uint64 shipBy);
     /// @notice Order `orderId` was neither accepted nor has its inspection period ended (at `endsAt`).
     error InspectionPeriodActive(uint256 orderId, uint64 endsAt);
-    /// @notice Device `deviceId` of order `orderId` has no valid pass for the order's test spec.
+    /// @notice The certificate presented for device `deviceId` of order `orderId` is not a valid pass
+    ///         for the order's test spec from a lab the order accepts.
     error DeviceNotCertified(uint256 orderId, uint256 deviceId);
-    /// @notice The inspection period of order `orderId` ended at `endedAt` and every device is
-    ///         certified, so the order can no longer be disputed.
-    error DisputeWindowClosed(uint256 orderId, uint64 endedAt);
     /// @notice `sellerShareBps` is above 10000.
     error InvalidShare(uint16 sellerShareBps);
     /// @notice `account` has no credit in `token`.
@@ -140,6 +175,12 @@ interface ISupplyChainEscrow {
 
     /// @notice The admin replaced the default arbiter fixed into new orders.
     event DefaultArbiterUpdated(address indexed previousArbiter, address indexed newArbiter);
+    /// @notice The admin allowed (`allowed = true`) or disallowed `token` for new orders.
+    event TokenAllowListUpdated(address indexed token, bool allowed);
+    /// @notice Order `orderId` accepts certificates only from `labs`.
+    event OrderLabsPinned(uint256 indexed orderId, address[] labs);
+    /// @notice `settleMany` skipped order `orderId`, which could not settle (`status`, see {canSettle}).
+    event SettlementSkipped(uint256 indexed orderId, SettleStatus status);
     /// @notice `buyer` created and funded order `orderId`.
     event OrderCreated(
         uint256 indexed orderId,
@@ -163,8 +204,8 @@ interface ISupplyChainEscrow {
     );
     /// @notice Order `orderId` was not shipped in time and `amount` went back to `buyer`.
     event OrderRefunded(uint256 indexed orderId, address indexed buyer, uint256 amount);
-    /// @notice `buyer` disputed order `orderId`.
-    event DisputeOpened(uint256 indexed orderId, address indexed buyer, string reason);
+    /// @notice `buyer` disputed order `orderId` (`late`: after its inspection period).
+    event DisputeOpened(uint256 indexed orderId, address indexed buyer, string reason, bool late);
     /// @notice `arbiter` resolved the dispute on order `orderId`: `sellerAmount` to the seller,
     ///         `buyerAmount` to the buyer.
     event DisputeResolved(
@@ -190,13 +231,22 @@ interface ISupplyChainEscrow {
     /// @param arbiter The new default arbiter.
     function setDefaultArbiter(address arbiter) external;
 
+    /// @notice Allows or disallows `token` for orders created from now on (existing orders keep theirs).
+    /// @dev Only DEFAULT_ADMIN_ROLE. `token` must be a contract ({InvalidToken}; the native coin,
+    ///      address(0), is always allowed). Emits {TokenAllowListUpdated}.
+    function setTokenAllowed(address token, bool allowed) external;
+
     /// @notice Creates an order from `msg.sender` (the buyer) to `seller` and funds it in the same call.
     /// @dev ERC-20 orders pull `amount` with `safeTransferFrom` (approve the escrow first) and must
     ///      send no native coin; the received amount is checked by balance difference, so tokens that
     ///      take a fee on transfer are refused ({FeeOnTransferNotSupported}). Native orders use
     ///      `token == address(0)` and `msg.value == amount` ({IncorrectPayment}). Every device must
     ///      exist, be owned by `seller` and appear once; at most {MAX_DEVICES_PER_ORDER} devices.
-    ///      The current default arbiter (which must still hold ARBITER_ROLE) is fixed into the order.
+    ///      `token` must be allow-listed ({TokenNotAllowed}) unless it is address(0).
+    ///      The current default arbiter (which must still hold ARBITER_ROLE and be neither the buyer
+    ///      nor the seller, {ArbiterIsParty}) is fixed into the order. `labs` pins the labs whose
+    ///      certificates the order accepts (at most {MAX_LABS_PER_ORDER}; empty = any accredited lab),
+    ///      emitted in {OrderLabsPinned} when not empty.
     /// @param seller Account paid on settlement; must own the devices.
     /// @param token ERC-20 to pay with, or address(0) for the native coin.
     /// @param amount Price of the whole order.
@@ -204,6 +254,7 @@ interface ISupplyChainEscrow {
     /// @param testSpec Test specification every device must hold a valid pass for before settlement.
     /// @param shipBy Unix time until which (inclusive) the seller may ship; must be in the future.
     /// @param inspectionPeriod Seconds after shipping for inspection, 1 .. {MAX_INSPECTION_PERIOD}.
+    /// @param labs Labs whose certificates the order accepts (empty: any).
     /// @return orderId The new order's id (ids start at 1).
     function createOrder(
         address seller,
@@ -212,7 +263,8 @@ interface ISupplyChainEscrow {
         uint256[] calldata deviceIds,
         bytes32 testSpec,
         uint64 shipBy,
-        uint64 inspectionPeriod
+        uint64 inspectionPeriod,
+        address[] calldata labs
     ) external payable returns (uint256 orderId);
 
     /// @notice The seller ships order `orderId`: its device records move from the seller to the
@@ -230,16 +282,26 @@ interface ISupplyChainEscrow {
 
     /// @notice Settles order `orderId`: pays the seller and hands the device records to the buyer.
     /// @dev Anyone may call. Requires the order Accepted, or Shipped with the inspection period over
-    ///      (`block.timestamp >= shippedAt + inspectionPeriod`, else {InspectionPeriodActive}), and a
-    ///      valid pass for every device ({DeviceNotCertified}). A disputed order cannot settle.
+    ///      (`block.timestamp >= shippedAt + inspectionPeriod`, else {InspectionPeriodActive}), or
+    ///      disputed late; every device Active ({DeviceInactive}); and for the i-th device of the order,
+    ///      `passes[i]` a valid pass for the order's test spec from a lab the order accepts
+    ///      ({DeviceNotCertified}; wrong length: {PassCountMismatch}). An order disputed within its
+    ///      inspection period cannot settle.
     /// @param orderId The order.
-    function settle(uint256 orderId) external;
+    /// @param passes One certificate per device, in the order of {orderDevices}.
+    function settle(uint256 orderId, PassRef[] calldata passes) external;
 
-    /// @notice Settles every order in `orderIds` that {canSettle} now and skips the others
-    ///         (unknown ids included), so a settlement agent can batch without pre-filtering.
+    /// @notice Settles every order in `orderIds` that {canSettle} with its `passes[i]` now and skips
+    ///         the others (unknown ids included) with {SettlementSkipped}, so a settlement agent can
+    ///         batch without pre-filtering. Payouts are bounded-gas pushes that fall back to credits,
+    ///         so no order of the batch can make it revert or run out of gas.
+    /// @dev Reverts only {LengthMismatch} when the two arrays differ in length.
     /// @param orderIds The orders to try.
+    /// @param passes For each order, one certificate per device.
     /// @return settled How many orders were settled.
-    function settleMany(uint256[] calldata orderIds) external returns (uint256 settled);
+    function settleMany(uint256[] calldata orderIds, PassRef[][] calldata passes)
+        external
+        returns (uint256 settled);
 
     /// @notice Returns the money of an order that was not shipped by `shipBy` to its buyer.
     /// @dev Only the buyer ({NotBuyer}), only while Funded, only after `shipBy`
@@ -248,19 +310,21 @@ interface ISupplyChainEscrow {
     function refund(uint256 orderId) external;
 
     /// @notice The buyer disputes a shipped order; it then waits for the arbiter.
-    /// @dev Only the buyer, only while Shipped or Accepted, and only during the inspection period
-    ///      (`block.timestamp < shippedAt + inspectionPeriod`) - or at any time after shipping while
-    ///      some device lacks a valid pass, so an order that can never settle never locks the money
-    ///      ({DisputeWindowClosed} otherwise).
+    /// @dev Only the buyer, only while Shipped or Accepted. A dispute opened after the inspection period
+    ///      (`block.timestamp >= shippedAt + inspectionPeriod`) is late: the arbiter may resolve it, but
+    ///      anyone may still settle the order by presenting a valid pass for every device. So an order
+    ///      that can never settle (no valid pass, a device decommissioned) never locks the money, and a
+    ///      late dispute never blocks a seller whose devices are certified.
     /// @param orderId The order.
     /// @param reason Free text for the arbiter (emitted, not stored).
     function openDispute(uint256 orderId, string calldata reason) external;
 
     /// @notice Resolves a disputed order: the seller gets `amount * sellerShareBps / 10000` (rounded
-    ///         down), the buyer the rest. The device records go to the buyer if `sellerShareBps > 0`
-    ///         (the buyer paid something for them) and back to the seller if it is 0 (full refund).
+    ///         down), the buyer the rest. The device records go to the buyer if the seller's amount
+    ///         is above 0 (the buyer paid something for them) and back to the seller otherwise: a
+    ///         share that rounds down to 0 tokens is a full refund, devices included.
     /// @dev Only the account {arbiterOf} returns, and only while it holds ARBITER_ROLE
-    ///      ({NotArbiter}); only while Disputed;
+    ///      ({NotArbiter}) and is neither the buyer nor the seller ({ArbiterIsParty}); only while Disputed;
     ///      `sellerShareBps <= 10000` ({InvalidShare}).
     /// @param orderId The order.
     /// @param sellerShareBps The seller's share in basis points.
@@ -281,6 +345,20 @@ interface ISupplyChainEscrow {
 
     /// @notice Most devices one order may hold (bounds the gas of shipping and settling).
     function MAX_DEVICES_PER_ORDER() external view returns (uint256);
+
+    /// @notice Most labs one order may pin.
+    function MAX_LABS_PER_ORDER() external view returns (uint256);
+
+    /// @notice Gas forwarded with a native-coin payout pushed by settle, refund or resolve (enough for
+    ///         a multisig's receive hook; a receiver that needs more, or burns it, is credited instead).
+    function NATIVE_PUSH_GAS() external view returns (uint256);
+
+    /// @notice Gas forwarded to the order's token for one `transfer` pushed by settle, refund or
+    ///         resolve (a token that needs more, or fails, leaves a credit instead).
+    function TOKEN_CALL_GAS() external view returns (uint256);
+
+    /// @notice Whether new orders may be paid in `token` (always true for address(0), the native coin).
+    function isTokenAllowed(address token) external view returns (bool);
 
     /// @notice The DeviceRegistry (ERC-721) whose records the escrow moves.
     function deviceRegistry() external view returns (IERC721);
@@ -306,10 +384,16 @@ interface ISupplyChainEscrow {
     /// @notice The device ids of order `orderId` ({OrderNotFound} if unknown).
     function orderDevices(uint256 orderId) external view returns (uint256[] memory);
 
-    /// @notice Whether {settle} would succeed for `orderId` now, and if not, why.
+    /// @notice The labs order `orderId` accepts certificates from (empty: any lab; {OrderNotFound}).
+    function orderLabs(uint256 orderId) external view returns (address[] memory);
+
+    /// @notice Whether {settle} with `passes` would succeed for `orderId` now, and if not, why.
     /// @return ok True when the order can be settled now.
     /// @return status `Ready`, or the first condition that fails.
-    function canSettle(uint256 orderId) external view returns (bool ok, SettleStatus status);
+    function canSettle(uint256 orderId, PassRef[] calldata passes)
+        external
+        view
+        returns (bool ok, SettleStatus status);
 
     /// @notice Credit of `account` in `token` (address(0): native coin) left by failed pushes.
     function creditOf(address account, address token) external view returns (uint256);

@@ -9,6 +9,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ICertificateRegistry} from "../certificates/ICertificateRegistry.sol";
 import {Roles} from "../common/Roles.sol";
+import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 import {ISupplyChainEscrow} from "./ISupplyChainEscrow.sol";
 
 /// @title SupplyChainEscrow
@@ -26,6 +27,15 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     uint64 public constant MAX_INSPECTION_PERIOD = 90 days;
     /// @inheritdoc ISupplyChainEscrow
     uint256 public constant MAX_DEVICES_PER_ORDER = 100;
+    /// @inheritdoc ISupplyChainEscrow
+    uint256 public constant MAX_LABS_PER_ORDER = 8;
+    /// @inheritdoc ISupplyChainEscrow
+    /// @dev 60,000: a Safe-style receive hook or a contract that books the deposit in two fresh
+    ///      storage slots fits; a receiver that burns it costs a batch at most this much per order.
+    uint256 public constant NATIVE_PUSH_GAS = 60_000;
+    /// @inheritdoc ISupplyChainEscrow
+    /// @dev 150,000: an OpenZeppelin or USDC-style (proxied) `transfer` to a fresh holder needs < 70,000.
+    uint256 public constant TOKEN_CALL_GAS = 150_000;
 
     uint16 private constant _BPS = 10_000;
 
@@ -36,6 +46,8 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     uint256 private _nextOrderId;
     mapping(uint256 orderId => Order) private _orders;
     mapping(uint256 orderId => uint256[]) private _orderDeviceIds;
+    mapping(uint256 orderId => address[]) private _orderLabs;
+    mapping(address token => bool) private _allowedTokens;
     mapping(address account => mapping(address token => uint256)) private _credits;
 
     /*//////////////////////////////////////////////////////////////
@@ -56,6 +68,10 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
             admin == address(0) || address(deviceRegistry_) == address(0)
                 || address(certificates_) == address(0) || defaultArbiter_ == address(0)
         ) revert ZeroAddress();
+        address certificatesDevices = address(certificates_.deviceRegistry());
+        if (certificatesDevices != address(deviceRegistry_)) {
+            revert RegistryMismatch(address(deviceRegistry_), certificatesDevices);
+        }
         _devices = deviceRegistry_;
         _certificates = certificates_;
         _nextOrderId = 1;
@@ -78,6 +94,13 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
+    function setTokenAllowed(address token, bool allowed) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (token.code.length == 0) revert InvalidToken(token);
+        _allowedTokens[token] = allowed;
+        emit TokenAllowListUpdated(token, allowed);
+    }
+
+    /// @inheritdoc ISupplyChainEscrow
     function createOrder(
         address seller,
         address token,
@@ -85,12 +108,14 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         uint256[] calldata deviceIds,
         bytes32 testSpec,
         uint64 shipBy,
-        uint64 inspectionPeriod
+        uint64 inspectionPeriod,
+        address[] calldata labs
     ) external payable nonReentrant returns (uint256 orderId) {
         _validateTerms(seller, token, amount, shipBy, inspectionPeriod);
         _validateDevices(seller, deviceIds);
         address arbiter = _defaultArbiter;
         if (!hasRole(Roles.ARBITER_ROLE, arbiter)) revert ArbiterRoleMissing(arbiter);
+        if (arbiter == msg.sender || arbiter == seller) revert ArbiterIsParty(arbiter, msg.sender, seller);
 
         orderId = _nextOrderId++;
         _orders[orderId] = Order({
@@ -105,10 +130,12 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
             acceptedAt: 0,
             amount: amount,
             testSpec: testSpec,
-            shipmentHash: bytes32(0)
+            shipmentHash: bytes32(0),
+            disputedLate: false
         });
         _orderDeviceIds[orderId] = deviceIds;
         _emitOrderCreated(orderId, deviceIds);
+        _pinLabs(orderId, labs);
 
         _collect(token, amount);
     }
@@ -143,25 +170,37 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function settle(uint256 orderId) external nonReentrant {
+    function settle(uint256 orderId, PassRef[] calldata passes) external nonReentrant {
         Order storage o = _existingOrder(orderId);
-        (SettleStatus status, uint256 detail) = _settleStatus(orderId, o);
+        uint256 deviceCount = _orderDeviceIds[orderId].length;
+        if (passes.length != deviceCount) revert PassCountMismatch(orderId, deviceCount, passes.length);
+        (SettleStatus status, uint256 detail) = _settleStatus(orderId, o, passes);
         if (status == SettleStatus.WrongState) revert InvalidOrderState(orderId, o.state);
         if (status == SettleStatus.InspectionOpen) revert InspectionPeriodActive(orderId, uint64(detail));
+        if (status == SettleStatus.DeviceInactive) {
+            revert DeviceInactive(orderId, detail, uint8(_deviceStatus(detail)));
+        }
         if (status == SettleStatus.DeviceUncertified) revert DeviceNotCertified(orderId, detail);
         _settle(orderId, o);
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function settleMany(uint256[] calldata orderIds) external nonReentrant returns (uint256 settled) {
+    function settleMany(uint256[] calldata orderIds, PassRef[][] calldata passes)
+        external
+        nonReentrant
+        returns (uint256 settled)
+    {
         uint256 count = orderIds.length;
+        if (passes.length != count) revert LengthMismatch(count, passes.length);
         for (uint256 i; i < count; ++i) {
             uint256 orderId = orderIds[i];
             Order storage o = _orders[orderId];
-            (SettleStatus status,) = _settleStatus(orderId, o);
+            (SettleStatus status,) = _settleStatus(orderId, o, passes[i]);
             if (status == SettleStatus.Ready) {
                 _settle(orderId, o);
                 ++settled;
+            } else {
+                emit SettlementSkipped(orderId, status);
             }
         }
     }
@@ -188,14 +227,11 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
         OrderState state = o.state;
         if (state != OrderState.Shipped && state != OrderState.Accepted) revert InvalidOrderState(orderId, state);
-        uint64 endsAt = _inspectionEnd(o);
-        if (block.timestamp >= endsAt) {
-            (bool uncertified,) = _firstUncertified(orderId, o.testSpec);
-            if (!uncertified) revert DisputeWindowClosed(orderId, endsAt);
-        }
+        bool late = block.timestamp >= _inspectionEnd(o);
 
         o.state = OrderState.Disputed;
-        emit DisputeOpened(orderId, msg.sender, reason);
+        if (late) o.disputedLate = true;
+        emit DisputeOpened(orderId, msg.sender, reason, late);
     }
 
     /// @inheritdoc ISupplyChainEscrow
@@ -204,6 +240,8 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         if (msg.sender != _arbiterOf(o) || !hasRole(Roles.ARBITER_ROLE, msg.sender)) {
             revert NotArbiter(orderId, msg.sender);
         }
+        // The arbiter of an order can change (fallback to the default arbiter): check it here too.
+        if (msg.sender == o.buyer || msg.sender == o.seller) revert ArbiterIsParty(msg.sender, o.buyer, o.seller);
         if (o.state != OrderState.Disputed) revert InvalidOrderState(orderId, o.state);
         if (sellerShareBps > _BPS) revert InvalidShare(sellerShareBps);
 
@@ -216,7 +254,8 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         address seller = o.seller;
         address buyer = o.buyer;
         address token = o.token;
-        _moveDevices(orderId, address(this), sellerShareBps > 0 ? buyer : seller);
+        // Devices follow the money actually paid: a share that rounds down to 0 tokens is a refund.
+        _moveDevices(orderId, address(this), sellerAmount > 0 ? buyer : seller);
         if (sellerAmount > 0) _pay(seller, token, sellerAmount);
         if (buyerAmount > 0) _pay(buyer, token, buyerAmount);
     }
@@ -230,7 +269,7 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         emit Withdrawn(msg.sender, token, amount);
 
         if (token == address(0)) {
-            if (!_sendNative(msg.sender, amount)) revert NativeTransferFailed(msg.sender, amount);
+            if (!_sendNative(msg.sender, amount, gasleft())) revert NativeTransferFailed(msg.sender, amount);
         } else {
             IERC20(token).safeTransfer(msg.sender, amount);
         }
@@ -277,8 +316,23 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function canSettle(uint256 orderId) external view returns (bool ok, SettleStatus status) {
-        (status,) = _settleStatus(orderId, _orders[orderId]);
+    function orderLabs(uint256 orderId) external view returns (address[] memory) {
+        _existingOrder(orderId);
+        return _orderLabs[orderId];
+    }
+
+    /// @inheritdoc ISupplyChainEscrow
+    function isTokenAllowed(address token) external view returns (bool) {
+        return token == address(0) || _allowedTokens[token];
+    }
+
+    /// @inheritdoc ISupplyChainEscrow
+    function canSettle(uint256 orderId, PassRef[] calldata passes)
+        external
+        view
+        returns (bool ok, SettleStatus status)
+    {
+        (status,) = _settleStatus(orderId, _orders[orderId], passes);
         ok = status == SettleStatus.Ready;
     }
 
@@ -309,7 +363,7 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     {
         if (seller == address(0)) revert InvalidSeller(seller);
         if (seller == msg.sender) revert SellerIsBuyer(seller);
-        if (token != address(0) && token.code.length == 0) revert InvalidToken(token);
+        if (token != address(0) && !_allowedTokens[token]) revert TokenNotAllowed(token);
         if (amount == 0) revert ZeroAmount();
         if (shipBy <= block.timestamp) revert ShipByNotInFuture(shipBy, block.timestamp);
         if (inspectionPeriod == 0 || inspectionPeriod > MAX_INSPECTION_PERIOD) {
@@ -339,6 +393,18 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         } catch {
             return address(0);
         }
+    }
+
+    /// @dev Stores the labs the order accepts (none: any lab).
+    function _pinLabs(uint256 orderId, address[] calldata labs) private {
+        uint256 count = labs.length;
+        if (count == 0) return;
+        if (count > MAX_LABS_PER_ORDER) revert TooManyLabs(count, MAX_LABS_PER_ORDER);
+        for (uint256 i; i < count; ++i) {
+            if (labs[i] == address(0)) revert ZeroLab();
+        }
+        _orderLabs[orderId] = labs;
+        emit OrderLabsPinned(orderId, labs);
     }
 
     /// @dev Emits {OrderCreated} from storage (keeps createOrder's stack shallow).
@@ -373,34 +439,70 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         if (received != amount) revert FeeOnTransferNotSupported(token, amount, received);
     }
 
-    /// @dev Whether order `o` can settle now; `detail` is the inspection end or the uncertified device.
-    function _settleStatus(uint256 orderId, Order storage o) private view returns (SettleStatus, uint256 detail) {
+    /// @dev Whether order `o` can settle now with `passes`; `detail` is the inspection end or the device
+    ///      that is inactive or uncertified.
+    function _settleStatus(uint256 orderId, Order storage o, PassRef[] calldata passes)
+        private
+        view
+        returns (SettleStatus, uint256 detail)
+    {
         OrderState state = o.state;
         if (state == OrderState.None) return (SettleStatus.UnknownOrder, 0);
-        if (state != OrderState.Shipped && state != OrderState.Accepted) return (SettleStatus.WrongState, 0);
+        bool lateDispute = state == OrderState.Disputed && o.disputedLate;
+        if (state != OrderState.Shipped && state != OrderState.Accepted && !lateDispute) {
+            return (SettleStatus.WrongState, 0);
+        }
         if (state == OrderState.Shipped) {
             uint64 endsAt = _inspectionEnd(o);
             if (block.timestamp < endsAt) return (SettleStatus.InspectionOpen, endsAt);
         }
-        (bool found, uint256 deviceId) = _firstUncertified(orderId, o.testSpec);
-        if (found) return (SettleStatus.DeviceUncertified, deviceId);
+        return _certification(orderId, o.testSpec, passes);
+    }
+
+    /// @dev The first device of the order that is not Active (`DeviceInactive`) or whose presented
+    ///      certificate is missing or not a valid pass from an accepted lab (`DeviceUncertified`).
+    function _certification(uint256 orderId, bytes32 testSpec, PassRef[] calldata passes)
+        private
+        view
+        returns (SettleStatus, uint256 deviceId)
+    {
+        uint256[] storage ids = _orderDeviceIds[orderId];
+        address[] storage labs = _orderLabs[orderId];
+        uint256 count = ids.length;
+        uint256 given = passes.length;
+        for (uint256 i; i < count; ++i) {
+            deviceId = ids[i];
+            if (_deviceStatus(deviceId) != IDeviceRegistry.DeviceStatus.Active) {
+                return (SettleStatus.DeviceInactive, deviceId);
+            }
+            if (i >= given) return (SettleStatus.DeviceUncertified, deviceId);
+            bytes32 certId = passes[i].certId;
+            if (!_certificates.isValidPass(certId, deviceId, testSpec, passes[i].dataRoot)) {
+                return (SettleStatus.DeviceUncertified, deviceId);
+            }
+            if (labs.length != 0 && !_contains(labs, _certificates.labOf(certId))) {
+                return (SettleStatus.DeviceUncertified, deviceId);
+            }
+        }
         return (SettleStatus.Ready, 0);
+    }
+
+    /// @dev The DeviceRegistry status of `deviceId` (an order's devices always exist).
+    function _deviceStatus(uint256 deviceId) private view returns (IDeviceRegistry.DeviceStatus) {
+        return IDeviceRegistry(address(_devices)).device(deviceId).status;
+    }
+
+    function _contains(address[] storage list, address item) private view returns (bool) {
+        uint256 count = list.length;
+        for (uint256 i; i < count; ++i) {
+            if (list[i] == item) return true;
+        }
+        return false;
     }
 
     /// @dev End of the inspection period of a shipped order.
     function _inspectionEnd(Order storage o) private view returns (uint64) {
         return o.shippedAt + o.inspectionPeriod;
-    }
-
-    /// @dev Whether some device of the order lacks a valid pass for `testSpec`, and the first such id.
-    function _firstUncertified(uint256 orderId, bytes32 testSpec) private view returns (bool found, uint256 deviceId) {
-        uint256[] storage ids = _orderDeviceIds[orderId];
-        uint256 count = ids.length;
-        for (uint256 i; i < count; ++i) {
-            deviceId = ids[i];
-            if (!_certificates.hasValidPass(deviceId, testSpec)) return (true, deviceId);
-        }
-        return (false, 0);
     }
 
     /// @dev Settles a settleable order: state first, then the device records, then the money.
@@ -433,21 +535,23 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
 
     /// @dev Pushes `amount` of `token` to `to`; if the push fails, credits it for {withdraw}.
     function _pay(address to, address token, uint256 amount) private {
-        bool ok = token == address(0) ? _sendNative(to, amount) : _tryTransfer(token, to, amount);
+        bool ok = token == address(0) ? _sendNative(to, amount, NATIVE_PUSH_GAS) : _tryTransfer(token, to, amount);
         if (!ok) {
             _credits[to][token] += amount;
             emit PaymentCredited(to, token, amount);
         }
     }
 
-    /// @dev Native transfer forwarding all gas and copying no return data (no returndata bomb).
-    function _sendNative(address to, uint256 amount) private returns (bool ok) {
+    /// @dev Pushes `amount` wei to `to` with at most `gasLimit` gas, copying no return data (no
+    ///      returndata bomb). `gasleft()` is the limit for a withdrawal (the receiver's own call).
+    function _sendNative(address to, uint256 amount, uint256 gasLimit) private returns (bool ok) {
         assembly ("memory-safe") {
-            ok := call(gas(), to, amount, 0, 0, 0, 0)
+            ok := call(gasLimit, to, amount, 0, 0, 0, 0)
         }
     }
 
-    /// @dev ERC-20 `transfer` that reports failure instead of reverting: succeeds when the call does
+    /// @dev ERC-20 `transfer` with at most {TOKEN_CALL_GAS} gas that reports failure instead of
+    ///      reverting: succeeds when the call does
     ///      and returns true, or returns nothing from a contract (tokens without a return value).
     ///      Reads at most one word of return data.
     function _tryTransfer(address token, address to, uint256 amount) private returns (bool) {
@@ -456,7 +560,7 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         uint256 returnSize;
         uint256 returnValue;
         assembly ("memory-safe") {
-            success := call(gas(), token, 0, add(data, 0x20), mload(data), 0, 0x20)
+            success := call(TOKEN_CALL_GAS, token, 0, add(data, 0x20), mload(data), 0, 0x20)
             returnSize := returndatasize()
             returnValue := mload(0)
         }

@@ -17,6 +17,7 @@ BUILD = ROOT / "build" / "contracts"
 LAB_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 MANUFACTURER_ROLE = Web3.keccak(text="MANUFACTURER_ROLE")
 PASS = 1
+BURN = 3  # TestWallet.Mode.Burn: a receiver that burns all gas it is given
 SPEC = Web3.keccak(text="ISO 4409:2019 hydraulic motor bench test")
 
 
@@ -37,11 +38,20 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         w3, _artifact("SupplyChainEscrow"), admin, devices.address, certs.address, admin
     )
     token = deploy(w3, _artifact("TestStablecoin"))
+    escrow.functions.setTokenAllowed(token.address, True).transact({"from": admin})
     devices.functions.grantRole(MANUFACTURER_ROLE, manufacturer).transact({"from": admin})
     year = w3.eth.get_block("latest")["timestamp"] + 365 * 86400
     certs.functions.accreditLab(lab, "Bench lab", year).transact({"from": admin})
     out: dict[str, Measured] = {}
     counter = iter(range(1, 10**9))
+    passes: dict[int, tuple[bytes, bytes]] = {}  # device id -> (certId, dataRoot) of its Pass
+
+    def certify(dev: int) -> None:
+        report, data_root = _rand32(), _rand32()
+        certs.functions.issueCertificate(dev, report, data_root, SPEC, PASS, year).transact(
+            {"from": lab}
+        )
+        passes[dev] = (certs.functions.certificateId(lab, dev, report).call(), data_root)
 
     def register(n: int) -> list[int]:
         inputs = [
@@ -83,7 +93,7 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
     )  # fmt: skip
     request = (device_ids[1], _rand32(), _rand32(), SPEC, PASS, year, b"\x00" * 32, b"")
     deadline = year
-    digest = certs.functions.hashIssueRequest(request, deadline).call()
+    digest = certs.functions.hashIssueRequest(request, lab, deadline).call()
     signature = Account.unsafe_sign_hash(digest, LAB_KEY).signature
     out["issueCertificateBySig"] = measure(
         w3, "issueCertificateBySig (submitted by the manufacturer)",
@@ -95,9 +105,7 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
     )  # fmt: skip
 
     for dev in device_ids[2:]:
-        certs.functions.issueCertificate(dev, _rand32(), _rand32(), SPEC, PASS, year).transact(
-            {"from": lab}
-        )
+        certify(dev)
     devices.functions.setApprovalForAll(escrow.address, True).transact({"from": manufacturer})
     token.functions.mint(buyer, 10**15).transact({"from": w3.eth.accounts[0]})
     token.functions.approve(escrow.address, 2**256 - 1).transact({"from": buyer})
@@ -106,12 +114,10 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         if count == 10:  # the single-device order's devices came back to the buyer: reuse others
             ids = register(10)
             for dev in ids:
-                certs.functions.issueCertificate(
-                    dev, _rand32(), _rand32(), SPEC, PASS, year
-                ).transact({"from": lab})
+                certify(dev)
         order_id = escrow.functions.nextOrderId().call()
         create = escrow.functions.createOrder(
-            manufacturer, token.address, 1_000 * 10**6, ids, SPEC, now + 30 * 86400, 7 * 86400
+            manufacturer, token.address, 1_000 * 10**6, ids, SPEC, now + 30 * 86400, 7 * 86400, []
         )
         out[f"createOrder{count}"] = measure(
             w3, f"createOrder ({count} device(s), ERC-20)", create, buyer
@@ -125,7 +131,59 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         out[f"confirmDelivery{count}"] = measure(
             w3, f"confirmDelivery ({count})", escrow.functions.confirmDelivery(order_id), buyer
         )
+        refs = [passes[dev] for dev in ids]
         out[f"settle{count}"] = measure(
-            w3, f"settle ({count}, by a third party)", escrow.functions.settle(order_id), admin
+            w3,
+            f"settle ({count}, by a third party)",
+            escrow.functions.settle(order_id, refs),
+            admin,
         )
+    out["settleManyStarved"] = _starvation(w3, escrow, devices, register, certify, passes)
     return out
+
+
+def _starvation(
+    w3: Web3, escrow: Any, devices: Any, register: Any, certify: Any, passes: Any
+) -> Measured:
+    """Issue 10's scenario: one settleMany of 10 honest 1-device native orders of 1 wei and one
+    whose seller's receive() burns all gas (the bad seller is credited; the batch costs at most
+    NATIVE_PUSH_GAS more)."""
+    admin, manufacturer, _lab, buyer = w3.eth.accounts[:4]
+    now = w3.eth.get_block("latest")["timestamp"]
+    wallet = deploy(w3, _artifact("TestWallet"), admin)
+    order_ids: list[int] = []
+
+    def order(seller: str, dev: int) -> int:
+        order_id = int(escrow.functions.nextOrderId().call())
+        escrow.functions.createOrder(
+            seller, "0x" + "00" * 20, 1, [dev], SPEC, now + 30 * 86400, 86400, []
+        ).transact({"from": buyer, "value": 1})
+        return order_id
+
+    for dev in register(10):
+        certify(dev)
+        order_id = order(manufacturer, dev)
+        escrow.functions.markShipped(order_id, _rand32()).transact({"from": manufacturer})
+        order_ids.append(order_id)
+    (bad_dev,) = register(1)
+    devices.functions.transferFrom(manufacturer, wallet.address, bad_dev).transact(
+        {"from": manufacturer}
+    )
+    certify(bad_dev)
+    approve = devices.encode_abi("setApprovalForAll", args=[escrow.address, True])
+    wallet.functions.execute(devices.address, 0, approve).transact({"from": admin})
+    bad = order(wallet.address, bad_dev)
+    ship = escrow.encode_abi("markShipped", args=[bad, _rand32()])
+    wallet.functions.execute(escrow.address, 0, ship).transact({"from": admin})
+    order_ids.insert(5, bad)
+    for order_id in order_ids:
+        escrow.functions.confirmDelivery(order_id).transact({"from": buyer})
+    wallet.functions.setMode(BURN, "0x" + "00" * 20, b"").transact({"from": admin})
+    refs = [[passes[int(escrow.functions.orderDevices(o).call()[0])]] for o in order_ids]
+    return measure(
+        w3,
+        "settleMany, 10 honest 1-device orders + 1 gas-burning seller (per order)",
+        escrow.functions.settleMany(order_ids, refs),
+        admin,
+        per=len(order_ids),
+    )

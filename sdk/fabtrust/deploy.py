@@ -117,7 +117,9 @@ def deploy_contracts(
     deploy("SupplyChainEscrow", deployer.address, devices, certs, arbiter)
     deploy("TestCheckpoints", certs)  # bench checkpoints (fabtrust.bench)
     if roles.test_stablecoin:
-        deploy("TestStablecoin")
+        stablecoin = deploy("TestStablecoin")
+        # The escrow takes only allow-listed tokens (the native coin always).
+        call("SupplyChainEscrow", "setTokenAllowed", stablecoin, True)
 
     granted: dict[str, list[str]] = {"ARBITER_ROLE": [arbiter]}
     for account in roles.manufacturers:

@@ -262,6 +262,7 @@ class Market:
             SPEC_ID,
             self.now() + ship_in,
             inspection,
+            [],
         )
 
     def order_ids(self, receipts: Iterable[Any]) -> list[int]:

@@ -172,8 +172,13 @@ def test_an_action_journalled_but_never_recorded_as_sent_is_recovered(
     with AgentStore(state) as store:
         action_id = store.begin_action(kind="settle", order_ids=[order_id])
     client = connect_agent(signer, state)
+    passes = [r.as_struct() for r in client.escrow.settlement_passes(order_id=order_id)]
     tx = client.chain.transact(
-        "SupplyChainEscrow", "settle", order_id, label=f"fabtrust-agent:settle:{action_id}"
+        "SupplyChainEscrow",
+        "settle",
+        order_id,
+        passes,
+        label=f"fabtrust-agent:settle:{action_id}",
     )
     agent = SettlementAgent(client, state=state)
     assert agent.poll_once().actions == ()

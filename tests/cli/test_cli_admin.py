@@ -128,3 +128,17 @@ def test_grant_roles(cli: Any, chain: Any, expect_error: Any) -> None:
         4,
         "AccessControlUnauthorizedAccount",
     )
+
+
+def test_allow_token(cli: Any, chain: Any, expect_error: Any) -> None:
+    escrow = chain.client(None).escrow
+    token = chain.client(None).chain.deployment.contract("DeviceRegistry").address  # any contract
+    assert not escrow.is_token_allowed(token=token)
+    data = cli.ok("admin", "allow-token", token, account=0)
+    assert data == {"token": token, "allowed": True, "tx": data["tx"]}
+    assert escrow.is_token_allowed(token=token)
+    data = cli.ok("admin", "allow-token", token, "--disallow", account=0)
+    assert data["allowed"] is False and not escrow.is_token_allowed(token=token)
+    expect_error(cli("admin", "allow-token", DEV6, account=0), 4, "InvalidToken")
+    expect_error(cli("admin", "allow-token", token, account=3), 4, "AccessControlUnauthorized")
+    expect_error(cli("admin", "allow-token", "0x12", account=0), 2, "TOKEN")

@@ -337,6 +337,22 @@ def test_revocation_and_supersession_in_status_lists(
     assert not is_set(decode_list(revocation["encodedList"]), index)
 
 
+def test_revoking_the_lab_flips_the_bits_of_everything_it_issued_before(
+    cli: Any, chain: Any, single: dict[str, Any], tmp_path: Path
+) -> None:
+    # Issue 10: a lab's revocation invalidates what it issued up to then, for good.
+    entries = {e["statusPurpose"]: e for e in single["exported"]["credential"]["credentialStatus"]}
+    index = int(entries["revocation"]["statusListIndex"])
+    cli.ok("admin", "revoke-lab", "dev:2", account=0)
+    lists = cli.ok("cert", "status-list", "--out-dir", str(tmp_path / "s"), account=2)
+    revocation = lists["revocation"]["credential"]["credentialSubject"]
+    assert is_set(decode_list(revocation["encodedList"]), index)
+    run = cli("cert", "verify-credential", str(single["path"]),
+              "--status-list", str(tmp_path / "s" / "revocation.json"))  # fmt: skip
+    assert run.exit_code == 1 and "credential_status" in _failed(run), run
+    assert "issuer_accredited" in _failed(run), run
+
+
 def test_bad_input_one_line_and_exit_code(
     cli: Any, expect_error: Any, single: dict[str, Any], tmp_path: Path, chain: Any
 ) -> None:

@@ -295,3 +295,30 @@ def test_order_errors(cli: Any, expect_error: Any) -> None:
     expect_error(cli("order", "list", "--buyer", "0xabc"), 2, "--buyer")
     settle_missing = cli("order", "settle", "999", account=0)
     expect_error(settle_missing, 1, "does not exist")
+
+
+def test_order_pins_its_labs(cli: Any, chain: Any, expect_error: Any, tmp_path: Path) -> None:
+    pinned_other, pinned_lab = _register(cli, "SN-L1", "SN-L2")
+    for device_id in (pinned_other, pinned_lab):
+        _certify(cli, tmp_path, device_id)  # by dev:2, the accredited lab
+    base = ["order", "create", "--seller", "dev:1", "--token", "native", "--spec", SPEC]
+    base += ["--inspection", "1d", "--ship-by", "+7d", "--amount", "1"]
+    expect_error(
+        cli(*base, "--devices", str(pinned_other), "--labs", "dev:2,0x12", account=3),
+        2,
+        "--labs: '0x12'",
+    )
+    dev6 = Signer.dev(6).address
+    other = cli.ok(*base, "--devices", str(pinned_other), "--labs", "dev:6", account=3)
+    mine = cli.ok(*base, "--devices", str(pinned_lab), "--labs", "dev:2,dev:6", account=3)
+    escrow = chain.client(None).escrow
+    assert escrow.get_order(order_id=other["order_id"]).labs == (dev6,)
+    assert escrow.get_order(order_id=mine["order_id"]).labs == (Signer.dev(2).address, dev6)
+    for created in (other, mine):
+        oid = str(created["order_id"])
+        cli.ok("order", "ship", oid, "--shipment", "BL-1", account=1)
+        cli.ok("order", "confirm", oid, account=3)
+    # The only Pass of the first order's device is from dev:2, which that order does not accept.
+    expect_error(cli("order", "settle", str(other["order_id"]), account=0), 1, "no valid pass")
+    settled = cli.ok("order", "settle", str(mine["order_id"]), account=0)
+    assert settled["settled"] is True

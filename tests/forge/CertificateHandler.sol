@@ -26,12 +26,14 @@ contract CertificateHandler {
     /// @notice Anchored one-leaf batches not yet presented.
     ICertificateRegistry.BatchLeaf[] internal _pending;
     bytes32[] internal _pendingRoots;
+    address[] internal _pendingLabs;
 
     mapping(bytes32 certId => address) public labOf;
     mapping(bytes32 certId => uint256) public deviceOf;
     mapping(bytes32 certId => bytes32) public rootOf;
     mapping(bytes32 certId => bool) public ghostRevoked;
-    mapping(bytes32 root => bool) public ghostBatchRevoked;
+    /// @dev Keyed by keccak256(abi.encode(lab, root)): batches are per lab.
+    mapping(bytes32 labRoot => bool) internal _ghostBatchRevoked;
     mapping(address lab => bool) public ghostLabRevoked;
     mapping(bytes32 action => uint256) public calls;
     uint256 private _nonce;
@@ -50,6 +52,10 @@ contract CertificateHandler {
     }
 
     // ---- views for the invariants -----------------------------------------------------------
+
+    function ghostBatchRevoked(address lab, bytes32 root) public view returns (bool) {
+        return _ghostBatchRevoked[keccak256(abi.encode(lab, root))];
+    }
 
     function certCount() external view returns (uint256) {
         return certIds.length;
@@ -96,6 +102,7 @@ contract CertificateHandler {
         try certificates.anchorBatch(root, 1) {
             _pending.push(leaf);
             _pendingRoots.push(root);
+            _pendingLabs.push(lab);
             ++calls["anchor"];
         } catch {}
     }
@@ -106,14 +113,16 @@ contract CertificateHandler {
         uint256 index = seed % _pending.length;
         ICertificateRegistry.BatchLeaf memory leaf = _pending[index];
         bytes32 root = _pendingRoots[index];
-        address lab = certificates.batch(root).lab;
+        address lab = _pendingLabs[index];
         VM.prank(presenter);
-        try certificates.presentBatchCertificate(root, leaf, new bytes32[](0)) returns (bytes32 certId) {
+        try certificates.presentBatchCertificate(lab, root, leaf, new bytes32[](0)) returns (bytes32 certId) {
             _record(certId, lab, leaf.deviceId, root);
             _pending[index] = _pending[_pending.length - 1];
             _pending.pop();
             _pendingRoots[index] = _pendingRoots[_pendingRoots.length - 1];
             _pendingRoots.pop();
+            _pendingLabs[index] = _pendingLabs[_pendingLabs.length - 1];
+            _pendingLabs.pop();
             ++calls["present"];
         } catch {}
     }
@@ -132,15 +141,18 @@ contract CertificateHandler {
     /// @notice The anchoring lab revokes the batch a certificate was presented from, or a pending one.
     function revokeBatch(uint256 seed, bool pending) external {
         bytes32 root;
+        address lab;
         if (pending && _pendingRoots.length > 0) {
             root = _pendingRoots[seed % _pendingRoots.length];
+            lab = _pendingLabs[seed % _pendingLabs.length];
         } else if (certIds.length > 0) {
-            root = rootOf[certIds[seed % certIds.length]];
+            bytes32 certId = certIds[seed % certIds.length];
+            (root, lab) = (rootOf[certId], labOf[certId]);
         }
-        if (root == bytes32(0) || ghostBatchRevoked[root]) return;
-        VM.prank(certificates.batch(root).lab);
-        certificates.revokeBatch(root, "recalled");
-        ghostBatchRevoked[root] = true;
+        if (root == bytes32(0) || ghostBatchRevoked(lab, root)) return;
+        VM.prank(lab);
+        certificates.revokeBatch(lab, root, "recalled");
+        _ghostBatchRevoked[keccak256(abi.encode(lab, root))] = true;
         ++calls["revokeBatch"];
     }
 

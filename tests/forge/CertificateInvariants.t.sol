@@ -31,7 +31,7 @@ contract CertificateInvariants is InvariantTest {
     function invariant_revokedCertificateIsInvalid() public view {
         for (uint256 i; i < handler.certCount(); ++i) {
             bytes32 certId = handler.certIds(i);
-            if (handler.ghostRevoked(certId) || handler.ghostBatchRevoked(handler.rootOf(certId))) {
+            if (handler.ghostRevoked(certId) || handler.ghostBatchRevoked(handler.labOf(certId), handler.rootOf(certId))) {
                 _assertTrue(!handler.certificates().isValid(certId), "revoked certificate is valid");
             }
         }
@@ -57,7 +57,8 @@ contract CertificateInvariants is InvariantTest {
             if (handler.devices().device(deviceId).status != IDeviceRegistry.DeviceStatus.Active) {
                 _assertTrue(!handler.certificates().isValid(certId), "certificate of an inactive device is valid");
                 _assertTrue(
-                    !handler.certificates().hasValidPass(deviceId, handler.SPEC()), "inactive device has a valid Pass"
+                    !handler.certificates().isValidPass(certId, deviceId, handler.SPEC(), bytes32(0)),
+                    "inactive device has a valid Pass"
                 );
             }
         }

@@ -61,12 +61,10 @@ contract EscrowHandler {
     address[] public creditHolders;
     uint256 private _serial;
 
-    /// @notice Orders resolved with a seller share above 0 that rounds to 0 tokens (see
-    ///         EscrowInvariants.invariant_devicesWithBuyerIffSellerPaid).
-    mapping(uint256 orderId => bool) public dustRuling;
-
     // Ghost counters: how often each action got through (printed by `forge test -vv`).
     mapping(bytes32 action => uint256) public calls;
+    /// @notice The Pass the lab issued last for each device (presented at settlement).
+    mapping(uint256 deviceId => bytes32) public passOf;
 
     constructor() {
         devices = new DeviceRegistry(address(this));
@@ -78,6 +76,8 @@ contract EscrowHandler {
         blocky = new BlocklistToken();
         devices.grantRole(Roles.MANUFACTURER_ROLE, address(this));
         certificates.accreditLab(lab, "Lab", uint64(block.timestamp + 3650 days));
+        escrow.setTokenAllowed(address(usd), true);
+        escrow.setTokenAllowed(address(blocky), true);
         for (uint256 i; i < 3; ++i) {
             buyers[i] = address(uint160(0xB0B0 + i));
             creditHolders.push(buyers[i]);
@@ -130,7 +130,7 @@ contract EscrowHandler {
         }
         VM.prank(buyer);
         uint256 orderId = escrow.createOrder{value: token == address(0) ? amount : 0}(
-            seller, token, amount, ids, SPEC, uint64(block.timestamp + 7 days), 3 days
+            seller, token, amount, ids, SPEC, uint64(block.timestamp + 7 days), 3 days, new address[](0)
         );
         orderIds.push(orderId);
         ++calls["createOrder"];
@@ -149,9 +149,9 @@ contract EscrowHandler {
         (uint256 orderId,) = _pick(seed);
         uint256[] memory ids = escrow.orderDevices(orderId);
         for (uint256 i; i < ids.length; ++i) {
-            if (certificates.hasValidPass(ids[i], SPEC)) continue;
+            if (passOf[ids[i]] != 0 && certificates.isValidPass(passOf[ids[i]], ids[i], SPEC, 0)) continue;
             VM.prank(lab);
-            certificates.issueCertificate(
+            passOf[ids[i]] = certificates.issueCertificate(
                 ids[i], keccak256(abi.encode(ids[i], block.timestamp)), bytes32(0), SPEC, 1,
                 uint64(block.timestamp + 30 days)
             );
@@ -169,10 +169,11 @@ contract EscrowHandler {
 
     function settle(uint256 seed, uint256 callerSeed) external {
         (uint256 orderId,) = _pick(seed);
-        (bool ok,) = escrow.canSettle(orderId);
+        ISupplyChainEscrow.PassRef[] memory passes = _passes(orderId);
+        (bool ok,) = escrow.canSettle(orderId, passes);
         if (!ok) return;
         VM.prank(address(uint160(0xCA11 + callerSeed % 5)));
-        escrow.settle(orderId);
+        escrow.settle(orderId, passes);
         ++calls["settle"];
     }
 
@@ -180,10 +181,12 @@ contract EscrowHandler {
     function settleMany(uint256[4] calldata seeds, uint8 count) external {
         if (orderIds.length == 0) return;
         uint256[] memory ids = new uint256[](count % 5);
+        ISupplyChainEscrow.PassRef[][] memory passes = new ISupplyChainEscrow.PassRef[][](ids.length);
         for (uint256 i; i < ids.length; ++i) {
             ids[i] = orderIds[seeds[i] % orderIds.length];
+            passes[i] = _passes(ids[i]);
         }
-        escrow.settleMany(ids);
+        escrow.settleMany(ids, passes);
         ++calls["settleMany"];
     }
 
@@ -211,7 +214,6 @@ contract EscrowHandler {
         (uint256 orderId, ISupplyChainEscrow.Order memory o) = _pick(seed);
         if (o.state != ISupplyChainEscrow.OrderState.Disputed) return;
         sellerShareBps %= 10_001;
-        if (sellerShareBps > 0 && o.amount * sellerShareBps < 10_000) dustRuling[orderId] = true;
         VM.prank(arbiter);
         escrow.resolveDispute(orderId, sellerShareBps);
         ++calls["resolveDispute"];
@@ -268,6 +270,14 @@ contract EscrowHandler {
         }
         sellers.push(seller);
         creditHolders.push(seller);
+    }
+
+    function _passes(uint256 orderId) private view returns (ISupplyChainEscrow.PassRef[] memory passes) {
+        uint256[] memory ids = escrow.orderDevices(orderId);
+        passes = new ISupplyChainEscrow.PassRef[](ids.length);
+        for (uint256 i; i < ids.length; ++i) {
+            passes[i] = ISupplyChainEscrow.PassRef({certId: passOf[ids[i]], dataRoot: bytes32(0)});
+        }
     }
 
     function _pick(uint256 seed) private view returns (uint256 orderId, ISupplyChainEscrow.Order memory o) {

@@ -50,26 +50,14 @@ contract EscrowInvariants is InvariantTest {
 
     /// @notice Every order's devices are with its buyer if and only if its seller got money
     ///         (paid out or credited). Each order has its own seller, who is paid by nothing else.
-    /// @dev Fails on today's contracts (issue 10, found by this campaign): `resolveDispute` hands
-    ///      the devices to the buyer whenever `sellerShareBps > 0`, but the seller's amount is
-    ///      `amount * sellerShareBps / 10000` rounded down, so a share that rounds to 0 (an order
-    ///      below 10000 base units) gives the buyer the devices and a full refund. Expected to fail
-    ///      in scripts/invariants.py until the escrow decides the devices on the rounded amount (or
-    ///      refuses such a ruling); the invariant below covers everything else meanwhile.
+    /// @dev Found by this campaign (issue 10): `resolveDispute` once handed the devices to the buyer
+    ///      whenever `sellerShareBps > 0` while the seller's amount rounds down, so a share that
+    ///      rounded to 0 tokens gave the buyer the devices and a full refund. The escrow now decides
+    ///      the devices on the rounded amount.
     function invariant_devicesWithBuyerIffSellerPaid() public view {
-        _checkDevicesAgainstPayment(false);
-    }
-
-    /// @notice As above, except for orders resolved with a share that rounded to 0 tokens.
-    function invariant_devicesWithBuyerIffSellerPaidExceptDustRulings() public view {
-        _checkDevicesAgainstPayment(true);
-    }
-
-    function _checkDevicesAgainstPayment(bool exemptDustRulings) private view {
         ISupplyChainEscrow escrow = handler.escrow();
         for (uint256 i; i < handler.orderCount(); ++i) {
             uint256 orderId = handler.orderIds(i);
-            if (exemptDustRulings && handler.dustRuling(orderId)) continue;
             ISupplyChainEscrow.Order memory o = escrow.order(orderId);
             uint256[] memory ids = escrow.orderDevices(orderId);
             uint256 withBuyer;

@@ -375,9 +375,9 @@ BAD_INPUTS = [
     pytest.param("DeviceRegistry", "setApprovalForAll", (ADDR, None), id="bool-none"),
     pytest.param("DeviceRegistry", "deviceIdOf", (ADDR, b"SN-1"), id="string-bytes"),
     pytest.param("DeviceRegistry", "deviceIdOf", (ADDR, 5), id="string-int"),
-    pytest.param("SupplyChainEscrow", "settleMany", (1,), id="array-scalar"),
-    pytest.param("SupplyChainEscrow", "settleMany", ({1, 2},), id="array-set"),
-    pytest.param("SupplyChainEscrow", "settleMany", ([True],), id="array-item-bool"),
+    pytest.param("SupplyChainEscrow", "settleMany", (1, []), id="array-scalar"),
+    pytest.param("SupplyChainEscrow", "settleMany", ({1, 2}, [[], []]), id="array-set"),
+    pytest.param("SupplyChainEscrow", "settleMany", ([True], [[]]), id="array-item-bool"),
     pytest.param(
         "CertificateRegistry",
         "batchLeafHash",
@@ -476,7 +476,7 @@ def test_bad_arguments_raise_abi_input_error_and_binding_falls_back_to_web3(
 @pytest.mark.parametrize(
     ("contract", "function", "args"),
     [
-        pytest.param("SupplyChainEscrow", "settleMany", (range(3),), id="array-range"),
+        pytest.param("SupplyChainEscrow", "settleMany", (range(3), [[], [], []]), id="array-range"),
         pytest.param(
             "CertificateRegistry", "batchLeafHash", ((*LEAF.values(), 9),), id="struct-extra-item"
         ),
@@ -717,7 +717,10 @@ def test_return_decode_of_real_view_functions() -> None:
     can_settle = function_codec("SupplyChainEscrow", "canSettle")  # two outputs
     data = abi_encode(["bool", "uint8"], [True, 3])
     assert can_settle.decode(data) == [True, 3]
-    assert _web3_call(_function_abi("SupplyChainEscrow", "canSettle"), [1], data) == [True, 3]
+    assert _web3_call(_function_abi("SupplyChainEscrow", "canSettle"), [1, []], data) == [
+        True,
+        3,
+    ]
 
     domain = function_codec("DeviceRegistry", "eip712Domain")  # seven outputs, one an array
     values = [b"\x0f", "DeviceRegistry", "1", 31337, owner, b"\x00" * 32, [1, 2]]

@@ -9,7 +9,7 @@ through the binding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fabtrust.agent._orders import ESCROW
@@ -21,7 +21,12 @@ if TYPE_CHECKING:
     from fabtrust._binding import Binding
     from fabtrust.models import Event, TxResult
 
-__all__ = ["EscrowDoor"]
+__all__ = ["EscrowDoor", "PassFinder"]
+
+PassFinder = Callable[[int, "int | str"], list[tuple[bytes, bytes]]]
+"""(order id, block) -> the certificate references (``PassRef`` structs) to present for the
+order's devices: ``EscrowClient.settlement_passes``, which finds them with
+``CertificatesClient.valid_pass_refs``."""
 
 _DONE_EVENT: dict[ActionKind, str] = {"settle": "OrderSettled", "refund": "OrderRefunded"}
 
@@ -29,8 +34,9 @@ _DONE_EVENT: dict[ActionKind, str] = {"settle": "OrderSettled", "refund": "Order
 class EscrowDoor:
     """Reads and transactions of the escrow for the agent, over one binding."""
 
-    def __init__(self, binding: Binding) -> None:
+    def __init__(self, binding: Binding, *, passes: PassFinder) -> None:
         self._binding = binding
+        self._passes = passes
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -38,7 +44,10 @@ class EscrowDoor:
         """``canSettle`` of each order at ``block`` (JSON-RPC batches where the provider takes
         them)."""
         answers = self._binding.call_many(
-            ESCROW, "canSettle", [(o.order_id,) for o in orders], block=block
+            ESCROW,
+            "canSettle",
+            [(o.order_id, self._passes(o.order_id, block)) for o in orders],
+            block=block,
         )
         return {
             order.order_id: SettleStatus(int(status))
@@ -86,8 +95,8 @@ class EscrowDoor:
         name = _DONE_EVENT[kind]
         return [int(e.args["orderId"]) for e in events if e.contract == ESCROW and e.name == name]
 
-    @staticmethod
-    def _settle_call(orders: Sequence[TrackedOrder]) -> tuple[str, tuple[Any, ...]]:
+    def _settle_call(self, orders: Sequence[TrackedOrder]) -> tuple[str, tuple[Any, ...]]:
+        passes = [self._passes(o.order_id, "latest") for o in orders]
         if len(orders) == 1:
-            return "settle", (orders[0].order_id,)
-        return "settleMany", ([o.order_id for o in orders],)
+            return "settle", (orders[0].order_id, passes[0])
+        return "settleMany", ([o.order_id for o in orders], passes)

@@ -213,7 +213,7 @@ class SettlementAgent:
             chain_id=self.chain_id, genesis_hash=connection.genesis_hash, escrow=self._escrow
         )
         # Orders live in the store only, read a page at a time: no per-order state in memory.
-        self._escrow_door = EscrowDoor(self._binding)
+        self._escrow_door = EscrowDoor(self._binding, passes=self._passes)
         self._actions = ActionSender(
             store=self.store,
             escrow=self._escrow_door,
@@ -459,6 +459,12 @@ class SettlementAgent:
         if block is None:
             return None
         return "0x" + bytes(block["hash"]).hex(), int(block["timestamp"])
+
+    def _passes(self, order_id: int, block: int | str) -> list[tuple[bytes, bytes]]:
+        """The certificates to present for the order's devices (``PassRef`` structs), found with
+        ``CertificatesClient.valid_pass_refs`` through ``EscrowClient.settlement_passes``."""
+        refs = self._client.escrow.settlement_passes(order_id=order_id, block=block)
+        return [ref.as_struct() for ref in refs]
 
     # -- reading ----------------------------------------------------------------------------------
 

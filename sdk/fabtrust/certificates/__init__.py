@@ -29,6 +29,7 @@ from fabtrust.certificates.models import (
     Certificate,
     Check,
     Issued,
+    PassRef,
     SignedIssueRequest,
     Verdict,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "CertificatesClient",
     "Check",
     "Issued",
+    "PassRef",
     "SignedIssueRequest",
     "Verdict",
 ]

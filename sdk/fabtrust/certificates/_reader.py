@@ -43,6 +43,11 @@ def hex32(value: Any) -> str:
     return "0x" + str(value).lower().removeprefix("0x").rjust(64, "0")
 
 
+def _address_topic(address: str) -> str:
+    """An indexed address as a log topic (left-padded to 32 bytes)."""
+    return "0x" + address.lower().removeprefix("0x").rjust(64, "0")
+
+
 def _optional(value: Any) -> str | None:
     text = hex32(value)
     return None if text == ZERO_BYTES32 else text
@@ -87,7 +92,7 @@ class Reader:
         )
 
     def accreditation(self, lab: str, *, block: Block = "latest") -> Accreditation:
-        lab_id, active, accredited_at, valid_until, name = self.call(
+        lab_id, active, accredited_at, valid_until, revoked_at, name = self.call(
             "accreditation", lab, block=block
         )
         accredited = bool(self.call("isAccredited", lab, block=block))
@@ -99,10 +104,11 @@ class Reader:
             accredited=accredited,
             accredited_at=from_timestamp(int(accredited_at)) if accredited_at else None,
             valid_until=from_timestamp(int(valid_until)) if valid_until else None,
+            revoked_at=from_timestamp(int(revoked_at)) if revoked_at else None,
         )
 
-    def batch(self, root: str, *, block: Block = "latest") -> Batch:
-        lab, anchored_at, count, revoked = self.call("batch", to_bytes32(root), block=block)
+    def batch(self, lab: str, root: str, *, block: Block = "latest") -> Batch:
+        lab, anchored_at, count, revoked = self.call("batch", lab, to_bytes32(root), block=block)
         return Batch(
             root=root,
             lab=lab,
@@ -191,19 +197,20 @@ class Reader:
         return found
 
     def unpresented(
-        self, root: str, leaf: BatchCertificate, *, block: int | None = None
+        self, lab: str, root: str, leaf: BatchCertificate, *, block: int | None = None
     ) -> Certificate:
-        """A certificate that is a leaf of an anchored batch but was not presented (stored) yet,
-        described from the leaf and the batch (BatchNotFoundError if the root is not anchored)."""
+        """A certificate that is a leaf of ``lab``'s anchored batch but was not presented (stored)
+        yet, described from the leaf and the batch (BatchNotFoundError if not anchored)."""
         at: Block = "latest" if block is None else block
-        batch = self.batch(root, block=at)
-        anchored = self.events("BatchAnchored", topics=[root], to_block=block)
+        batch = self.batch(lab, root, block=at)
+        lab_topic = _address_topic(lab)
+        anchored = self.events("BatchAnchored", topics=[root, lab_topic], to_block=block)
         if not anchored:
             raise ChainError(f"batch {root} is anchored but its BatchAnchored event was not found")
         reason: str | None = None
         revoked_by: str | None = None
         if batch.revoked:
-            revocations = self.events("BatchRevoked", topics=[root], to_block=block)
+            revocations = self.events("BatchRevoked", topics=[root, lab_topic], to_block=block)
             if revocations:
                 reason = str(revocations[-1].args["reason"])
                 revoked_by = str(revocations[-1].args["revokedBy"])
@@ -227,12 +234,16 @@ class Reader:
             block_number=anchored[0].block_number,
         )
 
-    def batch_revocation(self, root: str, *, block: int | None = None) -> tuple[bool, str | None]:
-        """Whether the batch is revoked, and the reason given."""
-        batch = self.batch(root, block="latest" if block is None else block)
+    def batch_revocation(
+        self, lab: str, root: str, *, block: int | None = None
+    ) -> tuple[bool, str | None]:
+        """Whether ``lab``'s batch is revoked, and the reason given."""
+        batch = self.batch(lab, root, block="latest" if block is None else block)
         if not batch.revoked:
             return False, None
-        revocations = self.events("BatchRevoked", topics=[root], to_block=block)
+        revocations = self.events(
+            "BatchRevoked", topics=[root, _address_topic(lab)], to_block=block
+        )
         reason = str(revocations[-1].args["reason"]) if revocations else None
         return True, reason
 

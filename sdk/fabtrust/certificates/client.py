@@ -41,6 +41,7 @@ from fabtrust.certificates.models import (
     BatchProof,
     Certificate,
     Issued,
+    PassRef,
     SignedIssueRequest,
     Verdict,
 )
@@ -185,6 +186,7 @@ class CertificatesClient:
         typed = issue_certificate_typed_data(
             chain_id=self.chain_id,
             registry=self.registry,
+            lab=signer.address,
             device_id=req[0],
             report_sha256=req[1],
             data_root=req[2],
@@ -304,13 +306,22 @@ class CertificatesClient:
         return AnchoredBatch(root=tree.root, lab=lab, count=len(items), tx=tx, certificates=proofs)
 
     def present_batch_certificate(
-        self, *, root: str | bytes, leaf: BatchCertificate, proof: Sequence[str | bytes]
+        self,
+        *,
+        lab: str,
+        root: str | bytes,
+        leaf: BatchCertificate,
+        proof: Sequence[str | bytes],
     ) -> Issued:
-        """Store one certificate of an anchored batch (anyone may): ``presentBatchCertificate``.
+        """Store one certificate of ``lab``'s anchored batch (anyone may):
+        ``presentBatchCertificate``. The lab must be accredited now and the batch anchored after
+        its latest revocation.
 
-        Raises BatchNotFoundError, BatchAlreadyRevokedError, InvalidBatchProofError,
-        InvalidValidityError (an expired leaf), DeviceNotFoundError, CertificateAlreadyExistsError.
+        Raises BatchNotFoundError, BatchAlreadyRevokedError, LabNotAccreditedError,
+        BatchAnchoredBeforeRevocationError, InvalidBatchProofError, InvalidValidityError (an
+        expired leaf), DeviceNotFoundError, DeviceNotActiveError, CertificateAlreadyExistsError.
         """
+        lab_address = as_address(lab, field="lab")
         root_hex = as_bytes32(root, field="root")
         if not isinstance(leaf, BatchCertificate):
             raise InvalidInputError("leaf must be a BatchCertificate", field="leaf")
@@ -318,6 +329,7 @@ class CertificatesClient:
         tx = self._binding.transact(
             REGISTRY,
             "presentBatchCertificate",
+            lab_address,
             to_bytes32(root_hex),
             leaf.as_struct(),
             [to_bytes32(node) for node in nodes],
@@ -332,12 +344,14 @@ class CertificatesClient:
             REGISTRY, "revokeCertificate", to_bytes32(cid), _reason(reason)
         )
 
-    def revoke_batch(self, *, root: str | bytes, reason: str) -> TxResult:
-        """Revoke a batch: none of its certificates is valid any more (its lab or an admin).
-        Raises BatchNotFoundError, NotBatchIssuerError, BatchAlreadyRevokedError."""
+    def revoke_batch(self, *, root: str | bytes, reason: str, lab: str | None = None) -> TxResult:
+        """Revoke ``lab``'s batch (default: the connected lab's): none of its certificates is
+        valid any more (its lab or an admin). Raises BatchNotFoundError, NotBatchIssuerError,
+        BatchAlreadyRevokedError."""
         root_hex = as_bytes32(root, field="root")
+        lab_address = self._binding.address if lab is None else as_address(lab, field="lab")
         return self._binding.transact(
-            REGISTRY, "revokeBatch", to_bytes32(root_hex), _reason(reason)
+            REGISTRY, "revokeBatch", lab_address, to_bytes32(root_hex), _reason(reason)
         )
 
     # ---------------------------------------------------------------------------------------------
@@ -359,7 +373,8 @@ class CertificatesClient:
         )
 
     def revoke_accreditation(self, *, lab: str) -> TxResult:
-        """End ``lab``'s accreditation (admin only); its certificates stay valid.
+        """End ``lab``'s accreditation (admin only). Every certificate it issued or anchored up to
+        now becomes invalid, for ever (re-accreditation does not revive them).
         Raises LabNotAccreditedError."""
         return self._binding.transact(REGISTRY, "revokeAccreditation", as_address(lab, field="lab"))
 
@@ -381,26 +396,67 @@ class CertificatesClient:
         cid = as_bytes32(cert_id, field="cert_id")
         return bool(self._reader.call("isValid", to_bytes32(cid)))
 
-    def has_valid_pass(self, *, device_id: int, test_spec: str | bytes) -> bool:
-        """Whether the latest Pass certificate of the device for this specification is valid."""
-        return bool(
-            self._reader.call(
-                "hasValidPass",
-                as_uint(device_id, field="device_id"),
-                to_bytes32(as_test_spec(test_spec)),
-            )
-        )
+    def valid_pass_refs(
+        self,
+        *,
+        device_id: int,
+        test_spec: str | bytes,
+        labs: Sequence[str] = (),
+        block: int | str = "latest",
+        chunk_size: int = 5_000,
+    ) -> list[PassRef]:
+        """The presentable valid Pass certificates of a device for a specification, oldest first:
+        what ``settle``/``canSettle`` of the escrow take per device (:class:`PassRef`).
 
-    def latest_pass(self, *, device_id: int, test_spec: str | bytes) -> Certificate | None:
-        """The latest Pass certificate of the device for this specification (the one
-        :meth:`has_valid_pass` checks), or None."""
-        cid = self._reader.call(
-            "latestCertificate",
-            as_uint(device_id, field="device_id"),
-            to_bytes32(as_test_spec(test_spec)),
+        "The device is certified for the spec" means "some valid Pass exists" (the registry keeps
+        no latest-Pass index). Candidates are the ``CertificateIssued`` events of the device
+        (topic 2 = deviceId) for this spec with result Pass; each is kept when the chain's
+        ``isValidPass`` accepts it at ``block`` (not revoked, superseded or expired, its batch
+        not revoked, its lab not revoked since, its device Active) and, when ``labs`` is given
+        (an order's pinned labs), its lab is one of them. One batched ``eth_call`` round.
+        """
+        device = as_uint(device_id, field="device_id")
+        spec = as_test_spec(test_spec)
+        size = as_uint(chunk_size, field="chunk_size")
+        if size < 1:
+            raise InvalidInputError("chunk_size must be at least 1", field="chunk_size")
+        accepted = {as_address(lab, field="labs").lower() for lab in labs}
+        events = self._reader.events(
+            "CertificateIssued", topics=[None, f"{device:#066x}"], chunk_size=size
         )
-        text = hex32(cid)
-        return None if text == ZERO_BYTES32 else self._reader.certificate(text)
+        candidates: list[PassRef] = []
+        seen: set[str] = set()
+        for event in events:
+            args = event.args
+            cert_id = hex32(args["certId"])
+            if (
+                cert_id in seen
+                or hex32(args["testSpec"]) != spec
+                or int(args["result"]) != int(CertificateResult.PASS)
+                or (accepted and str(args["lab"]).lower() not in accepted)
+            ):
+                continue
+            seen.add(cert_id)
+            candidates.append(PassRef(cert_id=cert_id, data_root=hex32(args["dataRoot"])))
+        if not candidates:
+            return []
+        answers = self._binding.call_many(
+            REGISTRY,
+            "isValidPass",
+            [
+                (to_bytes32(ref.cert_id), device, to_bytes32(spec), to_bytes32(ref.data_root))
+                for ref in candidates
+            ],
+            block=block,
+        )
+        return [ref for ref, ok in zip(candidates, answers, strict=True) if bool(ok)]
+
+    def has_valid_pass(
+        self, *, device_id: int, test_spec: str | bytes, labs: Sequence[str] = ()
+    ) -> bool:
+        """Whether some valid Pass of the device for this specification exists (from one of
+        ``labs`` when given): ``bool(valid_pass_refs(...))``."""
+        return bool(self.valid_pass_refs(device_id=device_id, test_spec=test_spec, labs=labs))
 
     def find_by_report(self, *, report: ReportLike, chunk_size: int = 5_000) -> list[Certificate]:
         """Every certificate committing to this report (file or digest), in chain order.
@@ -427,15 +483,22 @@ class CertificatesClient:
         events = self._reader.events("CertificateIssued", topics=[None, topic], chunk_size=size)
         return self._reader.certificates_from(events)
 
-    def batch(self, *, root: str | bytes) -> Batch:
-        """An anchored batch. Raises BatchNotFoundError."""
-        return self._reader.batch(as_bytes32(root, field="root"))
+    def batch(self, *, lab: str, root: str | bytes) -> Batch:
+        """``lab``'s anchored batch ``root``. Raises BatchNotFoundError."""
+        return self._reader.batch(as_address(lab, field="lab"), as_bytes32(root, field="root"))
 
     def verify_batch_certificate(
-        self, *, root: str | bytes, leaf: BatchCertificate, proof: Sequence[str | bytes]
+        self,
+        *,
+        lab: str,
+        root: str | bytes,
+        leaf: BatchCertificate,
+        proof: Sequence[str | bytes],
     ) -> bool:
-        """Whether ``leaf`` is a valid certificate of the batch now, as the chain says
-        (``verifyBatchCertificate``: anchored, not revoked, proof valid, not expired)."""
+        """Whether ``leaf`` of ``lab``'s batch could be presented now, as the chain says
+        (``verifyBatchCertificate``: anchored by the lab after its latest revocation, not revoked,
+        lab accredited now, proof valid, not expired)."""
+        lab_address = as_address(lab, field="lab")
         root_hex = as_bytes32(root, field="root")
         if not isinstance(leaf, BatchCertificate):
             raise InvalidInputError("leaf must be a BatchCertificate", field="leaf")
@@ -443,6 +506,7 @@ class CertificatesClient:
         return bool(
             self._reader.call(
                 "verifyBatchCertificate",
+                lab_address,
                 to_bytes32(root_hex),
                 leaf.as_struct(),
                 [to_bytes32(node) for node in nodes],
@@ -495,7 +559,7 @@ class CertificatesClient:
         except CertificateNotFoundError:
             if batch is None:
                 raise
-            cert = self._reader.unpresented(batch.root, batch.leaf)
+            cert = self._reader.unpresented(batch.lab, batch.root, batch.leaf)
             if cert.cert_id != cid:
                 raise InvalidInputError(
                     f"batch {batch.root} was anchored by {cert.lab}: its leaf is certificate "

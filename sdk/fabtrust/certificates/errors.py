@@ -16,11 +16,13 @@ from fabtrust.errors import error_class_for
 __all__ = [
     "BatchAlreadyAnchoredError",
     "BatchAlreadyRevokedError",
+    "BatchAnchoredBeforeRevocationError",
     "BatchNotFoundError",
     "CannotSupersedeError",
     "CertificateAlreadyExistsError",
     "CertificateAlreadyRevokedError",
     "CertificateNotFoundError",
+    "DeviceNotActiveError",
     "DeviceNotFoundError",
     "InvalidAccreditationExpiryError",
     "InvalidBatchProofError",
@@ -40,15 +42,22 @@ __all__ = [
     "ZeroReportDigestError",
 ]
 
+_LAB_ROOT = [{"name": "lab", "type": "address"}, {"name": "root", "type": "bytes32"}]
+
 BatchAlreadyAnchoredError = error_class_for(
-    "BatchAlreadyAnchored", [{"name": "root", "type": "bytes32"}], selector="0x213d8d34"
+    "BatchAlreadyAnchored", _LAB_ROOT, selector="0x046a2165"
 )
-BatchAlreadyRevokedError = error_class_for(
-    "BatchAlreadyRevoked", [{"name": "root", "type": "bytes32"}], selector="0x6eb5340b"
+BatchAlreadyRevokedError = error_class_for("BatchAlreadyRevoked", _LAB_ROOT, selector="0xdedb4f09")
+BatchAnchoredBeforeRevocationError = error_class_for(
+    "BatchAnchoredBeforeRevocation",
+    [
+        *_LAB_ROOT,
+        {"name": "anchoredAt", "type": "uint64"},
+        {"name": "revokedAt", "type": "uint64"},
+    ],
+    selector="0x3c820120",
 )
-BatchNotFoundError = error_class_for(
-    "BatchNotFound", [{"name": "root", "type": "bytes32"}], selector="0x01bccb93"
-)
+BatchNotFoundError = error_class_for("BatchNotFound", _LAB_ROOT, selector="0x68032f70")
 CannotSupersedeError = error_class_for(
     "CannotSupersede", [{"name": "certId", "type": "bytes32"}], selector="0x65be5a6c"
 )
@@ -61,15 +70,18 @@ CertificateAlreadyRevokedError = error_class_for(
 CertificateNotFoundError = error_class_for(
     "CertificateNotFound", [{"name": "certId", "type": "bytes32"}], selector="0x7585e638"
 )
+DeviceNotActiveError = error_class_for(
+    "DeviceNotActive",
+    [{"name": "deviceId", "type": "uint256"}, {"name": "status", "type": "uint8"}],
+    selector="0x1868c88c",
+)
 DeviceNotFoundError = error_class_for(
     "DeviceNotFound", [{"name": "deviceId", "type": "uint256"}], selector="0x4b6f9025"
 )
 InvalidAccreditationExpiryError = error_class_for(
     "InvalidAccreditationExpiry", [{"name": "validUntil", "type": "uint64"}], selector="0xcd3b2f65"
 )
-InvalidBatchProofError = error_class_for(
-    "InvalidBatchProof", [{"name": "root", "type": "bytes32"}], selector="0xf2e1f300"
-)
+InvalidBatchProofError = error_class_for("InvalidBatchProof", _LAB_ROOT, selector="0x645a2d9f")
 InvalidDeviceSignatureError = error_class_for(
     "InvalidDeviceSignature", [{"name": "deviceId", "type": "uint256"}], selector="0x7e8c48de"
 )
@@ -86,9 +98,7 @@ LabNotAccreditedError = error_class_for(
     "LabNotAccredited", [{"name": "lab", "type": "address"}], selector="0x404c44b6"
 )
 NotBatchIssuerError = error_class_for(
-    "NotBatchIssuer",
-    [{"name": "root", "type": "bytes32"}, {"name": "caller", "type": "address"}],
-    selector="0x80a01b1e",
+    "NotBatchIssuer", [*_LAB_ROOT, {"name": "caller", "type": "address"}], selector="0xc524c2fd"
 )
 NotCertificateIssuerError = error_class_for(
     "NotCertificateIssuer",

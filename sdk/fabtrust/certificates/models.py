@@ -50,6 +50,7 @@ __all__ = [
     "Certificate",
     "Check",
     "Issued",
+    "PassRef",
     "SignedIssueRequest",
     "Verdict",
 ]
@@ -73,6 +74,24 @@ class Accreditation(BaseModel):
     accredited: bool
     accredited_at: datetime | None
     valid_until: datetime | None
+    revoked_at: datetime | None = None
+    """Latest revocation of the accreditation: every certificate the lab issued (or anchored)
+    at or before it is invalid, also after a re-accreditation. None if never revoked."""
+
+
+class PassRef(BaseModel):
+    """A Pass certificate presented for one device at settlement (``ISupplyChainEscrow.PassRef``):
+    its id and the data root it committed to (the registry stores only a digest of
+    ``(dataRoot, testSpec)``). Found with :meth:`CertificatesClient.valid_pass_refs`."""
+
+    model_config = _FROZEN
+
+    cert_id: Bytes32
+    data_root: Bytes32
+
+    def as_struct(self) -> tuple[bytes, bytes]:
+        """The ``(bytes32 certId, bytes32 dataRoot)`` tuple the contracts take."""
+        return bytes.fromhex(self.cert_id[2:]), bytes.fromhex(self.data_root[2:])
 
 
 class Certificate(BaseModel):

@@ -107,13 +107,35 @@ def revoke_lab(
         str, typer.Argument(metavar="LAB", help="The lab's account (0x address or dev:N).")
     ],
 ) -> None:
-    """End a lab's accreditation (its certificates stay valid until revoked one by one)."""
+    """End a lab's accreditation: every certificate it issued until now becomes invalid, for
+    ever (re-accrediting it does not revive them)."""
     out = settings_of(ctx).output
     address = parse_address(lab, option="LAB")
     client = client_of(ctx)
     tx = client.certificates.revoke_accreditation(lab=address)
     out.info(f"accreditation of {address} revoked in tx {tx.tx_hash} (block {tx.block_number})")
     out.result({"lab": address, "revoked": True, "tx": tx_data(tx)})
+
+
+@app.command("allow-token")
+@command
+def allow_token(
+    ctx: typer.Context,
+    token: Annotated[
+        str, typer.Argument(metavar="TOKEN", help="The ERC-20 contract (0x address).")
+    ],
+    disallow: Annotated[
+        bool, typer.Option("--disallow", help="Stop allowing it for new orders instead.")
+    ] = False,
+) -> None:
+    """Allow an ERC-20 token to pay new escrow orders (the native coin always may)."""
+    out = settings_of(ctx).output
+    address = parse_address(token, option="TOKEN")
+    client = client_of(ctx)
+    tx = client.escrow.set_token_allowed(token=address, allowed=not disallow)
+    verb = "no longer allowed" if disallow else "allowed"
+    out.info(f"token {address} {verb} for new orders in tx {tx.tx_hash} (block {tx.block_number})")
+    out.result({"token": address, "allowed": not disallow, "tx": tx_data(tx)})
 
 
 @app.command("grant-role")

@@ -702,7 +702,7 @@ def issue_batch(
         presented: str | None = None
         if present:
             stored = client.certificates.present_batch_certificate(
-                root=anchored.root, leaf=proof.leaf, proof=proof.proof
+                lab=anchored.lab, root=anchored.root, leaf=proof.leaf, proof=proof.proof
             )
             presented = stored.tx.tx_hash
         bundle = client.certificates.make_bundle(

@@ -183,7 +183,7 @@ def demo(
         for serial, proof in zip(MOTORS[1:], batch.certificates, strict=True):
             # Presented on chain by anyone (here the manufacturer) so it counts for the escrow.
             maker.certificates.present_batch_certificate(
-                root=batch.root, leaf=proof.leaf, proof=proof.proof
+                lab=batch.lab, root=batch.root, leaf=proof.leaf, proof=proof.proof
             )
             bundles[serial] = lab.certificates.make_bundle(
                 batch=proof, report=out_dir / "reports" / f"{serial}.txt"

@@ -137,9 +137,17 @@ def create(
         typer.Option(
             "--token",
             metavar="TOKEN",
-            help="Pay with: native, tusd (local test token) or an ERC-20.",
+            help="Pay with: native, tusd (local test token) or an ERC-20 the admin allowed.",
         ),
     ] = "native",
+    labs: Annotated[
+        str | None,
+        typer.Option(
+            "--labs",
+            metavar="ADDR,ADDR",
+            help="Accept certificates only from these labs (default: any accredited lab).",
+        ),
+    ] = None,
 ) -> None:
     """Create an order as the buyer (the connected account) and fund it in the same step (an
     ERC-20 is approved for exactly the amount first)."""
@@ -150,6 +158,11 @@ def create(
         raise bad("--spec", spec, "is empty")
     deadline = parse_when(ship_by, option="--ship-by")
     period = parse_duration(inspection, option="--inspection")
+    lab_addresses = (
+        [parse_address(part.strip(), option="--labs") for part in labs.split(",")]
+        if labs is not None
+        else []
+    )
     client = client_of(ctx)
     tokens = _Tokens(client)
     token_address = tokens.resolve(token)
@@ -169,6 +182,7 @@ def create(
         test_spec=spec,
         ship_by=ship_by_s,
         inspection_period=period,
+        labs=lab_addresses,
     )
     label = tokens.label(token_address or _NATIVE)
     if created.approval is not None:

@@ -99,7 +99,7 @@ def export_credential(
         batch_root = stored.batch_root
     except CertificateNotFoundError:
         assert batch is not None  # make_bundle found the certificate in the batch
-        issued_at = certs.batch(root=batch.root).anchored_at
+        issued_at = certs.batch(lab=bundle.lab, root=batch.root).anchored_at
         batch_root = batch.root
     if spec_text is not None and test_spec_id(spec_text) != bundle.test_spec:
         raise InvalidInputError(

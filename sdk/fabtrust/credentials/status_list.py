@@ -12,6 +12,12 @@ numbering is append-only, so an index never changes once given. A credential ref
 - its batch's unit (for a certificate anchored in a Merkle batch) in the ``revocation`` list: set
   when ``BatchRevoked`` was emitted for the batch.
 
+Revoking the lab's accreditation (``LabAccreditationRevoked``) invalidates on chain everything the
+lab issued or anchored up to then, for good (a later re-accreditation does not revive it): every
+unit before the lab's last revocation gets its ``revocation`` bit. A device that is suspended or
+decommissioned also makes its certificates invalid on chain, but that state can change back and is
+not a revocation: ``cert verify`` and ``verify-credential`` read it from the chain.
+
 The list is ``encodedList`` = multibase base64url (``u`` prefix, no padding) of the GZIP of the
 bitstring, at least 16 KiB (131,072 entries), index 0 the most significant bit of the first byte.
 
@@ -126,10 +132,15 @@ def status_units(client: Fabtrust, *, lab: str, to_block: int | None = None) -> 
     successors = {
         _hex(e.args["certId"]): _hex(e.args["successor"]) for e in events("CertificateSuperseded")
     }
-    batches_revoked = {_hex(e.args["root"]) for e in events("BatchRevoked")}
+    batches_revoked = {_hex(e.args["root"]) for e in events("BatchRevoked", [None, lab_topic])}
+    lab_revocations = [
+        (e.block_number, e.log_index) for e in events("LabAccreditationRevoked", [lab_topic])
+    ]
+    lab_revoked_until = max(lab_revocations, default=(-1, -1))
     ordered = sorted([*issued, *anchored], key=lambda e: (e.block_number, e.log_index))
     units: list[StatusUnit] = []
     for index, event in enumerate(ordered):
+        lab_revoked = (event.block_number, event.log_index) < lab_revoked_until
         if event.name == "CertificateIssued":
             cert_id = _hex(event.args["certId"])
             units.append(
@@ -137,14 +148,19 @@ def status_units(client: Fabtrust, *, lab: str, to_block: int | None = None) -> 
                     index=index,
                     kind="certificate",
                     key=cert_id,
-                    revoked=cert_id in revoked,
+                    revoked=cert_id in revoked or lab_revoked,
                     successor=successors.get(cert_id),
                 )
             )
         else:
             root = _hex(event.args["root"])
             units.append(
-                StatusUnit(index=index, kind="batch", key=root, revoked=root in batches_revoked)
+                StatusUnit(
+                    index=index,
+                    kind="batch",
+                    key=root,
+                    revoked=root in batches_revoked or lab_revoked,
+                )
             )
     return units
 

@@ -26,15 +26,15 @@ from fabtrust.escrow.models import (
 
 if TYPE_CHECKING:
     from fabtrust._binding import Binding
-    from fabtrust.certificates import CertificatesClient
+    from fabtrust.certificates import CertificatesClient, PassRef
     from fabtrust.models import Event, TxResult
 
 __all__ = ["EscrowClient"]
 
 _ESCROW = "SupplyChainEscrow"
 _DEVICES = "DeviceRegistry"
-_CERTIFICATES = "CertificateRegistry"
 _ZERO32 = "0x" + "00" * 32
+_DEVICE_STATUS = ("Active", "Suspended", "Decommissioned")
 
 # Events whose first indexed argument is the order id, in lifecycle order.
 ORDER_EVENTS: tuple[str, ...] = (
@@ -118,6 +118,7 @@ class EscrowClient:
         test_spec: str | bytes,
         ship_by: datetime | int,
         inspection_period: timedelta | int,
+        labs: Sequence[str] = (),
     ) -> OrderCreated:
         """Create and fund an order from the connected account (the buyer) to ``seller``.
 
@@ -129,6 +130,8 @@ class EscrowClient:
         or 32 bytes) or its text, hashed like :func:`fabtrust.evidence.test_spec_id`.
         ``ship_by``: aware datetime or unix seconds, after the latest block's time.
         ``inspection_period``: timedelta or seconds (1 s .. 90 days).
+        ``labs``: the labs whose certificates the order accepts (empty: any accredited lab).
+        ``token`` must be allow-listed by the admin (TokenNotAllowedError otherwise).
         Returns the new order id (from ``OrderCreated``), the transaction and the approval.
         """
         seller_address = check.address(seller, field="seller")
@@ -138,6 +141,9 @@ class EscrowClient:
         spec = check.bytes32_or_text(test_spec, field="test_spec")
         ship_by_s = check.timestamp_seconds(ship_by, field="ship_by")
         period_s = check.duration_seconds(inspection_period, field="inspection_period")
+        if isinstance(labs, (str, bytes)):
+            raise InvalidInputError("labs must be a list of addresses", field="labs")
+        lab_addresses = [check.address(lab, field="labs") for lab in labs]
         _, now = self._latest_block()
         if ship_by_s <= now:
             raise InvalidInputError(
@@ -187,6 +193,7 @@ class EscrowClient:
                 bytes.fromhex(spec[2:]),
                 ship_by_s,
                 period_s,
+                lab_addresses,
                 value=amount if native else 0,
             )
         except FabtrustError:
@@ -207,8 +214,9 @@ class EscrowClient:
         return self._binding.transact(_ESCROW, "refund", self._order_id(order_id))
 
     def open_dispute(self, *, order_id: int, reason: str) -> TxResult:
-        """Buyer: dispute a shipped or accepted order during its inspection period (or any time
-        while a device lacks a valid pass); ``reason`` is emitted for the arbiter."""
+        """Buyer: dispute a shipped or accepted order; ``reason`` is emitted for the arbiter.
+        A dispute after the inspection period is late: the arbiter may resolve it, but the order
+        still settles when every device is certified (a late dispute cannot block the seller)."""
         if not isinstance(reason, str):
             raise InvalidInputError("reason must be text", field="reason")
         return self._binding.transact(_ESCROW, "openDispute", self._order_id(order_id), reason)
@@ -238,28 +246,62 @@ class EscrowClient:
 
     # -- anyone -----------------------------------------------------------------------------------
 
-    def settle(self, *, order_id: int) -> TxResult:
+    def settle(self, *, order_id: int, passes: Sequence[PassRef] | None = None) -> TxResult:
         """Settle an order (anyone): the seller is paid, the device records go to the buyer.
 
-        Needs the order Accepted, or Shipped with the inspection period over, and a valid pass
-        for every device (see :meth:`eligible_for_settlement`)."""
-        return self._binding.transact(_ESCROW, "settle", self._order_id(order_id))
+        Needs the order Accepted, or Shipped with the inspection period over (or disputed late),
+        every device Active, and a valid pass for every device (see
+        :meth:`eligible_for_settlement`). ``passes`` (one per device, in the order's device order)
+        default to :meth:`settlement_passes`."""
+        oid = self._order_id(order_id)
+        _ = self._binding.address  # AccountError for a read-only client, before any read
+        refs = self.settlement_passes(order_id=oid) if passes is None else list(passes)
+        return self._binding.transact(_ESCROW, "settle", oid, [r.as_struct() for r in refs])
 
     def settle_many(self, *, order_ids: Iterable[int]) -> SettleManyResult:
         """Settle every order of ``order_ids`` that can settle now, skipping the others, in one
-        transaction; returns the ids that were settled."""
+        transaction (each with the certificates :meth:`settlement_passes` finds); returns the ids
+        that were settled."""
         if isinstance(order_ids, (str, bytes)) or not isinstance(order_ids, Iterable):
             raise InvalidInputError("order_ids must be a list of order ids", field="order_ids")
         ids = [check.uint(i, field="order_ids") for i in order_ids]
         if not ids:
             raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
-        tx = self._binding.transact(_ESCROW, "settleMany", ids)
+        _ = self._binding.address  # AccountError for a read-only client, before any read
+        passes = [[r.as_struct() for r in self._passes_or_none(i)] for i in ids]
+        tx = self._binding.transact(_ESCROW, "settleMany", ids, passes)
         settled = tuple(
             int(event.args["orderId"])
             for event in tx.events_named("OrderSettled")
             if event.contract == _ESCROW
         )
         return SettleManyResult(settled_order_ids=settled, tx=tx)
+
+    def settlement_passes(self, *, order_id: int, block: int | str = "latest") -> list[PassRef]:
+        """One certificate per device of the order, in the order's device order, to present to
+        ``settle``/``canSettle``: the first valid Pass for the order's spec (from a lab the order
+        accepts) that :meth:`CertificatesClient.valid_pass_refs` finds, or a zero reference for a
+        device without one (the contract then reports it uncertified).
+        Raises OrderNotFoundError."""
+        from fabtrust.certificates import PassRef
+
+        order = self._read_order(self._order_id(order_id), block=block)
+        refs: list[PassRef] = []
+        for device_id in order.device_ids:
+            found = self._certificates.valid_pass_refs(
+                device_id=device_id, test_spec=order.test_spec, labs=order.labs, block=block
+            )
+            refs.append(found[0] if found else PassRef(cert_id=_ZERO32, data_root=_ZERO32))
+        return refs
+
+    def _passes_or_none(self, order_id: int) -> list[PassRef]:
+        """:meth:`settlement_passes`, or none for an unknown order (settleMany skips it)."""
+        try:
+            return self.settlement_passes(order_id=order_id)
+        except ContractError as exc:
+            if exc.error_name == "OrderNotFound":
+                return []
+            raise
 
     def withdraw(self, *, token: str | None) -> TxResult:
         """Take out the caller's whole credit in ``token`` (None / ``"native"``: the coin), left
@@ -275,6 +317,21 @@ class EscrowClient:
         oid = self._order_id(order_id)
         bps = check.uint(seller_share_bps, field="seller_share_bps", bits=16)
         return self._binding.transact(_ESCROW, "resolveDispute", oid, bps)
+
+    # -- admin ------------------------------------------------------------------------------------
+
+    def set_token_allowed(self, *, token: str, allowed: bool) -> TxResult:
+        """Admin: allow (or stop allowing) ``token`` to pay new orders (the native coin always
+        may). Raises InvalidTokenError for an account without code."""
+        if not isinstance(allowed, bool):
+            raise InvalidInputError("allowed must be true or false", field="allowed")
+        return self._binding.transact(
+            _ESCROW, "setTokenAllowed", check.address(token, field="token"), allowed
+        )
+
+    def is_token_allowed(self, *, token: str | None) -> bool:
+        """Whether new orders may be paid in ``token`` (None / ``"native"``: always)."""
+        return bool(self._binding.call(_ESCROW, "isTokenAllowed", check.token_address(token)))
 
     # -- readers ----------------------------------------------------------------------------------
 
@@ -308,6 +365,7 @@ class EscrowClient:
     def _read_order(self, order_id: int, *, block: int | str) -> Order:
         raw = self._binding.call(_ESCROW, "order", order_id, block=block)
         devices = self._binding.call(_ESCROW, "orderDevices", order_id, block=block)
+        labs = self._binding.call(_ESCROW, "orderLabs", order_id, block=block)
         (
             buyer,
             ship_by,
@@ -321,6 +379,7 @@ class EscrowClient:
             amount,
             test_spec,
             shipment_hash,
+            disputed_late,
         ) = raw
         shipped = int(shipped_at)
         return Order(
@@ -339,6 +398,8 @@ class EscrowClient:
             accepted_at=check.utc(int(accepted_at)) if int(accepted_at) else None,
             shipment_hash=None if _hex32(shipment_hash) == _ZERO32 else _hex32(shipment_hash),
             inspection_ends_at=check.utc(shipped + int(period)) if shipped else None,
+            labs=tuple(check.address(lab, field="labs") for lab in labs),
+            disputed_late=bool(disputed_late),
         )
 
     def _try_order(self, order_id: int, *, block: int | str = "latest") -> Order | None:
@@ -390,17 +451,21 @@ class EscrowClient:
         found = (decoder.decode(log) for log in logs)
         return [event for event in found if event is not None]
 
-    def can_settle(self, *, order_id: int) -> SettleStatus:
-        """The contract's own ``canSettle`` answer for the latest block (READY when it can)."""
-        _, status = self._binding.call(_ESCROW, "canSettle", self._order_id(order_id))
+    def can_settle(self, *, order_id: int, passes: Sequence[PassRef] | None = None) -> SettleStatus:
+        """The contract's own ``canSettle`` answer for the latest block (READY when it can), with
+        ``passes`` (default: :meth:`settlement_passes`)."""
+        oid = self._order_id(order_id)
+        refs = self._passes_or_none(oid) if passes is None else list(passes)
+        _, status = self._binding.call(_ESCROW, "canSettle", oid, [r.as_struct() for r in refs])
         return SettleStatus(int(status))
 
     def eligible_for_settlement(self, *, order_id: int) -> Eligibility:
         """Whether the order can be settled now, with every condition and the failed ones' reasons.
 
         Computed from chain state at the latest block (order state, acceptance, inspection end,
-        ``hasValidPass`` of each device for the order's test spec) the way the contract's
-        ``canSettle`` decides, and agreeing with it for that block.
+        each device Active, a valid Pass of each device for the order's test spec from a lab the
+        order accepts, found with :meth:`CertificatesClient.valid_pass_refs`) the way the
+        contract's ``canSettle`` decides, and agreeing with it for that block.
         """
         oid = self._order_id(order_id)
         block, now = self._latest_block()
@@ -420,16 +485,23 @@ class EscrowClient:
             )
         state = order.state
         checks: list[EligibilityCheck] = []
-        state_ok = state in (OrderState.SHIPPED, OrderState.ACCEPTED)
-        checks.append(EligibilityCheck(kind="state", ok=state_ok, detail=_STATE_DETAIL[state]))
-        disputed = state is OrderState.DISPUTED
+        late = state is OrderState.DISPUTED and order.disputed_late
+        state_ok = state in (OrderState.SHIPPED, OrderState.ACCEPTED) or late
+        state_detail = (
+            "order is Disputed late (after the inspection period): it still settles when every "
+            "device is certified"
+            if late
+            else _STATE_DETAIL[state]
+        )
+        checks.append(EligibilityCheck(kind="state", ok=state_ok, detail=state_detail))
+        disputed = state is OrderState.DISPUTED and not late
         checks.append(
             EligibilityCheck(
                 kind="dispute",
                 ok=not disputed,
                 detail="the buyer opened a dispute: only the arbiter can close the order"
                 if disputed
-                else "no open dispute",
+                else "no dispute that blocks settlement",
             )
         )
         ends = order.inspection_ends_at
@@ -444,32 +516,54 @@ class EscrowClient:
             detail = f"delivery not confirmed and the inspection period ends at {_iso(ends)}"
         checks.append(EligibilityCheck(kind="delivery", ok=delivery_ok, detail=detail))
         uncertified: list[int] = []
-        spec_bytes = bytes.fromhex(order.test_spec[2:])
+        inactive: list[int] = []
+        first_problem: SettleStatus | None = None
+        from_labs = f" from {', '.join(order.labs)}" if order.labs else ""
         for device_id in order.device_ids:
-            ok = bool(
-                self._binding.call(
-                    _CERTIFICATES, "hasValidPass", device_id, spec_bytes, block=block
+            status_index = int(self._binding.call(_DEVICES, "device", device_id, block=block)[2])
+            active = status_index == 0
+            if not active:
+                inactive.append(device_id)
+                first_problem = first_problem or SettleStatus.DEVICE_INACTIVE
+                name = _DEVICE_STATUS[status_index] if status_index < 3 else str(status_index)
+                checks.append(
+                    EligibilityCheck(
+                        kind="device",
+                        ok=False,
+                        device_id=device_id,
+                        detail=f"device {device_id} is {name}, not Active: it counts as "
+                        "uncertified (the buyer may dispute)",
+                    )
                 )
+            refs = self._certificates.valid_pass_refs(
+                device_id=device_id, test_spec=order.test_spec, labs=order.labs, block=block
             )
+            ok = bool(refs)
             if not ok:
                 uncertified.append(device_id)
+                if active:
+                    first_problem = first_problem or SettleStatus.DEVICE_UNCERTIFIED
             checks.append(
                 EligibilityCheck(
                     kind="certificate",
                     ok=ok,
                     device_id=device_id,
-                    detail=f"device {device_id} "
-                    + ("has" if ok else "has no")
-                    + f" valid pass for test spec {order.test_spec}",
+                    detail=(
+                        f"device {device_id} has a valid pass for test spec {order.test_spec}"
+                        f"{from_labs} (certificate {refs[0].cert_id})"
+                        if ok
+                        else f"device {device_id} has no valid pass for test spec "
+                        f"{order.test_spec}{from_labs}"
+                    ),
                 )
             )
-        # The contract's order of checks (SupplyChainEscrow._settleStatus).
+        # The contract's order of checks (SupplyChainEscrow._settleStatus / _certification).
         if not state_ok:
             status = SettleStatus.WRONG_STATE
         elif state is OrderState.SHIPPED and not delivery_ok:
             status = SettleStatus.INSPECTION_OPEN
-        elif uncertified:
-            status = SettleStatus.DEVICE_UNCERTIFIED
+        elif first_problem is not None:
+            status = first_problem
         else:
             status = SettleStatus.READY
         return Eligibility(
@@ -483,4 +577,5 @@ class EscrowClient:
             block_time=block_time,
             inspection_ends_at=ends,
             uncertified_device_ids=tuple(uncertified),
+            inactive_device_ids=tuple(inactive),
         )

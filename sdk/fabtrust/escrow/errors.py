@@ -15,10 +15,11 @@ from fabtrust.errors import ContractError, error_class_for
 
 __all__ = [
     "ESCROW_ERRORS",
+    "ArbiterIsPartyError",
     "ArbiterRoleMissingError",
+    "DeviceInactiveError",
     "DeviceNotCertifiedError",
     "DeviceNotOwnedBySellerError",
-    "DisputeWindowClosedError",
     "DuplicateDeviceError",
     "FeeOnTransferNotSupportedError",
     "IncorrectPaymentError",
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidSellerError",
     "InvalidShareError",
     "InvalidTokenError",
+    "LengthMismatchError",
     "NativeTransferFailedError",
     "NoDevicesError",
     "NotArbiterError",
@@ -35,13 +37,18 @@ __all__ = [
     "NotSellerError",
     "NothingToWithdrawError",
     "OrderNotFoundError",
+    "PassCountMismatchError",
+    "RegistryMismatchError",
     "SellerIsBuyerError",
     "ShipByNotInFutureError",
     "ShipDeadlineNotReachedError",
     "ShipDeadlinePassedError",
+    "TokenNotAllowedError",
     "TooManyDevicesError",
+    "TooManyLabsError",
     "ZeroAddressError",
     "ZeroAmountError",
+    "ZeroLabError",
 ]
 
 _ENTRIES = {
@@ -78,10 +85,17 @@ ShipDeadlinePassedError = _error("ShipDeadlinePassed")
 ShipDeadlineNotReachedError = _error("ShipDeadlineNotReached")
 InspectionPeriodActiveError = _error("InspectionPeriodActive")
 DeviceNotCertifiedError = _error("DeviceNotCertified")
-DisputeWindowClosedError = _error("DisputeWindowClosed")
 InvalidShareError = _error("InvalidShare")
 NothingToWithdrawError = _error("NothingToWithdraw")
 NativeTransferFailedError = _error("NativeTransferFailed")
+TokenNotAllowedError = _error("TokenNotAllowed")
+RegistryMismatchError = _error("RegistryMismatch")
+ArbiterIsPartyError = _error("ArbiterIsParty")
+TooManyLabsError = _error("TooManyLabs")
+ZeroLabError = _error("ZeroLab")
+PassCountMismatchError = _error("PassCountMismatch")
+LengthMismatchError = _error("LengthMismatch")
+DeviceInactiveError = _error("DeviceInactive")
 
 ESCROW_ERRORS: dict[str, type[ContractError]] = {
     cls.ERROR_NAME: cls
@@ -109,10 +123,17 @@ ESCROW_ERRORS: dict[str, type[ContractError]] = {
         ShipDeadlineNotReachedError,
         InspectionPeriodActiveError,
         DeviceNotCertifiedError,
-        DisputeWindowClosedError,
         InvalidShareError,
         NothingToWithdrawError,
         NativeTransferFailedError,
+        TokenNotAllowedError,
+        RegistryMismatchError,
+        ArbiterIsPartyError,
+        TooManyLabsError,
+        ZeroLabError,
+        PassCountMismatchError,
+        LengthMismatchError,
+        DeviceInactiveError,
     )
 }
 """The classes above by Solidity error name (the errors ISupplyChainEscrow declares)."""

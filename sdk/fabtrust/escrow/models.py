@@ -60,6 +60,7 @@ class SettleStatus(IntEnum):
     WRONG_STATE = 2
     INSPECTION_OPEN = 3
     DEVICE_UNCERTIFIED = 4
+    DEVICE_INACTIVE = 5
 
 
 class Order(BaseModel):
@@ -68,7 +69,9 @@ class Order(BaseModel):
     ``token`` is the ERC-20 address, or the zero address for the native coin (:attr:`is_native`).
     Times are aware UTC datetimes; ``shipped_at``/``accepted_at`` are None until they happen,
     ``shipment_hash`` None before shipping, ``inspection_ends_at`` None before shipping.
-    ``arbiter`` is the arbiter fixed into the order at creation.
+    ``arbiter`` is the arbiter fixed into the order at creation. ``labs`` are the labs whose
+    certificates the order accepts (empty: any accredited lab). ``disputed_late``: the dispute was
+    opened after the inspection period, so the order still settles with valid passes.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -88,6 +91,8 @@ class Order(BaseModel):
     accepted_at: datetime | None
     shipment_hash: str | None
     inspection_ends_at: datetime | None
+    labs: tuple[str, ...] = ()
+    disputed_late: bool = False
 
     @property
     def is_native(self) -> bool:
@@ -120,7 +125,7 @@ class SettleManyResult(BaseModel):
         return len(self.settled_order_ids)
 
 
-CheckKind = Literal["order", "state", "dispute", "delivery", "certificate"]
+CheckKind = Literal["order", "state", "dispute", "delivery", "device", "certificate"]
 
 
 class EligibilityCheck(BaseModel):
@@ -154,3 +159,4 @@ class Eligibility(BaseModel):
     block_time: datetime
     inspection_ends_at: datetime | None = None
     uncertified_device_ids: tuple[int, ...] = ()
+    inactive_device_ids: tuple[int, ...] = ()

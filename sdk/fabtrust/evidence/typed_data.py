@@ -82,6 +82,7 @@ _DOMAIN_TYPE = (
 )
 _DATA_ATTESTATION = (("deviceId", "uint256"), ("dataRoot", "bytes32"))
 _ISSUE_CERTIFICATE = (
+    ("lab", "address"),
     ("deviceId", "uint256"),
     ("reportSha256", "bytes32"),
     ("dataRoot", "bytes32"),
@@ -181,6 +182,7 @@ def issue_certificate_typed_data(
     *,
     chain_id: int,
     registry: str,
+    lab: str,
     device_id: int,
     report_sha256: str | bytes,
     data_root: str | bytes,
@@ -193,8 +195,11 @@ def issue_certificate_typed_data(
 ) -> dict[str, Any]:
     """``IssueCertificate(...)`` signed by the lab, submitted by anyone (``issueCertificateBySig``).
 
-    ``deviceSignatureHash`` is ``keccak256(device_signature)`` (of the empty bytes when the
-    certificate carries no device attestation); ``result`` is 1 (Pass) or 2 (Fail).
+    ``lab`` is the issuing lab (the account ``issueCertificateBySig`` names): it is part of the
+    signed struct, so a signer shared by two labs (e.g. an ERC-1271 wallet's owner) cannot have
+    one lab's signature replayed for the other. ``deviceSignatureHash`` is
+    ``keccak256(device_signature)`` (of the empty bytes when the certificate carries no device
+    attestation); ``result`` is 1 (Pass) or 2 (Fail).
     """
     if isinstance(device_signature, str):
         signature = parse_hex(device_signature, what="device_signature")
@@ -206,6 +211,7 @@ def issue_certificate_typed_data(
         name=CERTIFICATE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
     )
     message = {
+        "lab": _address(lab, "lab"),
         "deviceId": _uint(device_id, 256, "device_id"),
         "reportSha256": _bytes32(report_sha256, "report_sha256"),
         "dataRoot": _bytes32(data_root, "data_root"),

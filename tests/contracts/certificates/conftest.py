@@ -42,6 +42,7 @@ DATA_ATTESTATION_TYPE = [
     {"name": "dataRoot", "type": "bytes32"},
 ]
 ISSUE_CERTIFICATE_TYPE = [
+    {"name": "lab", "type": "address"},
     {"name": "deviceId", "type": "uint256"},
     {"name": "reportSha256", "type": "bytes32"},
     {"name": "dataRoot", "type": "bytes32"},
@@ -226,8 +227,9 @@ def data_attestation_typed(contract, device_id: int, data_root, **dom) -> dict:
     return _typed("DataAttestation", DATA_ATTESTATION_TYPE, domain(contract, **dom), message)
 
 
-def issue_typed(contract, req: "Request", deadline: int, **dom) -> dict:
+def issue_typed(contract, req: "Request", deadline: int, lab, **dom) -> dict:
     message = {
+        "lab": to_checksum_address(str(lab)),
         "deviceId": req.deviceId,
         "reportSha256": as_bytes(req.reportSha256),
         "dataRoot": as_bytes(req.dataRoot),
@@ -255,8 +257,10 @@ def sign_data_attestation(contract, key, device_id: int, data_root, **dom) -> st
     return sign_typed(key, data_attestation_typed(contract, device_id, data_root, **dom))
 
 
-def sign_issue(contract, key, req: "Request", deadline: int, **dom) -> str:
-    return sign_typed(key, issue_typed(contract, req, deadline, **dom))
+def sign_issue(contract, key, req: "Request", deadline: int, lab=None, **dom) -> str:
+    """`key` signs IssueCertificate for `lab` (default: the key's own address)."""
+    lab = key.address if lab is None else lab
+    return sign_typed(key, issue_typed(contract, req, deadline, lab, **dom))
 
 
 @dataclass
@@ -384,3 +388,40 @@ def issue(certs, lab):
         return tx, hx(tx.return_value), args
 
     return _issue
+
+
+# -------------------------------------------------------------------------------------------------
+# "Some valid Pass exists" (the registry keeps no latest-Pass index: callers present certificate ids)
+# -------------------------------------------------------------------------------------------------
+
+
+def valid_passes(certs, device_id: int, spec) -> list:
+    """Ids of the certificates of `device_id` for `spec` that `isValidPass` accepts now, found
+    through CertificateIssued (topic 2 = deviceId) as the SDK does."""
+    logs = web3.eth.get_logs(
+        {
+            "address": certs.address,
+            "fromBlock": 0,
+            "toBlock": "latest",
+            "topics": [
+                hx(keccak(text=CERTIFICATE_ISSUED_SIG)),
+                None,
+                hx(int(device_id).to_bytes(32, "big")),
+            ],
+        }
+    )
+    found = []
+    for log in logs:
+        cid = hx(log["topics"][1])
+        data = bytes(log["data"])
+        data_root, test_spec = data[32:64], data[64:96]
+        if test_spec == as_bytes(spec) and certs.isValidPass(cid, device_id, test_spec, data_root):
+            found.append(cid)
+    return found
+
+
+def has_valid_pass(certs, device_id: int, spec) -> bool:
+    return bool(valid_passes(certs, device_id, spec))
+
+
+CERTIFICATE_ISSUED_SIG = "CertificateIssued(bytes32,uint256,bytes32,address,bytes32,bytes32,uint8,uint64,bytes32,bool,bytes32)"

@@ -44,7 +44,7 @@ def test_constructor_wires_registry_admin_and_domain(certs, devices, admin, lab)
         == "0x" + keccak(text="DataAttestation(uint256 deviceId,bytes32 dataRoot)").hex()
     )
     issue_type = (
-        "IssueCertificate(uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,"
+        "IssueCertificate(address lab,uint256 deviceId,bytes32 reportSha256,bytes32 dataRoot,bytes32 testSpec,uint8 result,"
         "uint64 validUntil,bytes32 supersedes,bytes32 deviceSignatureHash,uint256 deadline)"
     )
     assert hx(certs.ISSUE_CERTIFICATE_TYPEHASH()) == "0x" + keccak(text=issue_type).hex()
@@ -74,23 +74,23 @@ def test_supports_certificate_registry_interface_id(certs):
         "issueCertificateBySig((uint256,bytes32,bytes32,bytes32,uint8,uint64,bytes32,bytes),address,uint256,bytes)",
         "revokeCertificate(bytes32,string)",
         "anchorBatch(bytes32,uint32)",
-        "presentBatchCertificate(bytes32,(uint256,bytes32,bytes32,bytes32,uint8,uint64),bytes32[])",
-        "revokeBatch(bytes32,string)",
+        "presentBatchCertificate(address,bytes32,(uint256,bytes32,bytes32,bytes32,uint8,uint64),bytes32[])",
+        "revokeBatch(address,bytes32,string)",
         "deviceRegistry()",
         "accreditation(address)",
         "isAccredited(address)",
         "certificate(bytes32)",
         "isValid(bytes32)",
-        "hasValidPass(uint256,bytes32)",
-        "latestCertificate(uint256,bytes32)",
+        "isValidPass(bytes32,uint256,bytes32,bytes32)",
+        "labOf(bytes32)",
         "successorOf(bytes32)",
         "verifyCertificateFields(bytes32,uint256,bytes32,bytes32,bytes32)",
         "certificateId(address,uint256,bytes32)",
-        "batch(bytes32)",
-        "verifyBatchCertificate(bytes32,(uint256,bytes32,bytes32,bytes32,uint8,uint64),bytes32[])",
+        "batch(address,bytes32)",
+        "verifyBatchCertificate(address,bytes32,(uint256,bytes32,bytes32,bytes32,uint8,uint64),bytes32[])",
         "batchLeafHash((uint256,bytes32,bytes32,bytes32,uint8,uint64))",
         "hashDataAttestation(uint256,bytes32)",
-        "hashIssueRequest((uint256,bytes32,bytes32,bytes32,uint8,uint64,bytes32,bytes),uint256)",
+        "hashIssueRequest((uint256,bytes32,bytes32,bytes32,uint8,uint64,bytes32,bytes),address,uint256)",
         "DATA_ATTESTATION_TYPEHASH()",
         "ISSUE_CERTIFICATE_TYPEHASH()",
         "RESULT_PASS()",
@@ -119,7 +119,7 @@ def test_fixture_lab_is_accredited(certs, lab):
 
 def test_accredit_lab_grants_role_and_records(certs, admin, lab2):
     valid_until = now() + YEAR
-    assert certs.accreditation(lab2) == (0, False, 0, 0, "")
+    assert certs.accreditation(lab2) == (0, False, 0, 0, 0, "")
     assert not certs.isAccredited(lab2)
     tx = certs.accreditLab(lab2, "Second Lab", valid_until, {"from": admin})
     assert event_names(tx) == ["RoleGranted", "LabAccredited"]
@@ -127,7 +127,7 @@ def test_accredit_lab_grants_role_and_records(certs, admin, lab2):
     assert_event(
         tx, "LabAccredited", {"lab": lab2, "name": "Second Lab", "validUntil": valid_until}
     )
-    assert certs.accreditation(lab2) == (2, True, tx.timestamp, valid_until, "Second Lab")
+    assert certs.accreditation(lab2) == (2, True, tx.timestamp, valid_until, 0, "Second Lab")
     assert certs.isAccredited(lab2)
     assert certs.hasRole(LAB_ROLE, lab2)
 
@@ -150,6 +150,7 @@ def test_reaccredit_updates_name_and_expiry_keeps_lab_id(certs, admin, lab):
         True,
         tx.timestamp,
         valid_until,
+        0,
         "Hydraulics Test Centre GmbH",
     )
     assert record["accreditedAt"] > first["accreditedAt"]
@@ -232,7 +233,7 @@ def test_revoke_accreditation(certs, admin, lab, device):
     tx = certs.revokeAccreditation(lab, {"from": admin})
     assert event_names(tx) == ["RoleRevoked", "LabAccreditationRevoked"]
     assert_event(tx, "RoleRevoked", {"role": LAB_ROLE, "account": lab, "sender": admin})
-    assert_event(tx, "LabAccreditationRevoked", {"lab": lab})
+    assert_event(tx, "LabAccreditationRevoked", {"lab": lab, "revokedAt": tx.timestamp})
     record = certs.accreditation(lab)
     assert record["active"] is False
     assert record["labId"] == 1
@@ -260,20 +261,25 @@ def test_revoke_accreditation_only_admin(certs, lab, outsider):
 
 def test_reaccredit_after_revocation(certs, admin, lab, device, issue):
     _, cert_before, _ = issue(device, "before")
+    chain.sleep(1)
     certs.revokeAccreditation(lab, {"from": admin})
-    # Certificates issued while accredited stay valid.
-    assert certs.isValid(cert_before)
+    # Certificates issued before the revocation are invalid (issue 10), and stay so.
+    assert not certs.isValid(cert_before)
+    chain.sleep(1)
     valid_until = now() + YEAR
     tx = certs.accreditLab(lab, "Hydraulics Test Centre", valid_until, {"from": admin})
     assert event_names(tx) == ["RoleGranted", "LabAccredited"]
     assert certs.accreditation(lab)[:2] == (1, True)
-    issue(device, "after")
+    assert not certs.isValid(cert_before)
+    chain.sleep(1)
+    _, cert_after, _ = issue(device, "after")
+    assert certs.isValid(cert_after)
 
 
 def test_revoke_role_directly_ends_accreditation(certs, admin, lab, device):
     tx = certs.revokeRole(LAB_ROLE, lab, {"from": admin})
     assert event_names(tx) == ["RoleRevoked", "LabAccreditationRevoked"]
-    assert_event(tx, "LabAccreditationRevoked", {"lab": lab})
+    assert_event(tx, "LabAccreditationRevoked", {"lab": lab, "revokedAt": tx.timestamp})
     assert not certs.accreditation(lab)["active"]
     with reverts_with("LabNotAccredited(address)", lab):
         certs.issueCertificate(
@@ -284,7 +290,7 @@ def test_revoke_role_directly_ends_accreditation(certs, admin, lab, device):
 def test_renounce_role_ends_accreditation(certs, lab):
     tx = certs.renounceRole(LAB_ROLE, lab, {"from": lab})
     assert event_names(tx) == ["RoleRevoked", "LabAccreditationRevoked"]
-    assert_event(tx, "LabAccreditationRevoked", {"lab": lab})
+    assert_event(tx, "LabAccreditationRevoked", {"lab": lab, "revokedAt": tx.timestamp})
     assert not certs.isAccredited(lab)
 
 
@@ -311,5 +317,5 @@ def test_granting_lab_role_alone_does_not_accredit(certs, admin, outsider, devic
 
 
 def test_accreditation_of_unknown_account_is_empty(certs, outsider):
-    assert certs.accreditation(outsider) == (0, False, 0, 0, "")
+    assert certs.accreditation(outsider) == (0, False, 0, 0, 0, "")
     assert not certs.isAccredited(outsider)

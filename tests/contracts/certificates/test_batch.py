@@ -15,12 +15,14 @@ from conftest import (
     cert_id,
     event_names,
     fields_digest,
+    has_valid_pass,
     hx,
     js_merkle_tree,
     leaf_hash,
     mine_at,
     now,
     reverts_with,
+    valid_passes,
 )
 
 DAY = 86400
@@ -64,7 +66,7 @@ def test_anchor_batch(certs, lab, device):
     assert hx(tx.return_value) == hx(root)
     assert event_names(tx) == ["BatchAnchored"]
     assert_event(tx, "BatchAnchored", {"root": root, "lab": lab, "count": 3})
-    assert certs.batch(root).dict() == {
+    assert certs.batch(lab, root).dict() == {
         "lab": lab,
         "anchoredAt": tx.timestamp,
         "count": 3,
@@ -82,15 +84,32 @@ def test_anchor_batch_errors(certs2, lab, lab2, outsider, admin):
     with reverts_with("ZeroBatchCount()"):
         certs.anchorBatch(b32("root"), 0, {"from": lab})
     certs.anchorBatch(b32("root"), 10, {"from": lab})
-    for caller in (lab, lab2):
-        with reverts_with("BatchAlreadyAnchored(bytes32)", b32("root")):
-            certs.anchorBatch(b32("root"), 11, {"from": caller})
-    assert certs.batch(b32("root"))["count"] == 10
+    with reverts_with("BatchAlreadyAnchored(address,bytes32)", lab, b32("root")):
+        certs.anchorBatch(b32("root"), 11, {"from": lab})
+    assert certs.batch(lab, b32("root"))["count"] == 10
 
 
-def test_batch_unknown(certs):
-    with reverts_with("BatchNotFound(bytes32)", b32("nothing")):
-        certs.batch(b32("nothing"))
+def test_another_lab_cannot_front_run_or_revoke_a_root(certs2, lab, lab2, outsider, device):
+    """Issue 10: roots were global, so lab2 could anchor lab's root first, then revoke it."""
+    certs = certs2
+    leaves = make_leaves([(device, PASS)])
+    root = js_merkle_tree(leaves)["root"]
+    certs.anchorBatch(root, 1, {"from": lab2})  # the front-runner
+    certs.revokeBatch(lab2, root, "griefing", {"from": lab2})
+    tx = certs.anchorBatch(root, 1, {"from": lab})  # the owner of the root anchors it still
+    assert_event(tx, "BatchAnchored", {"root": root, "lab": lab, "count": 1})
+    with reverts_with("NotBatchIssuer(address,bytes32,address)", lab, root, lab2):
+        certs.revokeBatch(lab, root, "griefing", {"from": lab2})
+    cid = certs.presentBatchCertificate(lab, root, leaves[0], [], {"from": outsider}).return_value
+    assert hx(cid) == cert_id(lab, device, leaves[0][1])
+    assert certs.isValid(cid)
+    with reverts_with("BatchAlreadyRevoked(address,bytes32)", lab2, root):
+        certs.presentBatchCertificate(lab2, root, leaves[0], [], {"from": outsider})
+
+
+def test_batch_unknown(certs, lab):
+    with reverts_with("BatchNotFound(address,bytes32)", lab, b32("nothing")):
+        certs.batch(lab, b32("nothing"))
 
 
 # -------------------------------------------------------------------------------------------------
@@ -107,30 +126,30 @@ def test_leaf_hashes_match_openzeppelin_js(certs, device, device2):
         assert hx(certs.batchLeafHash(leaf)) == entry["hash"] == leaf_hash(leaf)
 
 
-def test_js_proofs_verify_on_chain(certs, batch):
+def test_js_proofs_verify_on_chain(certs, lab, batch):
     root, leaves, proofs, _ = batch
     for leaf, proof in zip(leaves, proofs, strict=True):
-        assert certs.verifyBatchCertificate(root, leaf, proof)
+        assert certs.verifyBatchCertificate(lab, root, leaf, proof)
     # A proof of one leaf does not prove another.
-    assert not certs.verifyBatchCertificate(root, leaves[0], proofs[1])
+    assert not certs.verifyBatchCertificate(lab, root, leaves[0], proofs[1])
     # A tampered leaf does not verify.
     tampered = list(leaves[0])
     tampered[4] = FAIL
-    assert not certs.verifyBatchCertificate(root, tuple(tampered), proofs[0])
+    assert not certs.verifyBatchCertificate(lab, root, tuple(tampered), proofs[0])
     tampered = list(leaves[1])
     tampered[5] += 1
-    assert not certs.verifyBatchCertificate(root, tuple(tampered), proofs[1])
+    assert not certs.verifyBatchCertificate(lab, root, tuple(tampered), proofs[1])
 
 
 def test_verify_requires_anchored_unrevoked_root(certs, lab, device):
     leaves = make_leaves([(device, PASS), (device, FAIL)], tag="late")
     tree = js_merkle_tree(leaves)
     proof = tree["leaves"][0]["proof"]
-    assert not certs.verifyBatchCertificate(tree["root"], leaves[0], proof)
+    assert not certs.verifyBatchCertificate(lab, tree["root"], leaves[0], proof)
     certs.anchorBatch(tree["root"], 2, {"from": lab})
-    assert certs.verifyBatchCertificate(tree["root"], leaves[0], proof)
-    certs.revokeBatch(tree["root"], "bench fault", {"from": lab})
-    assert not certs.verifyBatchCertificate(tree["root"], leaves[0], proof)
+    assert certs.verifyBatchCertificate(lab, tree["root"], leaves[0], proof)
+    certs.revokeBatch(lab, tree["root"], "bench fault", {"from": lab})
+    assert not certs.verifyBatchCertificate(lab, tree["root"], leaves[0], proof)
 
 
 def test_verify_false_after_expiry(certs, lab, device):
@@ -139,9 +158,9 @@ def test_verify_false_after_expiry(certs, lab, device):
     certs.anchorBatch(tree["root"], 2, {"from": lab})
     proof = tree["leaves"][0]["proof"]
     mine_at(leaves[0][5] - 1)
-    assert certs.verifyBatchCertificate(tree["root"], leaves[0], proof)
+    assert certs.verifyBatchCertificate(lab, tree["root"], leaves[0], proof)
     mine_at(leaves[0][5])
-    assert not certs.verifyBatchCertificate(tree["root"], leaves[0], proof)
+    assert not certs.verifyBatchCertificate(lab, tree["root"], leaves[0], proof)
 
 
 def test_single_leaf_batch(certs, lab, outsider, device):
@@ -149,7 +168,7 @@ def test_single_leaf_batch(certs, lab, outsider, device):
     tree = js_merkle_tree(leaves)
     assert tree["root"] == leaf_hash(leaves[0]) and tree["leaves"][0]["proof"] == []
     certs.anchorBatch(tree["root"], 1, {"from": lab})
-    tx = certs.presentBatchCertificate(tree["root"], leaves[0], [], {"from": outsider})
+    tx = certs.presentBatchCertificate(lab, tree["root"], leaves[0], [], {"from": outsider})
     assert tx.events["CertificateIssued"]["batchRoot"] == tree["root"]
 
 
@@ -161,7 +180,7 @@ def test_single_leaf_batch(certs, lab, outsider, device):
 def test_present_every_leaf(certs, lab, outsider, device, device2, batch):
     root, leaves, proofs, anchor_tx = batch
     for leaf, proof in zip(leaves, proofs, strict=True):
-        tx = certs.presentBatchCertificate(root, leaf, proof, {"from": outsider})
+        tx = certs.presentBatchCertificate(lab, root, leaf, proof, {"from": outsider})
         cid = cert_id(lab, leaf[0], leaf[1])
         assert hx(tx.return_value) == cid
         assert event_names(tx) == ["CertificateIssued"]
@@ -196,21 +215,21 @@ def test_present_every_leaf(certs, lab, outsider, device, device2, batch):
         }
         assert certs.isValid(cid)
         assert certs.verifyCertificateFields(cid, leaf[0], leaf[1], leaf[2], leaf[3])
-    # The last presented Pass of each device is its latest Pass.
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == cert_id(lab, device, leaves[4][1])
-    assert hx(certs.latestCertificate(device2, b32("spec-A"))) == cert_id(
-        lab, device2, leaves[1][1]
-    )
-    assert certs.hasValidPass(device, b32("spec-A")) and certs.hasValidPass(device2, b32("spec-A"))
+    # Every presented Pass counts.
+    assert valid_passes(certs, device, b32("spec-A")) == [
+        cert_id(lab, device, leaves[0][1]),
+        cert_id(lab, device, leaves[4][1]),
+    ]
+    assert valid_passes(certs, device2, b32("spec-A")) == [cert_id(lab, device2, leaves[1][1])]
 
 
 def test_present_twice(certs, lab, outsider, batch):
     root, leaves, proofs, _ = batch
-    certs.presentBatchCertificate(root, leaves[0], proofs[0], {"from": outsider})
+    certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": outsider})
     with reverts_with(
         "CertificateAlreadyExists(bytes32)", cert_id(lab, leaves[0][0], leaves[0][1])
     ):
-        certs.presentBatchCertificate(root, leaves[0], proofs[0], {"from": lab})
+        certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": lab})
 
 
 def test_present_collides_with_direct_issue(certs, lab, outsider, batch):
@@ -218,27 +237,27 @@ def test_present_collides_with_direct_issue(certs, lab, outsider, batch):
     leaf = leaves[0]
     certs.issueCertificate(*leaf[:5], now() + DAY, {"from": lab})
     with reverts_with("CertificateAlreadyExists(bytes32)", cert_id(lab, leaf[0], leaf[1])):
-        certs.presentBatchCertificate(root, leaf, proofs[0], {"from": outsider})
+        certs.presentBatchCertificate(lab, root, leaf, proofs[0], {"from": outsider})
 
 
-def test_present_unknown_root(certs, outsider, device):
+def test_present_unknown_root(certs, lab, outsider, device):
     leaves = make_leaves([(device, PASS), (device, PASS)], tag="unanchored")
     tree = js_merkle_tree(leaves)
-    with reverts_with("BatchNotFound(bytes32)", tree["root"]):
+    with reverts_with("BatchNotFound(address,bytes32)", lab, tree["root"]):
         certs.presentBatchCertificate(
-            tree["root"], leaves[0], tree["leaves"][0]["proof"], {"from": outsider}
+            lab, tree["root"], leaves[0], tree["leaves"][0]["proof"], {"from": outsider}
         )
 
 
-def test_present_bad_proofs(certs, outsider, batch):
+def test_present_bad_proofs(certs, lab, outsider, batch):
     root, leaves, proofs, _ = batch
-    with reverts_with("InvalidBatchProof(bytes32)", root):
-        certs.presentBatchCertificate(root, leaves[0], proofs[1], {"from": outsider})
-    with reverts_with("InvalidBatchProof(bytes32)", root):
-        certs.presentBatchCertificate(root, leaves[0], [], {"from": outsider})
-    with reverts_with("InvalidBatchProof(bytes32)", root):
+    with reverts_with("InvalidBatchProof(address,bytes32)", lab, root):
+        certs.presentBatchCertificate(lab, root, leaves[0], proofs[1], {"from": outsider})
+    with reverts_with("InvalidBatchProof(address,bytes32)", lab, root):
+        certs.presentBatchCertificate(lab, root, leaves[0], [], {"from": outsider})
+    with reverts_with("InvalidBatchProof(address,bytes32)", lab, root):
         certs.presentBatchCertificate(
-            root, leaves[0], proofs[0] + [b32("extra")], {"from": outsider}
+            lab, root, leaves[0], proofs[0] + [b32("extra")], {"from": outsider}
         )
     forged = (
         leaves[2][0],
@@ -248,16 +267,16 @@ def test_present_bad_proofs(certs, outsider, batch):
         PASS,
         leaves[2][5],
     )  # Fail -> Pass
-    with reverts_with("InvalidBatchProof(bytes32)", root):
-        certs.presentBatchCertificate(root, forged, proofs[2], {"from": outsider})
+    with reverts_with("InvalidBatchProof(address,bytes32)", lab, root):
+        certs.presentBatchCertificate(lab, root, forged, proofs[2], {"from": outsider})
 
 
 def test_present_from_other_root_rejected(certs, lab, outsider, device, batch):
     _, leaves, proofs, _ = batch
     other = js_merkle_tree(make_leaves([(device, PASS), (device, FAIL)], tag="other"))
     certs.anchorBatch(other["root"], 2, {"from": lab})
-    with reverts_with("InvalidBatchProof(bytes32)", other["root"]):
-        certs.presentBatchCertificate(other["root"], leaves[0], proofs[0], {"from": outsider})
+    with reverts_with("InvalidBatchProof(address,bytes32)", lab, other["root"]):
+        certs.presentBatchCertificate(lab, other["root"], leaves[0], proofs[0], {"from": outsider})
 
 
 def test_present_leaf_field_checks(certs, lab, outsider, device):
@@ -272,68 +291,52 @@ def test_present_leaf_field_checks(certs, lab, outsider, device):
     root = tree["root"]
     proofs = [entry["proof"] for entry in tree["leaves"]]
     certs.anchorBatch(root, len(leaves), {"from": lab})
-    assert not certs.verifyBatchCertificate(root, leaves[0], proofs[0])  # invalid result
+    assert not certs.verifyBatchCertificate(lab, root, leaves[0], proofs[0])  # invalid result
     with reverts_with("InvalidResult(uint8)", 3):
-        certs.presentBatchCertificate(root, leaves[0], proofs[0], {"from": outsider})
+        certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": outsider})
     with reverts_with("ZeroReportDigest()"):
-        certs.presentBatchCertificate(root, leaves[1], proofs[1], {"from": outsider})
+        certs.presentBatchCertificate(lab, root, leaves[1], proofs[1], {"from": outsider})
     with reverts_with("DeviceNotFound(uint256)", unknown_device):
-        certs.presentBatchCertificate(root, leaves[2], proofs[2], {"from": outsider})
+        certs.presentBatchCertificate(lab, root, leaves[2], proofs[2], {"from": outsider})
     mine_at(leaves[3][5])
     with reverts_with("InvalidValidity(uint64)", leaves[3][5]):
-        certs.presentBatchCertificate(root, leaves[3], proofs[3], {"from": outsider})
+        certs.presentBatchCertificate(lab, root, leaves[3], proofs[3], {"from": outsider})
 
 
 def test_present_after_lab_lost_accreditation(certs, admin, lab, outsider, batch):
-    root, leaves, proofs, anchor_tx = batch
+    """Issue 10: a revoked lab's anchored leaves could still be presented and release payments."""
+    root, leaves, proofs, _ = batch
     certs.revokeAccreditation(lab, {"from": admin})
-    tx = certs.presentBatchCertificate(root, leaves[0], proofs[0], {"from": outsider})
+    with reverts_with("LabNotAccredited(address)", lab):
+        certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": outsider})
+
+
+# -------------------------------------------------------------------------------------------------
+# Batch and direct Passes: every valid one counts
+# -------------------------------------------------------------------------------------------------
+
+
+def test_batch_and_direct_passes_both_count(certs, lab, outsider, device, batch):
+    root, leaves, proofs, _ = batch
+    chain.sleep(60)
+    direct = certs.issueCertificate(
+        device, b32("direct"), b32("d"), b32("spec-A"), PASS, now() + DAY, {"from": lab}
+    )
+    direct_id = hx(direct.events["CertificateIssued"]["certId"])
+    tx = certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": outsider})
+    batch_id = hx(tx.events["CertificateIssued"]["certId"])
+    assert valid_passes(certs, device, b32("spec-A")) == [direct_id, batch_id]
+    certs.revokeCertificate(direct_id, "wrong bench", {"from": lab})
+    assert valid_passes(certs, device, b32("spec-A")) == [batch_id]
+
+
+def test_fail_leaf_is_no_pass(certs, lab, outsider, device, batch):
+    root, leaves, proofs, _ = batch
+    tx = certs.presentBatchCertificate(lab, root, leaves[2], proofs[2], {"from": outsider})  # Fail
     cid = tx.events["CertificateIssued"]["certId"]
-    assert certs.certificate(cid)["lab"] == lab
-    assert certs.certificate(cid)["issuedAt"] == anchor_tx.timestamp
-
-
-# -------------------------------------------------------------------------------------------------
-# Latest Pass precedence
-# -------------------------------------------------------------------------------------------------
-
-
-def test_older_batch_does_not_displace_newer_direct_pass(certs, lab, outsider, device, batch):
-    root, leaves, proofs, _ = batch
-    chain.sleep(60)
-    direct = certs.issueCertificate(
-        device, b32("direct"), b32("d"), b32("spec-A"), PASS, now() + DAY, {"from": lab}
-    )
-    direct_id = direct.events["CertificateIssued"]["certId"]
-    tx = certs.presentBatchCertificate(root, leaves[0], proofs[0], {"from": outsider})
-    assert certs.isValid(tx.events["CertificateIssued"]["certId"])
-    assert certs.latestCertificate(device, b32("spec-A")) == direct_id
-
-
-def test_newer_batch_displaces_older_direct_pass(certs, lab, outsider, device):
-    direct = certs.issueCertificate(
-        device, b32("direct"), b32("d"), b32("spec-A"), PASS, now() + DAY, {"from": lab}
-    )
-    chain.sleep(60)
-    leaves = make_leaves([(device, PASS), (device, PASS)], tag="newer")
-    tree = js_merkle_tree(leaves)
-    certs.anchorBatch(tree["root"], 2, {"from": lab})
-    tx = certs.presentBatchCertificate(
-        tree["root"], leaves[0], tree["leaves"][0]["proof"], {"from": outsider}
-    )
-    batch_id = tx.events["CertificateIssued"]["certId"]
-    assert certs.latestCertificate(device, b32("spec-A")) == batch_id
-    assert (
-        certs.latestCertificate(device, b32("spec-A"))
-        != direct.events["CertificateIssued"]["certId"]
-    )
-
-
-def test_fail_leaf_does_not_touch_latest_pass(certs, lab, outsider, device, batch):
-    root, leaves, proofs, _ = batch
-    certs.presentBatchCertificate(root, leaves[2], proofs[2], {"from": outsider})  # device, Fail
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == ZERO32
-    assert not certs.hasValidPass(device, b32("spec-A"))
+    assert certs.isValid(cid)
+    assert not certs.isValidPass(cid, device, leaves[2][3], leaves[2][2])
+    assert not has_valid_pass(certs, device, b32("spec-A"))
 
 
 # -------------------------------------------------------------------------------------------------
@@ -344,55 +347,59 @@ def test_fail_leaf_does_not_touch_latest_pass(certs, lab, outsider, device, batc
 def test_revoke_batch_invalidates_presented_certificates(certs, lab, outsider, device, batch):
     root, leaves, proofs, _ = batch
     ids = [
-        certs.presentBatchCertificate(root, leaves[i], proofs[i], {"from": outsider}).events[
+        certs.presentBatchCertificate(lab, root, leaves[i], proofs[i], {"from": outsider}).events[
             "CertificateIssued"
         ]["certId"]
         for i in (0, 1, 2)
     ]
     assert all(certs.isValid(cid) for cid in ids)
-    tx = certs.revokeBatch(root, "pressure transducer drift", {"from": lab})
+    tx = certs.revokeBatch(lab, root, "pressure transducer drift", {"from": lab})
     assert event_names(tx) == ["BatchRevoked"]
     assert_event(
-        tx, "BatchRevoked", {"root": root, "revokedBy": lab, "reason": "pressure transducer drift"}
+        tx,
+        "BatchRevoked",
+        {"root": root, "lab": lab, "revokedBy": lab, "reason": "pressure transducer drift"},
     )
-    assert certs.batch(root)["revoked"] is True
+    assert certs.batch(lab, root)["revoked"] is True
     assert not any(certs.isValid(cid) for cid in ids)
-    assert not certs.hasValidPass(device, b32("spec-A"))
+    assert not has_valid_pass(certs, device, b32("spec-A"))
     # The records themselves are not marked revoked: the batch is.
     assert certs.certificate(ids[0])["revoked"] is False
-    with reverts_with("BatchAlreadyRevoked(bytes32)", root):
-        certs.presentBatchCertificate(root, leaves[3], proofs[3], {"from": outsider})
+    with reverts_with("BatchAlreadyRevoked(address,bytes32)", lab, root):
+        certs.presentBatchCertificate(lab, root, leaves[3], proofs[3], {"from": outsider})
 
 
-def test_revoke_batch_by_admin(certs, admin, batch):
+def test_revoke_batch_by_admin(certs, lab, admin, batch):
     root = batch[0]
-    tx = certs.revokeBatch(root, "consortium decision", {"from": admin})
+    tx = certs.revokeBatch(lab, root, "consortium decision", {"from": admin})
     assert_event(
-        tx, "BatchRevoked", {"root": root, "revokedBy": admin, "reason": "consortium decision"}
+        tx,
+        "BatchRevoked",
+        {"root": root, "lab": lab, "revokedBy": admin, "reason": "consortium decision"},
     )
 
 
 def test_revoke_batch_errors(certs2, lab, lab2, outsider, admin, batch):
     root = batch[0]
     for caller in (lab2, outsider):
-        with reverts_with("NotBatchIssuer(bytes32,address)", root, caller):
-            certs2.revokeBatch(root, "no", {"from": caller})
-    with reverts_with("BatchNotFound(bytes32)", b32("nothing")):
-        certs2.revokeBatch(b32("nothing"), "no", {"from": admin})
-    certs2.revokeBatch(root, "once", {"from": lab})
+        with reverts_with("NotBatchIssuer(address,bytes32,address)", lab, root, caller):
+            certs2.revokeBatch(lab, root, "no", {"from": caller})
+    with reverts_with("BatchNotFound(address,bytes32)", lab, b32("nothing")):
+        certs2.revokeBatch(lab, b32("nothing"), "no", {"from": admin})
+    certs2.revokeBatch(lab, root, "once", {"from": lab})
     for caller in (lab, admin):
-        with reverts_with("BatchAlreadyRevoked(bytes32)", root):
-            certs2.revokeBatch(root, "twice", {"from": caller})
+        with reverts_with("BatchAlreadyRevoked(address,bytes32)", lab, root):
+            certs2.revokeBatch(lab, root, "twice", {"from": caller})
 
 
 def test_revoke_single_batch_certificate(certs2, lab, lab2, outsider, batch):
     root, leaves, proofs, _ = batch
-    cid = certs2.presentBatchCertificate(root, leaves[0], proofs[0], {"from": outsider}).events[
-        "CertificateIssued"
-    ]["certId"]
-    other = certs2.presentBatchCertificate(root, leaves[4], proofs[4], {"from": outsider}).events[
-        "CertificateIssued"
-    ]["certId"]
+    cid = certs2.presentBatchCertificate(
+        lab, root, leaves[0], proofs[0], {"from": outsider}
+    ).events["CertificateIssued"]["certId"]
+    other = certs2.presentBatchCertificate(
+        lab, root, leaves[4], proofs[4], {"from": outsider}
+    ).events["CertificateIssued"]["certId"]
     with reverts_with("NotCertificateIssuer(bytes32,address)", cid, lab2):
         certs2.revokeCertificate(cid, "no", {"from": lab2})
     tx = certs2.revokeCertificate(cid, "one report was wrong", {"from": lab})
@@ -411,7 +418,7 @@ def test_revoke_single_batch_certificate(certs2, lab, lab2, outsider, batch):
 
 def test_supersede_batch_certificate(certs, lab, outsider, device, batch):
     root, leaves, proofs, _ = batch
-    old = certs.presentBatchCertificate(root, leaves[0], proofs[0], {"from": outsider}).events[
+    old = certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": outsider}).events[
         "CertificateIssued"
     ]["certId"]
     req = (device, b32("retest"), b32("d"), b32("spec-A"), PASS, now() + DAY, old, b"")
@@ -441,9 +448,9 @@ def test_thousand_leaf_batch(certs, lab, outsider, device, device2):
     for index in (0, 1, 499, 998, 999):
         proof = tree["leaves"][index]["proof"]
         assert len(proof) in (9, 10)
-        assert certs.verifyBatchCertificate(tree["root"], leaves[index], proof)
+        assert certs.verifyBatchCertificate(lab, tree["root"], leaves[index], proof)
     present = certs.presentBatchCertificate(
-        tree["root"], leaves[999], tree["leaves"][999]["proof"], {"from": outsider}
+        lab, tree["root"], leaves[999], tree["leaves"][999]["proof"], {"from": outsider}
     )
     print(
         f"gas presentBatchCertificate (proof of {len(tree['leaves'][999]['proof'])}): {present.gas_used}"

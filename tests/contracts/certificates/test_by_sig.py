@@ -1,7 +1,7 @@
 """issueCertificateBySig: EIP-712 IssueCertificate signed by the lab, submitted by anyone."""
 
 import pytest
-from brownie import chain
+from brownie import accounts, chain
 from conftest import (
     FAIL,
     PASS,
@@ -11,6 +11,7 @@ from conftest import (
     b32,
     cert_id,
     event_names,
+    has_valid_pass,
     hx,
     issue_typed,
     next_block_at,
@@ -49,16 +50,21 @@ def request(device_id, tag, result=PASS, **kw) -> Request:
 def test_hash_issue_request_matches_eip712(certs, device):
     req = request(device, "h", supersedes=b32("prev"), deviceSignature="0x" + "ab" * 65)
     deadline = now() + 3600
-    assert hx(certs.hashIssueRequest(req.tuple(), deadline)) == typed_digest(
-        issue_typed(certs, req, deadline)
+    lab = accounts[7].address
+    assert hx(certs.hashIssueRequest(req.tuple(), lab, deadline)) == typed_digest(
+        issue_typed(certs, req, deadline, lab)
     )
     # Every field is bound: changing one changes the digest.
     other = request(device, "h", supersedes=b32("prev"), deviceSignature="0x" + "ac" * 65)
-    assert certs.hashIssueRequest(other.tuple(), deadline) != certs.hashIssueRequest(
-        req.tuple(), deadline
+    assert certs.hashIssueRequest(other.tuple(), lab, deadline) != certs.hashIssueRequest(
+        req.tuple(), lab, deadline
     )
-    assert certs.hashIssueRequest(req.tuple(), deadline + 1) != certs.hashIssueRequest(
-        req.tuple(), deadline
+    assert certs.hashIssueRequest(req.tuple(), lab, deadline + 1) != certs.hashIssueRequest(
+        req.tuple(), lab, deadline
+    )
+    # The lab is in the struct (issue 10): one signature never serves two labs.
+    assert certs.hashIssueRequest(req.tuple(), accounts[2].address, deadline) != (
+        certs.hashIssueRequest(req.tuple(), lab, deadline)
     )
 
 
@@ -92,7 +98,7 @@ def test_submitted_by_anyone(certs, signing_lab, outsider, device):
     record = certs.certificate(cid)
     assert record["lab"] == signing_lab.address
     assert record["issuedAt"] == tx.timestamp
-    assert certs.hasValidPass(device, b32("spec-A"))
+    assert has_valid_pass(certs, device, b32("spec-A"))
     print(f"\ngas issueCertificateBySig: {tx.gas_used}")
 
 

@@ -12,6 +12,7 @@ from conftest import (
     error_data,
     event_names,
     fields_digest,
+    has_valid_pass,
     hx,
     mine_at,
     next_block_at,
@@ -19,6 +20,7 @@ from conftest import (
     raw_revert_data,
     reverts_with,
     tx_timestamp,
+    valid_passes,
 )
 
 DAY = 86400
@@ -67,10 +69,12 @@ def test_issue_pass_certificate(certs, lab, device):
         "batchRoot": ZERO32,
     }
     assert certs.isValid(expected_id)
-    assert certs.hasValidPass(device, b32("ISO 4409"))
-    assert hx(certs.latestCertificate(device, b32("ISO 4409"))) == expected_id
-    assert not certs.hasValidPass(device, b32("other spec"))
-    assert hx(certs.latestCertificate(device, b32("other spec"))) == ZERO32
+    assert valid_passes(certs, device, b32("ISO 4409")) == [expected_id]
+    assert certs.isValidPass(expected_id, device, b32("ISO 4409"), b32("data 1"))
+    assert not certs.isValidPass(expected_id, device, b32("ISO 4409"), b32("data 2"))
+    assert not certs.isValidPass(expected_id, device + 1, b32("ISO 4409"), b32("data 1"))
+    assert not has_valid_pass(certs, device, b32("other spec"))
+    assert hx(certs.labOf(expected_id)) == hx(lab)
     assert hx(certs.successorOf(expected_id)) == ZERO32
 
 
@@ -79,44 +83,44 @@ def test_issue_fail_certificate_is_valid_but_no_pass(certs, lab, device, issue):
     assert tx.events["CertificateIssued"]["result"] == FAIL
     assert certs.certificate(cid)["result"] == FAIL
     assert certs.isValid(cid)  # a valid (Fail) certificate
-    assert not certs.hasValidPass(device, b32("spec-A"))
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == ZERO32
+    assert valid_passes(certs, device, b32("spec-A")) == []
 
 
-def test_fail_after_pass_does_not_replace_latest_pass(certs, device, issue):
+def test_fail_after_pass_leaves_the_pass_valid(certs, device, issue):
     _, pass_id, _ = issue(device, "pass")
     _, fail_id, _ = issue(device, "fail", result=FAIL)
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == pass_id
-    assert certs.hasValidPass(device, b32("spec-A"))
+    assert valid_passes(certs, device, b32("spec-A")) == [pass_id]
     assert certs.isValid(fail_id)
 
 
-def test_newer_pass_becomes_latest(certs, device, issue):
+def test_every_valid_pass_counts(certs, device, issue):
     _, first, _ = issue(device, "first")
     _, second, _ = issue(device, "second")
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == second
+    assert valid_passes(certs, device, b32("spec-A")) == [first, second]
     assert certs.isValid(first) and certs.isValid(second)
 
 
-def test_revoking_latest_pass_clears_has_valid_pass_even_with_older_pass(certs, lab, device, issue):
+def test_revoking_one_pass_leaves_an_older_valid_pass(certs, lab, device, issue):
+    """Issue 10: the old latest-Pass index let a newer Pass hide an older valid one."""
     _, first, _ = issue(device, "first")
     _, second, _ = issue(device, "second")
     certs.revokeCertificate(second, "bench calibration expired", {"from": lab})
     assert certs.isValid(first)
-    assert not certs.hasValidPass(device, b32("spec-A"))
+    assert valid_passes(certs, device, b32("spec-A")) == [first]
+    certs.revokeCertificate(first, "bench calibration expired", {"from": lab})
+    assert not has_valid_pass(certs, device, b32("spec-A"))
     # A new Pass restores it.
     _, third, _ = issue(device, "third")
-    assert certs.hasValidPass(device, b32("spec-A"))
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == third
+    assert valid_passes(certs, device, b32("spec-A")) == [third]
 
 
 def test_specs_and_devices_are_independent(certs, device, device2, issue):
     issue(device, "a", spec="spec-A")
     issue(device2, "b", spec="spec-B")
-    assert certs.hasValidPass(device, b32("spec-A"))
-    assert not certs.hasValidPass(device, b32("spec-B"))
-    assert certs.hasValidPass(device2, b32("spec-B"))
-    assert not certs.hasValidPass(device2, b32("spec-A"))
+    assert has_valid_pass(certs, device, b32("spec-A"))
+    assert not has_valid_pass(certs, device, b32("spec-B"))
+    assert has_valid_pass(certs, device2, b32("spec-B"))
+    assert not has_valid_pass(certs, device2, b32("spec-A"))
 
 
 def test_two_labs_same_report_get_distinct_ids(certs2, lab, lab2, device, issue):
@@ -226,13 +230,12 @@ def test_certificate_expires_at_valid_until(certs, device, issue):
     valid_until = args[5]
     mine_at(valid_until - 1)
     assert certs.isValid(cid)
-    assert certs.hasValidPass(device, b32("spec-A"))
+    assert has_valid_pass(certs, device, b32("spec-A"))
     mine_at(valid_until)
     assert not certs.isValid(cid)
-    assert not certs.hasValidPass(device, b32("spec-A"))
+    assert not has_valid_pass(certs, device, b32("spec-A"))
     # The record stays readable and unchanged.
     assert certs.certificate(cid)["validUntil"] == valid_until
-    assert hx(certs.latestCertificate(device, b32("spec-A"))) == cid
 
 
 # -------------------------------------------------------------------------------------------------
@@ -256,7 +259,7 @@ def test_revoke_by_issuing_lab(certs, lab, device, issue):
     )
     assert certs.certificate(cid)["revoked"] is True
     assert not certs.isValid(cid)
-    assert not certs.hasValidPass(device, b32("spec-A"))
+    assert not has_valid_pass(certs, device, b32("spec-A"))
 
 
 def test_revoke_by_admin(certs, admin, device, issue):

@@ -1,9 +1,12 @@
 """Stateful property test: certificates against a Python model.
 
 Random issuance (Pass/Fail, two labs, two devices, two specs), supersedes, revocations, single-leaf batches
-(anchored, presented later, revoked) and time jumps. After every step:
-- a revoked, superseded, expired or revoked-batch certificate is never valid, every other one is;
-- `hasValidPass` and `latestCertificate` match the model for every device+spec.
+(anchored, presented later, revoked), lab revocation and re-accreditation, device suspension and
+re-activation, and time jumps. After every step:
+- a revoked, superseded, expired or revoked-batch certificate, one of a lab revoked at or after its
+  issuance, or one of a device that is not Active, is never valid; every other one is;
+- `isValidPass` accepts exactly the model's valid Pass certificates of each device+spec (with their
+  data root), so "some valid Pass exists" matches the model.
 """
 
 from brownie import chain
@@ -33,8 +36,10 @@ class CertificateModel:
     st_pick = strategy("uint", max_value=1000)
     st_seconds = strategy("uint", min_value=1, max_value=2000)
 
-    def __init__(cls, certs, labs, admin, device_ids):
+    def __init__(cls, certs, devices, manufacturer, labs, admin, device_ids):
         cls.certs = certs
+        cls.devices = devices
+        cls.manufacturer = manufacturer
         cls.labs = labs
         cls.admin = admin
         cls.device_ids = device_ids
@@ -46,8 +51,10 @@ class CertificateModel:
         chain.mine()
         self.counter = 0
         self.certificates = {}  # certId -> dict(lab, device, spec, result, valid_until, issued_at, ...)
-        self.latest = {}  # (device, spec) -> certId of the latest Pass
-        self.batches = {}  # root -> dict(lab, anchored_at, revoked, leaf, presented)
+        self.batches = {}  # (lab, root) -> dict(lab, anchored_at, revoked, leaf, presented)
+        self.revoked_at = {lab: 0 for lab in self.labs}  # lab -> latest revocation time
+        self.accredited = {lab: True for lab in self.labs}
+        self.suspended = {device: False for device in self.device_ids}
 
     # ---------------------------------------------------------------------------------------------
     # Model helpers
@@ -57,8 +64,9 @@ class CertificateModel:
         self.counter += 1
         return b32(f"{tag} {self.counter}")
 
-    def _record(self, cid, lab, device, spec, result, valid_until, issued_at, batch=None):
+    def _record(self, cid, lab, device, spec, result, valid_until, issued_at, data, batch=None):
         self.certificates[cid] = {
+            "data": data,
             "lab": lab,
             "device": device,
             "spec": spec,
@@ -74,7 +82,17 @@ class CertificateModel:
         cert = self.certificates[cid]
         if cert["revoked"] or cert["superseded"] or at >= cert["valid_until"]:
             return False
+        if cert["issued_at"] <= self.revoked_at[cert["lab"]] or self.suspended[cert["device"]]:
+            return False
         return cert["batch"] is None or not self.batches[cert["batch"]]["revoked"]
+
+    def _issue_error(self, lab, device):
+        """The error an issuance by `lab` for `device` must revert with now, or None."""
+        if not self.accredited[lab]:
+            return ("LabNotAccredited(address)", lab)
+        if self.suspended[device]:
+            return ("DeviceNotActive(uint256,uint8)", device, 1)
+        return None
 
     # ---------------------------------------------------------------------------------------------
     # Rules
@@ -92,14 +110,16 @@ class CertificateModel:
         result = PASS if passed else FAIL
         report, data = self._fresh("report"), self._fresh("data")
         valid_until = now() + validity
-        tx = self.certs.issueCertificate(
-            device, report, data, spec, result, valid_until, {"from": lab}
-        )
+        args = (device, report, data, spec, result, valid_until, {"from": lab})
+        error = self._issue_error(lab, device)
+        if error:
+            with reverts_with(*error):
+                self.certs.issueCertificate(*args)
+            return
+        tx = self.certs.issueCertificate(*args)
         cid = hx(tx.events["CertificateIssued"]["certId"])
         assert cid == cert_id(lab, device, report)
-        self._record(cid, lab, device, spec, result, valid_until, tx.timestamp)
-        if result == PASS:
-            self.latest[(device, spec)] = cid
+        self._record(cid, lab, device, spec, result, valid_until, tx.timestamp, data)
 
     def rule_supersede(
         self,
@@ -116,6 +136,11 @@ class CertificateModel:
         result = PASS if passed else FAIL
         report = self._fresh("report")
         request = (device, report, self._fresh("data"), spec, result, now() + validity, old, b"")
+        error = self._issue_error(lab, device)
+        if error:
+            with reverts_with(*error):
+                self.certs.issueCertificateWithOptions(request, {"from": lab})
+            return
         if cert["superseded"]:
             with reverts_with("CannotSupersede(bytes32)", old):
                 self.certs.issueCertificateWithOptions(request, {"from": lab})
@@ -123,10 +148,8 @@ class CertificateModel:
         tx = self.certs.issueCertificateWithOptions(request, {"from": lab})
         cid = hx(tx.events["CertificateIssued"]["certId"])
         assert hx(tx.events["CertificateSuperseded"]["certId"]) == old
-        self._record(cid, lab, device, spec, result, request[5], tx.timestamp)
+        self._record(cid, lab, device, spec, result, request[5], tx.timestamp, request[2])
         cert["superseded"] = True
-        if result == PASS:
-            self.latest[(device, spec)] = cid
 
     def rule_revoke(self, pick="st_pick", by_admin="st_bool"):
         if not self.certificates:
@@ -160,8 +183,12 @@ class CertificateModel:
             now() + validity,
         )
         root = leaf_hash(leaf)  # a one-leaf StandardMerkleTree: root = leaf, proof = []
+        if not self.accredited[lab]:
+            with reverts_with("LabNotAccredited(address)", lab):
+                self.certs.anchorBatch(root, 1, {"from": lab})
+            return
         tx = self.certs.anchorBatch(root, 1, {"from": lab})
-        self.batches[root] = {
+        self.batches[(lab, root)] = {
             "lab": lab,
             "anchored_at": tx.timestamp,
             "revoked": False,
@@ -172,52 +199,83 @@ class CertificateModel:
     def rule_present(self, pick="st_pick"):
         if not self.batches:
             return
-        root = sorted(self.batches)[pick % len(self.batches)]
-        batch = self.batches[root]
+        key = sorted(self.batches, key=lambda k: (str(k[0]), k[1]))[pick % len(self.batches)]
+        lab, root = key
+        batch = self.batches[key]
         leaf = batch["leaf"]
-        cid = cert_id(batch["lab"], leaf[0], leaf[1])
+        cid = cert_id(lab, leaf[0], leaf[1])
+        expected = None
         if batch["revoked"]:
-            with reverts_with("BatchAlreadyRevoked(bytes32)", root):
-                self.certs.presentBatchCertificate(root, leaf, [], {"from": self.admin})
-            return
-        if batch["presented"]:
-            with reverts_with("CertificateAlreadyExists(bytes32)", cid):
-                self.certs.presentBatchCertificate(root, leaf, [], {"from": self.admin})
+            expected = ("BatchAlreadyRevoked(address,bytes32)", lab, root)
+        elif not self.accredited[lab]:
+            expected = ("LabNotAccredited(address)", lab)
+        elif batch["anchored_at"] <= self.revoked_at[lab]:
+            expected = (
+                "BatchAnchoredBeforeRevocation(address,bytes32,uint64,uint64)",
+                lab,
+                root,
+                batch["anchored_at"],
+                self.revoked_at[lab],
+            )
+        elif batch["presented"] and not self.suspended[leaf[0]] and now() + 1 < leaf[5]:
+            expected = ("CertificateAlreadyExists(bytes32)", cid)
+        if expected:
+            with reverts_with(*expected):
+                self.certs.presentBatchCertificate(lab, root, leaf, [], {"from": self.admin})
             return
         try:
-            tx = self.certs.presentBatchCertificate(root, leaf, [], {"from": self.admin})
+            tx = self.certs.presentBatchCertificate(lab, root, leaf, [], {"from": self.admin})
         except VirtualMachineError as exc:
-            # Only expiry can fail here: exactly InvalidValidity(validUntil), mined at or after validUntil.
-            expected = decode_typed_error(
-                "0x" + error_data("InvalidValidity(uint64)", leaf[5]).hex()
-            )
-            assert exc.revert_msg == expected
-            assert tx_timestamp(exc) >= leaf[5]
+            # Expiry (exactly InvalidValidity(validUntil), mined at or after validUntil), then a
+            # device that is not Active, then a leaf presented already.
+            if tx_timestamp(exc) >= leaf[5]:
+                wanted = error_data("InvalidValidity(uint64)", leaf[5])
+            elif self.suspended[leaf[0]]:
+                wanted = error_data("DeviceNotActive(uint256,uint8)", leaf[0], 1)
+            else:
+                assert batch["presented"]
+                wanted = error_data("CertificateAlreadyExists(bytes32)", cid)
+            assert exc.revert_msg == decode_typed_error("0x" + wanted.hex())
             return
         assert tx.timestamp < leaf[5]
         assert hx(tx.events["CertificateIssued"]["certId"]) == cid
         batch["presented"] = True
         device, spec, result = leaf[0], leaf[3], leaf[4]
         self._record(
-            cid, batch["lab"], device, spec, result, leaf[5], batch["anchored_at"], batch=root
+            cid, lab, device, spec, result, leaf[5], batch["anchored_at"], leaf[2], batch=key
         )
-        if result == PASS:
-            current = self.latest.get((device, spec))
-            if current is None or self.certificates[current]["issued_at"] <= batch["anchored_at"]:
-                self.latest[(device, spec)] = cid
 
     def rule_revoke_batch(self, pick="st_pick", by_admin="st_bool"):
         if not self.batches:
             return
-        root = sorted(self.batches)[pick % len(self.batches)]
-        batch = self.batches[root]
-        sender = self.admin if by_admin else batch["lab"]
+        key = sorted(self.batches, key=lambda k: (str(k[0]), k[1]))[pick % len(self.batches)]
+        lab, root = key
+        batch = self.batches[key]
+        sender = self.admin if by_admin else lab
         if batch["revoked"]:
-            with reverts_with("BatchAlreadyRevoked(bytes32)", root):
-                self.certs.revokeBatch(root, "again", {"from": sender})
+            with reverts_with("BatchAlreadyRevoked(address,bytes32)", lab, root):
+                self.certs.revokeBatch(lab, root, "again", {"from": sender})
             return
-        self.certs.revokeBatch(root, "model", {"from": sender})
+        self.certs.revokeBatch(lab, root, "model", {"from": sender})
         batch["revoked"] = True
+
+    def rule_toggle_lab(self, lab_i="st_index"):
+        """Revoke an accredited lab, or re-accredit a revoked one."""
+        lab = self.labs[lab_i]
+        if self.accredited[lab]:
+            tx = self.certs.revokeAccreditation(lab, {"from": self.admin})
+            assert tx.events["LabAccreditationRevoked"]["revokedAt"] == tx.timestamp
+            self.revoked_at[lab] = tx.timestamp
+        else:
+            self.certs.accreditLab(lab, "re-accredited", now() + 365 * 86400, {"from": self.admin})
+        self.accredited[lab] = not self.accredited[lab]
+
+    def rule_toggle_device(self, device_i="st_index"):
+        """Suspend an Active device, or re-activate a suspended one."""
+        device = self.device_ids[device_i]
+        status = 0 if self.suspended[device] else 1
+        self.devices.setDeviceStatus(device, status, {"from": self.manufacturer})
+        self.suspended[device] = not self.suspended[device]
 
     def rule_sleep(self, seconds="st_seconds"):
         chain.sleep(seconds)
@@ -235,22 +293,30 @@ class CertificateModel:
             if cert["revoked"] or at >= cert["valid_until"]:
                 assert not valid
 
-    def invariant_latest_pass(self):
+    def invariant_valid_passes(self):
         at = now()
         for device in self.device_ids:
             for spec in SPECS:
-                latest = self.latest.get((device, spec))
-                assert hx(self.certs.latestCertificate(device, spec)) == (
-                    latest or "0x" + "00" * 32
-                )
-                expected = latest is not None and self._valid(latest, at)
-                assert self.certs.hasValidPass(device, spec) == expected
+                expected, actual = set(), set()
+                for cid, cert in self.certificates.items():
+                    if self.certs.isValidPass(cid, device, spec, cert["data"]):
+                        actual.add(cid)
+                    if (
+                        cert["device"] == device
+                        and cert["spec"] == spec
+                        and cert["result"] == PASS
+                        and self._valid(cid, at)
+                    ):
+                        expected.add(cid)
+                assert actual == expected, (device, spec)
 
 
-def test_certificates_match_model(certs2, lab, lab2, admin, device, device2):
+def test_certificates_match_model(certs2, devices, manufacturer, lab, lab2, admin, device, device2):
     state_machine(
         CertificateModel,
         certs2,
+        devices,
+        manufacturer,
         [lab, lab2],
         admin,
         [device, device2],

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from brownie import accounts
-from escrow_helpers import DAY, MODEL, NATIVE, PASS, SHIPMENT, SPEC, clock
+from escrow_helpers import DAY, MODEL, NATIVE, PASS, SHIPMENT, SPEC, bind, clock
 from eth_abi import encode
 from eth_utils import keccak
 
@@ -37,10 +37,12 @@ def buyer2():
 
 
 @pytest.fixture(scope="module", autouse=True)
-def deployed(escrow, usdc, admin, buyer2):
+def deployed(escrow, certs, usdc, admin, buyer2):
     """Deploy the shared contracts once per module, before the first test's snapshot; buyer2 gets
-    1,000,000 tUSD too."""
+    1,000,000 tUSD too; the escrow allow-lists tUSD; `refs` reads these registries."""
     usdc.mint(buyer2, 1_000_000 * 10**6, {"from": admin})
+    escrow.setTokenAllowed(usdc, True, {"from": admin})
+    bind(certs, escrow)
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +109,7 @@ def create_order(escrow, usdc, buyer, manufacturer):
         ship_in=7 * DAY,
         inspection=3 * DAY,
         value=None,
+        labs=(),
     ):
         token = usdc if token is None else token
         buyer_ = buyer_ or buyer
@@ -120,7 +123,15 @@ def create_order(escrow, usdc, buyer, manufacturer):
         if value is not None or is_native:
             params["value"] = amount if value is None else value
         tx = escrow.createOrder(
-            seller, token, amount, device_ids, spec, clock() + ship_in, inspection, params
+            seller,
+            token,
+            amount,
+            device_ids,
+            spec,
+            clock() + ship_in,
+            inspection,
+            list(labs),
+            params,
         )
         return tx, tx.events["OrderCreated"]["orderId"]
 
@@ -141,22 +152,25 @@ def shipped_order(create_order, make_devices, escrow, manufacturer):
 
 
 @pytest.fixture(scope="module")
-def fee_token(FeeOnTransferToken, admin, buyer):
+def fee_token(FeeOnTransferToken, escrow, admin, buyer):
     token = FeeOnTransferToken.deploy({"from": admin})
+    escrow.setTokenAllowed(token, True, {"from": admin})
     token.mint(buyer, 1_000_000 * 10**18, {"from": admin})
     return token
 
 
 @pytest.fixture(scope="module")
-def reentrant_token(ReentrantToken, admin, buyer):
+def reentrant_token(ReentrantToken, escrow, admin, buyer):
     token = ReentrantToken.deploy({"from": admin})
+    escrow.setTokenAllowed(token, True, {"from": admin})
     token.mint(buyer, 1_000_000 * 10**18, {"from": admin})
     return token
 
 
 @pytest.fixture(scope="module")
-def blocklist_token(BlocklistToken, admin, buyer):
+def blocklist_token(BlocklistToken, escrow, admin, buyer):
     token = BlocklistToken.deploy({"from": admin})
+    escrow.setTokenAllowed(token, True, {"from": admin})
     token.mint(buyer, 1_000_000 * 10**18, {"from": admin})
     return token
 

@@ -42,7 +42,7 @@ DEFAULT_ADMIN_ROLE = b"\x00" * 32
 NONE, FUNDED, SHIPPED, ACCEPTED, DISPUTED, SETTLED, REFUNDED, RESOLVED = range(8)
 OPEN_STATES = (FUNDED, SHIPPED, ACCEPTED, DISPUTED)
 # ISupplyChainEscrow.SettleStatus
-READY, UNKNOWN_ORDER, WRONG_STATE, INSPECTION_OPEN, DEVICE_UNCERTIFIED = range(5)
+READY, UNKNOWN_ORDER, WRONG_STATE, INSPECTION_OPEN, DEVICE_UNCERTIFIED, DEVICE_INACTIVE = range(6)
 # TestWallet.Mode
 ACCEPT, REJECT, REENTER, BURN = range(4)
 
@@ -204,3 +204,67 @@ def mine_at(timestamp: int) -> None:
         web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
         web3.provider.make_request("evm_mine", [])
     assert now() == timestamp
+
+
+# ------------------------------------------------------------------------------------------------
+# Certificates presented at settlement ("some valid Pass exists", found from CertificateIssued)
+# ------------------------------------------------------------------------------------------------
+
+CERTIFICATE_ISSUED = keccak(
+    text="CertificateIssued(bytes32,uint256,bytes32,address,bytes32,bytes32,uint8,uint64,bytes32,bool,bytes32)"
+)
+NO_PASS = ("0x" + "00" * 32, "0x" + "00" * 32)
+_bound: dict[str, Any] = {}
+
+
+def bind(certs: Any, escrow: Any) -> None:
+    """Make `refs` read these registries (called by the suite's module fixture)."""
+    _bound["certs"], _bound["escrow"] = certs, escrow
+
+
+def pass_candidates(device_id: int, spec: Any, certs: Any = None) -> list[tuple[str, str]]:
+    """(certId, dataRoot) of every Pass certificate of `device_id` for `spec`, oldest first."""
+    certs = certs or _bound["certs"]
+    spec_hex = _normalise(bytes(spec) if not isinstance(spec, str) else spec)
+    logs = web3.eth.get_logs(
+        {
+            "address": str(certs.address),
+            "fromBlock": 0,
+            "toBlock": "latest",
+            "topics": [
+                "0x" + CERTIFICATE_ISSUED.hex(),
+                None,
+                "0x" + int(device_id).to_bytes(32, "big").hex(),
+            ],
+        }
+    )
+    found = []
+    for log in logs:
+        data = bytes(log["data"])
+        if "0x" + data[64:96].hex() == spec_hex and int.from_bytes(data[96:128], "big") == PASS:
+            found.append(("0x" + bytes(log["topics"][1]).hex(), "0x" + data[32:64].hex()))
+    return found
+
+
+def refs(order_id: int, escrow: Any = None, certs: Any = None) -> list[tuple[str, str]]:
+    """One PassRef per device of the order: a valid Pass if there is one (from a lab the order
+    accepts), else the latest candidate, else zeros (which the escrow reports as uncertified)."""
+    escrow = escrow or _bound["escrow"]
+    certs = certs or _bound["certs"]
+    try:
+        device_ids = escrow.orderDevices(order_id)
+        spec = escrow.order(order_id)["testSpec"]
+        labs = {str(lab).lower() for lab in escrow.orderLabs(order_id)}
+    except VirtualMachineError:
+        return []
+    chosen = []
+    for device_id in device_ids:
+        candidates = pass_candidates(device_id, spec, certs)
+        valid = [
+            c
+            for c in candidates
+            if certs.isValidPass(c[0], device_id, spec, c[1])
+            and (not labs or str(certs.labOf(c[0])).lower() in labs)
+        ]
+        chosen.append(valid[0] if valid else candidates[-1] if candidates else NO_PASS)
+    return chosen

@@ -90,7 +90,7 @@ def test_supports_interface(escrow):
     selectors = [
         int(build_function_selector(item), 16) for item in abi if item["type"] == "function"
     ]
-    assert len(selectors) == 21
+    assert len(selectors) == 27
     interface_id = 0
     for selector in selectors:
         interface_id ^= selector

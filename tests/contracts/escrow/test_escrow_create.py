@@ -27,7 +27,7 @@ AMOUNT = 25_000 * 10**6
 def order_fields(escrow, order_id):
     names = [
         "buyer", "shipBy", "state", "seller", "shippedAt", "token", "inspectionPeriod",
-        "arbiter", "acceptedAt", "amount", "testSpec", "shipmentHash",
+        "arbiter", "acceptedAt", "amount", "testSpec", "shipmentHash", "disputedLate",
     ]  # fmt: skip
     return dict(zip(names, escrow.order(order_id), strict=True))
 
@@ -42,7 +42,7 @@ def test_erc20_order_pulls_exact_amount_and_records_everything(
     assert escrow.nextOrderId() == 1
 
     tx = escrow.createOrder(
-        manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, 3 * DAY, {"from": buyer}
+        manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, 3 * DAY, [], {"from": buyer}
     )
 
     assert_events(
@@ -74,6 +74,7 @@ def test_erc20_order_pulls_exact_amount_and_records_everything(
         "buyer": buyer,
         "shipBy": ship_by,
         "state": FUNDED,
+        "disputedLate": False,
         "seller": manufacturer,
         "shippedAt": 0,
         "token": usdc,
@@ -97,7 +98,7 @@ def test_native_order_takes_msg_value(escrow, make_devices, buyer, manufacturer,
     buyer_before, escrow_before = native_balance(buyer), native_balance(escrow)
 
     tx = escrow.createOrder(
-        manufacturer, NATIVE, amount, ids, SPEC, ship_by, DAY, {"from": buyer, "value": amount}
+        manufacturer, NATIVE, amount, ids, SPEC, ship_by, DAY, [], {"from": buyer, "value": amount}
     )
 
     assert_events(
@@ -152,14 +153,14 @@ def test_invalid_terms_revert_with_values(escrow, usdc, make_devices, buyer, man
 
     def create(seller=manufacturer, token=usdc, amount=AMOUNT, device_ids=ids, inspection=DAY):
         return escrow.createOrder(
-            seller, token, amount, device_ids, SPEC, ship_by, inspection, {"from": buyer}
+            seller, token, amount, device_ids, SPEC, ship_by, inspection, [], {"from": buyer}
         )
 
     with reverts(err("InvalidSeller(address)", ZERO)):
         create(seller=ZERO)
     with reverts(err("SellerIsBuyer(address)", buyer)):
         create(seller=buyer)
-    with reverts(err("InvalidToken(address)", manufacturer)):
+    with reverts(err("TokenNotAllowed(address)", manufacturer)):
         create(token=manufacturer)
     with reverts(err("ZeroAmount()")):
         create(amount=0)
@@ -184,7 +185,7 @@ def test_device_list_errors(escrow, usdc, devices, make_devices, buyer, manufact
 
     def create(device_ids):
         return escrow.createOrder(
-            manufacturer, usdc, AMOUNT, device_ids, SPEC, ship_by, DAY, {"from": buyer}
+            manufacturer, usdc, AMOUNT, device_ids, SPEC, ship_by, DAY, [], {"from": buyer}
         )
 
     with reverts(err("DuplicateDevice(uint256)", mine[0])):
@@ -212,7 +213,7 @@ def test_ship_by_must_be_in_the_future(escrow, usdc, make_devices, buyer, manufa
     usdc.approve(escrow, AMOUNT, {"from": buyer})
     past = now() - 10
     with pytest.raises(VirtualMachineError) as info:
-        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, past, DAY, {"from": buyer})
+        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, past, DAY, [], {"from": buyer})
     mined_at = tx_timestamp(info.value)
     with reverts(err("ShipByNotInFuture(uint64,uint256)", past, mined_at)):
         raise info.value
@@ -220,7 +221,7 @@ def test_ship_by_must_be_in_the_future(escrow, usdc, make_devices, buyer, manufa
     at = now() + 100
     next_block_at(at)
     with pytest.raises(VirtualMachineError) as info:
-        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, at, DAY, {"from": buyer})
+        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, at, DAY, [], {"from": buyer})
     assert tx_timestamp(info.value) == at
     with reverts(err("ShipByNotInFuture(uint64,uint256)", at, at)):
         raise info.value
@@ -239,6 +240,7 @@ def test_payment_mismatch_reverts(escrow, usdc, make_devices, buyer, manufacture
             SPEC,
             ship_by,
             DAY,
+            [],
             {"from": buyer, "value": amount - 1},
         )
     with reverts(err("IncorrectPayment(uint256,uint256)", amount, amount + 1)):
@@ -250,13 +252,14 @@ def test_payment_mismatch_reverts(escrow, usdc, make_devices, buyer, manufacture
             SPEC,
             ship_by,
             DAY,
+            [],
             {"from": buyer, "value": amount + 1},
         )
     # an ERC-20 order must not carry native coin
     usdc.approve(escrow, AMOUNT, {"from": buyer})
     with reverts(err("IncorrectPayment(uint256,uint256)", 0, 1)):
         escrow.createOrder(
-            manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, DAY, {"from": buyer, "value": 1}
+            manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, DAY, [], {"from": buyer, "value": 1}
         )
 
 
@@ -269,10 +272,12 @@ def test_missing_allowance_or_balance_reverts(
     with reverts(
         err("ERC20InsufficientAllowance(address,uint256,uint256)", escrow, AMOUNT - 1, AMOUNT)
     ):
-        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, DAY, {"from": buyer})
+        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, DAY, [], {"from": buyer})
     usdc.approve(escrow, AMOUNT, {"from": outsider})
     with reverts(err("ERC20InsufficientBalance(address,uint256,uint256)", outsider, 0, AMOUNT)):
-        escrow.createOrder(manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, DAY, {"from": outsider})
+        escrow.createOrder(
+            manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, DAY, [], {"from": outsider}
+        )
 
 
 def test_fee_on_transfer_token_is_refused(escrow, fee_token, make_devices, buyer, manufacturer):
@@ -285,7 +290,7 @@ def test_fee_on_transfer_token_is_refused(escrow, fee_token, make_devices, buyer
         err("FeeOnTransferNotSupported(address,uint256,uint256)", fee_token, amount, received)
     ):
         escrow.createOrder(
-            manufacturer, fee_token, amount, ids, SPEC, now() + DAY, DAY, {"from": buyer}
+            manufacturer, fee_token, amount, ids, SPEC, now() + DAY, DAY, [], {"from": buyer}
         )
     assert fee_token.balanceOf(buyer) == before
     assert fee_token.balanceOf(escrow) == 0

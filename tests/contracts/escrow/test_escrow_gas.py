@@ -2,7 +2,7 @@
 
 import pytest
 from brownie import chain
-from escrow_helpers import DAY, NATIVE, SHIPMENT
+from escrow_helpers import DAY, NATIVE, SHIPMENT, refs
 
 # Upper bounds (gas units, whole transaction) that the implementation must stay under.
 LIMITS = {
@@ -31,7 +31,7 @@ def test_gas_of_the_order_lifecycle(
     create, order_id = create_order(ids, token=pay_with, amount=amount)
     ship = escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
     confirm = escrow.confirmDelivery(order_id, {"from": buyer})
-    settle = escrow.settle(order_id, {"from": outsider})
+    settle = escrow.settle(order_id, refs(order_id), {"from": outsider})
     assert settle.events["OrderSettled"]["orderId"] == order_id
 
     measured = {
@@ -51,7 +51,7 @@ def test_gas_of_refund_dispute_resolve_and_batch(
 ):
     warm, _ = shipped_order(1)  # warm the contract's shared storage
     escrow.confirmDelivery(warm, {"from": buyer})
-    escrow.settle(warm, {"from": outsider})
+    escrow.settle(warm, refs(warm), {"from": outsider})
 
     _, unshipped = create_order(make_devices(n), ship_in=DAY)
     chain.sleep(DAY + 1)
@@ -66,7 +66,7 @@ def test_gas_of_refund_dispute_resolve_and_batch(
         order_id, _ = shipped_order(n)
         escrow.confirmDelivery(order_id, {"from": buyer})
         batch.append(order_id)
-    settle_many = escrow.settleMany(batch, {"from": outsider})
+    settle_many = escrow.settleMany(batch, [refs(o) for o in batch], {"from": outsider})
     assert settle_many.events.count("OrderSettled") == 2
 
     measured = {

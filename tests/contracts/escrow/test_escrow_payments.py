@@ -18,6 +18,7 @@ from escrow_helpers import (
     err,
     native_balance,
     now,
+    refs,
     reverts,
 )
 
@@ -54,7 +55,7 @@ def test_multisig_like_receiver_is_paid_with_full_gas(
     )
     wallet_before, escrow_before = native_balance(wallet), native_balance(escrow)
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     assert_events(
         tx, wallet, [("Deposited", {"from": escrow, "amount": 5 * ETH, "depositCount": 1})]
@@ -76,7 +77,7 @@ def test_rejecting_receiver_is_credited_and_withdraws_later(
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
     escrow_before = native_balance(escrow)
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     # the settlement is not blocked: devices move, the money waits as a credit
     assert_events(
@@ -130,7 +131,7 @@ def test_credits_accumulate_and_are_withdrawn_in_one_go(
         escrow.confirmDelivery(order_id, {"from": order_buyer})
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
 
-    tx = escrow.settleMany([first, second], {"from": outsider})
+    tx = escrow.settleMany([first, second], [refs(o) for o in [first, second]], {"from": outsider})
 
     assert [dict(e) for e in tx.events["PaymentCredited"]] == [
         {"account": wallet, "token": ZERO, "amount": ETH},
@@ -152,7 +153,7 @@ def test_gas_burning_receiver_cannot_block_settlement(
         escrow, make_devices, create_order, wallet_seller, admin, buyer, ETH
     )
     wallet.setMode(BURN, ZERO, b"", {"from": admin})
-    tx = escrow.settle(order_id, {"from": outsider, "gas_limit": 3_000_000})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider, "gas_limit": 3_000_000})
     assert tx.status == 1
     assert tx.events["PaymentCredited"]["amount"] == ETH
     assert devices.ownerOf(ids[0]) == buyer
@@ -168,7 +169,7 @@ def test_blocked_erc20_receiver_is_credited_and_withdraws_later(
     escrow.confirmDelivery(order_id, {"from": buyer})
     token.setBlocked(manufacturer, True, {"from": outsider})
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     assert_events(
         tx,
@@ -214,7 +215,7 @@ def test_rejecting_buyer_is_credited_on_refund(
     amount = 2 * ETH
     tx = wallet_call(
         wallet, admin, escrow, escrow.createOrder,
-        manufacturer, NATIVE, amount, ids, SPEC, now() + DAY, DAY,
+        manufacturer, NATIVE, amount, ids, SPEC, now() + DAY, DAY, [],
         value=amount,
     )  # fmt: skip
     order_id = tx.events["OrderCreated"]["orderId"]
@@ -277,10 +278,10 @@ def test_malicious_token_reenters_on_payout_and_fails(
     amount = 500 * 10**18
     order_id, ids = shipped_order(1, token=token, amount=amount)
     escrow.confirmDelivery(order_id, {"from": buyer})
-    token.arm(escrow, escrow.settle.encode_input(order_id), {"from": outsider})
+    token.arm(escrow, escrow.settle.encode_input(order_id, refs(order_id)), {"from": outsider})
     seller_before, escrow_before = token.balanceOf(manufacturer), token.balanceOf(escrow)
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     # it tried: the token called back into settle during the payout, and was stopped
     assert token.attempts() == 1
@@ -314,11 +315,13 @@ def test_malicious_token_reenters_on_funding_and_fails(
     # the hook tries to withdraw and to create a second order while the first is being funded
     token.arm(
         escrow,
-        escrow.createOrder.encode_input(manufacturer, token, amount, ids, SPEC, now() + DAY, DAY),
+        escrow.createOrder.encode_input(
+            manufacturer, token, amount, ids, SPEC, now() + DAY, DAY, []
+        ),
         {"from": outsider},
     )
     tx = escrow.createOrder(
-        manufacturer, token, amount, ids, SPEC, now() + DAY, DAY, {"from": buyer}
+        manufacturer, token, amount, ids, SPEC, now() + DAY, DAY, [], {"from": buyer}
     )
     assert token.attempts() == 1
     assert token.lastReentry() == (False, "0x" + REENTRANT_CALL.hex())
@@ -330,18 +333,34 @@ def test_malicious_token_reenters_on_funding_and_fails(
 def test_malicious_receiver_reenters_and_fails(
     escrow, devices, make_devices, create_order, wallet_seller, admin, buyer, outsider
 ):
+    """The settlement push carries NATIVE_PUSH_GAS only: a receiver that re-enters (or does anything
+    costly) runs out of it and is credited; when it pulls its credit with full gas, the re-entry
+    into settleMany hits the reentrancy guard."""
     wallet, order_id, _ids = wallet_order(
         escrow, make_devices, create_order, wallet_seller, admin, buyer, 2 * ETH
     )
-    wallet.setMode(REENTER, escrow, escrow.settleMany.encode_input([order_id]), {"from": admin})
+    _, other_id, _ = wallet_order(
+        escrow, make_devices, create_order, wallet_seller, admin, buyer, ETH
+    )
+    reentry = escrow.settleMany.encode_input([other_id], [refs(other_id)])
+    wallet.setMode(REENTER, escrow, reentry, {"from": admin})
     wallet_before, escrow_before = native_balance(wallet), native_balance(escrow)
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+
+    assert wallet.attempts() == 0  # its hook ran out of the stipend and was rolled back
+    assert tx.events.count("OrderSettled") == 1
+    assert tx.events["PaymentCredited"]["amount"] == 2 * ETH
+    assert native_balance(wallet) == wallet_before
+    assert native_balance(escrow) == escrow_before
+    assert escrow.creditOf(wallet, ZERO) == 2 * ETH
+
+    pull = wallet_call(wallet, admin, escrow, escrow.withdraw, ZERO)
 
     assert wallet.attempts() == 1
     assert wallet.lastReentry() == (False, "0x" + REENTRANT_CALL.hex())
     assert_events(
-        tx,
+        pull,
         wallet,
         [
             (
@@ -351,7 +370,7 @@ def test_malicious_receiver_reenters_and_fails(
             ("Deposited", {"from": escrow, "amount": 2 * ETH, "depositCount": 1}),
         ],
     )
-    assert tx.events.count("OrderSettled") == 1
+    assert pull.events.count("OrderSettled") == 0
     assert native_balance(wallet) == wallet_before + 2 * ETH
     assert native_balance(escrow) == escrow_before - 2 * ETH
     assert escrow.creditOf(wallet, ZERO) == 0
@@ -364,7 +383,7 @@ def test_reentrant_withdraw_pays_once(
         escrow, make_devices, create_order, wallet_seller, admin, buyer, 3 * ETH
     )
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
-    escrow.settle(order_id, {"from": outsider})
+    escrow.settle(order_id, refs(order_id), {"from": outsider})
     assert escrow.creditOf(wallet, ZERO) == 3 * ETH
     wallet.setMode(REENTER, escrow, escrow.withdraw.encode_input(ZERO), {"from": admin})
     wallet_before, escrow_before = native_balance(wallet), native_balance(escrow)

@@ -26,6 +26,7 @@ from escrow_helpers import (
     gas_cost,
     native_balance,
     next_block_at,
+    refs,
     reverts,
     tx_timestamp,
 )
@@ -38,14 +39,14 @@ def test_third_party_settles_accepted_erc20_order(
 ):
     order_id, ids = shipped_order(3)
     escrow.confirmDelivery(order_id, {"from": buyer})
-    assert escrow.canSettle(order_id) == (True, READY)
+    assert escrow.canSettle(order_id, refs(order_id)) == (True, READY)
     seller_before, buyer_before, escrow_before = (
         usdc.balanceOf(manufacturer),
         usdc.balanceOf(buyer),
         usdc.balanceOf(escrow),
     )
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     assert_events(
         tx,
@@ -71,7 +72,7 @@ def test_third_party_settles_accepted_erc20_order(
     assert usdc.balanceOf(buyer) == buyer_before
     assert all(devices.ownerOf(i) == buyer for i in ids)
     assert escrow.order(order_id)[2] == SETTLED
-    assert escrow.canSettle(order_id) == (False, WRONG_STATE)
+    assert escrow.canSettle(order_id, refs(order_id)) == (False, WRONG_STATE)
     assert escrow.creditOf(manufacturer, usdc) == 0
 
 
@@ -87,7 +88,7 @@ def test_native_settlement_pays_the_seller_exactly(
         native_balance(outsider),
     )
 
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     assert tx.events["OrderSettled"]["amount"] == amount
     assert native_balance(manufacturer) == seller_before + amount
@@ -106,14 +107,14 @@ def test_inspection_timeout_settles_without_confirmation(
     ends_at = ship.timestamp + 3 * DAY
 
     with reverts(err("InspectionPeriodActive(uint256,uint64)", order_id, ends_at)):
-        escrow.settle(order_id, {"from": outsider})
-    assert escrow.canSettle(order_id) == (False, INSPECTION_OPEN)
+        escrow.settle(order_id, refs(order_id), {"from": outsider})
+    assert escrow.canSettle(order_id, refs(order_id)) == (False, INSPECTION_OPEN)
 
     chain.sleep(3 * DAY)
     chain.mine()
-    assert escrow.canSettle(order_id) == (True, READY)
+    assert escrow.canSettle(order_id, refs(order_id)) == (True, READY)
     seller_before = usdc.balanceOf(manufacturer)
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
     assert tx.events["OrderSettled"]["settledBy"] == outsider
     assert usdc.balanceOf(manufacturer) == seller_before + AMOUNT
     assert all(devices.ownerOf(i) == buyer for i in ids)
@@ -129,13 +130,13 @@ def test_inspection_period_ends_exactly_at_shipped_at_plus_period(
 
     next_block_at(ends_at - 1)
     with pytest.raises(VirtualMachineError) as info:
-        escrow.settle(order_id, {"from": outsider})
+        escrow.settle(order_id, refs(order_id), {"from": outsider})
     assert tx_timestamp(info.value) == ends_at - 1
     with reverts(err("InspectionPeriodActive(uint256,uint64)", order_id, ends_at)):
         raise info.value
 
     next_block_at(ends_at)
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
     assert tx.timestamp == ends_at
     assert escrow.order(order_id)[2] == SETTLED
 
@@ -150,9 +151,9 @@ def test_every_device_needs_a_valid_pass_for_the_orders_spec(
     escrow.confirmDelivery(order_id, {"from": buyer})
 
     def blocked():
-        assert escrow.canSettle(order_id) == (False, DEVICE_UNCERTIFIED)
+        assert escrow.canSettle(order_id, refs(order_id)) == (False, DEVICE_UNCERTIFIED)
         with reverts(err("DeviceNotCertified(uint256,uint256)", order_id, bad[0])):
-            escrow.settle(order_id, {"from": outsider})
+            escrow.settle(order_id, refs(order_id), {"from": outsider})
 
     blocked()
     certify(bad[0], spec=OTHER_SPEC)  # a pass for another specification
@@ -160,13 +161,13 @@ def test_every_device_needs_a_valid_pass_for_the_orders_spec(
     certify(bad[0], result=FAIL)  # a failed test
     blocked()
     cert_id = certify(bad[0])
-    assert certs.hasValidPass(bad[0], escrow.order(order_id)[10])
-    assert escrow.canSettle(order_id) == (True, READY)
+    assert refs(order_id)[1][0] == str(cert_id).lower()
+    assert escrow.canSettle(order_id, refs(order_id)) == (True, READY)
     # the pass is revoked before settlement: blocked again
     certs.revokeCertificate(cert_id, "bench calibration out of date", {"from": lab})
     blocked()
     certify(bad[0])
-    tx = escrow.settle(order_id, {"from": outsider})
+    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
     assert devices.ownerOf(bad[0]) == buyer and devices.ownerOf(good[0]) == buyer
     assert tx.events["OrderSettled"]["orderId"] == order_id
 
@@ -180,9 +181,9 @@ def test_expired_pass_blocks_settlement(
     escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
     chain.sleep(3 * DAY + 1)
     chain.mine()
-    assert escrow.canSettle(order_id) == (False, DEVICE_UNCERTIFIED)
+    assert escrow.canSettle(order_id, refs(order_id)) == (False, DEVICE_UNCERTIFIED)
     with reverts(err("DeviceNotCertified(uint256,uint256)", order_id, ids[0])):
-        escrow.settle(order_id, {"from": outsider})
+        escrow.settle(order_id, refs(order_id), {"from": outsider})
 
 
 def test_settle_rejects_other_states(
@@ -190,30 +191,30 @@ def test_settle_rejects_other_states(
 ):
     _, funded = create_order(make_devices(1), ship_in=DAY)
     with reverts(err("InvalidOrderState(uint256,uint8)", funded, FUNDED)):
-        escrow.settle(funded, {"from": outsider})
-    assert escrow.canSettle(funded) == (False, WRONG_STATE)
+        escrow.settle(funded, refs(funded), {"from": outsider})
+    assert escrow.canSettle(funded, refs(funded)) == (False, WRONG_STATE)
 
     disputed, _ = shipped_order(1)
     escrow.openDispute(disputed, "two motors leak", {"from": buyer})
     with reverts(err("InvalidOrderState(uint256,uint8)", disputed, DISPUTED)):
-        escrow.settle(disputed, {"from": outsider})
-    assert escrow.canSettle(disputed) == (False, WRONG_STATE)
+        escrow.settle(disputed, refs(disputed), {"from": outsider})
+    assert escrow.canSettle(disputed, refs(disputed)) == (False, WRONG_STATE)
 
     settled, _ = shipped_order(1)
     escrow.confirmDelivery(settled, {"from": buyer})
-    escrow.settle(settled, {"from": outsider})
+    escrow.settle(settled, refs(settled), {"from": outsider})
     with reverts(err("InvalidOrderState(uint256,uint8)", settled, SETTLED)):
-        escrow.settle(settled, {"from": outsider})
+        escrow.settle(settled, refs(settled), {"from": outsider})
 
     chain.sleep(DAY + 1)
     escrow.refund(funded, {"from": buyer})
     with reverts(err("InvalidOrderState(uint256,uint8)", funded, REFUNDED)):
-        escrow.settle(funded, {"from": outsider})
+        escrow.settle(funded, refs(funded), {"from": outsider})
 
     with reverts(err("OrderNotFound(uint256)", 77)):
-        escrow.settle(77, {"from": outsider})
-    assert escrow.canSettle(77) == (False, UNKNOWN_ORDER)
-    assert escrow.canSettle(0) == (False, UNKNOWN_ORDER)
+        escrow.settle(77, refs(77), {"from": outsider})
+    assert escrow.canSettle(77, refs(77)) == (False, UNKNOWN_ORDER)
+    assert escrow.canSettle(0, refs(0)) == (False, UNKNOWN_ORDER)
 
 
 def test_settle_many_settles_what_it_can_and_skips_the_rest(
@@ -231,10 +232,11 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
     escrow.confirmDelivery(ready_native, {"from": buyer})
 
     batch = [ready_erc20, inspecting, 999, funded, uncertified, ready_native, ready_erc20, 0]
-    assert escrow.settleMany.call(batch, {"from": outsider}) == 2
+    passes = [refs(o) for o in batch]
+    assert escrow.settleMany.call(batch, passes, {"from": outsider}) == 2
     seller_usdc, seller_eth = usdc.balanceOf(manufacturer), native_balance(manufacturer)
 
-    tx = escrow.settleMany(batch, {"from": outsider})
+    tx = escrow.settleMany(batch, passes, {"from": outsider})
 
     assert_events(
         tx,
@@ -251,6 +253,13 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
                 },
             ),
             (
+                "SettlementSkipped",
+                {"orderId": inspecting, "status": INSPECTION_OPEN},
+            ),
+            ("SettlementSkipped", {"orderId": 999, "status": UNKNOWN_ORDER}),
+            ("SettlementSkipped", {"orderId": funded, "status": WRONG_STATE}),
+            ("SettlementSkipped", {"orderId": uncertified, "status": DEVICE_UNCERTIFIED}),
+            (
                 "OrderSettled",
                 {
                     "orderId": ready_native,
@@ -260,6 +269,8 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
                     "settledBy": outsider,
                 },
             ),
+            ("SettlementSkipped", {"orderId": ready_erc20, "status": WRONG_STATE}),
+            ("SettlementSkipped", {"orderId": 0, "status": UNKNOWN_ORDER}),
         ],
     )
     assert usdc.balanceOf(manufacturer) == seller_usdc + AMOUNT
@@ -275,7 +286,7 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
         uncertified: ACCEPTED,
         ready_native: SETTLED,
     }
-    assert escrow.settleMany.call(batch, {"from": outsider}) == 0
-    assert escrow.settleMany.call([], {"from": outsider}) == 0
-    empty = escrow.settleMany([], {"from": outsider})
+    assert escrow.settleMany.call(batch, passes, {"from": outsider}) == 0
+    assert escrow.settleMany.call([], [], {"from": outsider}) == 0
+    empty = escrow.settleMany([], [], {"from": outsider})
     assert len(empty.events) == 0

@@ -45,6 +45,7 @@ from escrow_helpers import (
     gas_cost,
     mine_at,
     native_balance,
+    refs,
     tx_timestamp,
 )
 from hypothesis import HealthCheck
@@ -57,7 +58,7 @@ ACTIONS = (
 AIM_STATES = {
     "ship": (FUNDED,),
     "confirm": (SHIPPED,),
-    "settle": (SHIPPED, ACCEPTED),
+    "settle": (SHIPPED, ACCEPTED, DISPUTED),
     "refund": (FUNDED,),
     "dispute": (SHIPPED, ACCEPTED),
     "resolve": (DISPUTED,),
@@ -158,7 +159,8 @@ class EscrowMachine:
 
     def _settle_error(self, order, ts):
         oid, state = order["id"], order["state"]
-        if state not in (SHIPPED, ACCEPTED):
+        late_dispute = state == DISPUTED and order["late"]
+        if state not in (SHIPPED, ACCEPTED) and not late_dispute:
             return err("InvalidOrderState(uint256,uint8)", oid, state)
         end = order["shipped_at"] + order["inspection"]
         if state == SHIPPED and ts < end:
@@ -205,7 +207,7 @@ class EscrowMachine:
 
         receipt, _, exc = self._send(
             self.escrow.createOrder,
-            seller, ZERO if native else self.usdc, amount, ids, SPEC, ship_by, inspection,
+            seller, ZERO if native else self.usdc, amount, ids, SPEC, ship_by, inspection, [],
             tx=params,
         )  # fmt: skip
 
@@ -232,6 +234,7 @@ class EscrowMachine:
             "inspection": inspection,
             "shipped_at": None,
             "state": FUNDED,
+            "late": False,
         }
         assert self._balance(self.escrow, token) == escrow_before + amount
         self._count("created")
@@ -279,14 +282,17 @@ class EscrowMachine:
         escrow_before = self._balance(self.escrow, token)
         if batch:
             receipt, ts, exc = self._send(
-                self.escrow.settleMany, [order["id"], 10_000], tx={"from": self.outsider}
+                self.escrow.settleMany,
+                [order["id"], 10_000],
+                [refs(order["id"]), []],
+                tx={"from": self.outsider},
             )
             self._expect(receipt, exc, None)
             settled = receipt.events.count("OrderSettled") == 1
             assert settled == (self._settle_error(order, ts) is None)
         else:
             receipt, ts, exc = self._send(
-                self.escrow.settle, order["id"], tx={"from": self.outsider}
+                self.escrow.settle, order["id"], refs(order["id"]), tx={"from": self.outsider}
             )
             error = self._settle_error(order, ts)
             self._expect(receipt, exc, error)
@@ -326,14 +332,13 @@ class EscrowMachine:
         error = None
         if order["state"] not in (SHIPPED, ACCEPTED):
             error = err("InvalidOrderState(uint256,uint8)", order["id"], order["state"])
-        else:
-            end = order["shipped_at"] + order["inspection"]
-            if ts >= end and self._first_uncertified(order) is None:
-                error = err("DisputeWindowClosed(uint256,uint64)", order["id"], end)
         self._expect(receipt, exc, error)
         if error is None:
+            # A dispute after the inspection period is late: settlement stays possible.
+            order["late"] = ts >= order["shipped_at"] + order["inspection"]
+            assert receipt.events["DisputeOpened"]["late"] == order["late"]
             order["state"] = DISPUTED
-            self._count("disputed")
+            self._count("disputed late" if order["late"] else "disputed")
 
     def _resolve(self, order, bps):
         token, seller, buyer = order["token"], order["seller_account"], order["buyer_account"]

@@ -74,7 +74,7 @@ def test_anchor_batch_returns_root_tx_and_proofs(
         assert "0x" + bytes(on_chain).hex() == proof.leaf.leaf_hash
     assert anchored.proof_for(report_sha256=sha256_file(report)).leaf == first
 
-    batch = lab.batch(root=anchored.root)
+    batch = lab.batch(lab=LAB, root=anchored.root)
     assert batch.lab == LAB and batch.count == 7 and not batch.revoked
     block = world.connection.w3.eth.get_block(anchored.tx.block_number)
     assert batch.anchored_at == datetime.fromtimestamp(block["timestamp"], tz=timezone.utc)
@@ -86,27 +86,33 @@ def test_batch_proofs_verify_on_chain(world: World, lab: CertificatesClient) -> 
     reader = world.readonly()
     for proof in anchored.certificates:
         assert reader.verify_batch_certificate(
-            root=anchored.root, leaf=proof.leaf, proof=proof.proof
+            lab=LAB, root=anchored.root, leaf=proof.leaf, proof=proof.proof
         )
     one = anchored.certificates[4]
     # Another leaf's proof, a changed leaf, a truncated proof and an unknown root all fail.
     assert not reader.verify_batch_certificate(
-        root=anchored.root, leaf=one.leaf, proof=anchored.certificates[5].proof
+        lab=LAB, root=anchored.root, leaf=one.leaf, proof=anchored.certificates[5].proof
     )
     changed = one.leaf.model_copy(update={"valid_until": one.leaf.valid_until + 1})
-    assert not reader.verify_batch_certificate(root=anchored.root, leaf=changed, proof=one.proof)
     assert not reader.verify_batch_certificate(
-        root=anchored.root, leaf=one.leaf, proof=one.proof[:-1]
+        lab=LAB, root=anchored.root, leaf=changed, proof=one.proof
     )
-    assert not reader.verify_batch_certificate(root=rand32(), leaf=one.leaf, proof=one.proof)
+    assert not reader.verify_batch_certificate(
+        lab=LAB, root=anchored.root, leaf=one.leaf, proof=one.proof[:-1]
+    )
+    assert not reader.verify_batch_certificate(
+        lab=LAB, root=rand32(), leaf=one.leaf, proof=one.proof
+    )
 
 
 def test_single_leaf_batch(world: World, lab: CertificatesClient, device_id: int) -> None:
     anchored = _batch(world, lab, [device_id], 1)
     only = anchored.certificates[0]
     assert only.proof == () and anchored.root == only.leaf.leaf_hash
-    assert lab.verify_batch_certificate(root=anchored.root, leaf=only.leaf, proof=[])
-    issued = world.certs(3).present_batch_certificate(root=anchored.root, leaf=only.leaf, proof=[])
+    assert lab.verify_batch_certificate(lab=LAB, root=anchored.root, leaf=only.leaf, proof=[])
+    issued = world.certs(3).present_batch_certificate(
+        lab=LAB, root=anchored.root, leaf=only.leaf, proof=[]
+    )
     assert issued.cert_id == only.cert_id
 
 
@@ -119,13 +125,15 @@ def test_present_batch_certificate_stores_it(
     world.travel(DAY)
     presenter = world.certs(3)  # anyone may present
     issued = presenter.present_batch_certificate(
-        root=anchored.root, leaf=proof.leaf, proof=list(proof.proof)
+        lab=LAB, root=anchored.root, leaf=proof.leaf, proof=list(proof.proof)
     )
     assert issued.cert_id == proof.cert_id and issued.lab == LAB
     cert = presenter.get(cert_id=issued.cert_id)
     assert cert.batch_root == anchored.root
     assert cert.lab == LAB and cert.lab_name == "Hydraulics Test Centre"
-    assert cert.issued_at == lab.batch(root=anchored.root).anchored_at  # the anchoring time
+    assert (
+        cert.issued_at == lab.batch(lab=LAB, root=anchored.root).anchored_at
+    )  # the anchoring time
     assert cert.report_sha256 == proof.leaf.report_sha256
     assert cert.data_root == proof.leaf.data_root
     assert cert.test_spec == test_spec_id(SPEC)
@@ -137,15 +145,15 @@ def test_revoke_batch(world: World, lab: CertificatesClient, device_id: int) -> 
     anchored = _batch(world, lab, [device_id], 4)
     presented = anchored.certificates[0]
     world.certs(3).present_batch_certificate(
-        root=anchored.root, leaf=presented.leaf, proof=presented.proof
+        lab=LAB, root=anchored.root, leaf=presented.leaf, proof=presented.proof
     )
-    tx = lab.revoke_batch(root=anchored.root, reason="bench pressure sensor drift")
+    tx = lab.revoke_batch(lab=LAB, root=anchored.root, reason="bench pressure sensor drift")
     event = tx.event("BatchRevoked")
     assert event["root"] == anchored.root and event["reason"] == "bench pressure sensor drift"
-    assert lab.batch(root=anchored.root).revoked
+    assert lab.batch(lab=LAB, root=anchored.root).revoked
     for proof in anchored.certificates:
         assert not lab.verify_batch_certificate(
-            root=anchored.root, leaf=proof.leaf, proof=proof.proof
+            lab=LAB, root=anchored.root, leaf=proof.leaf, proof=proof.proof
         )
 
 
@@ -153,8 +161,8 @@ def test_admin_may_revoke_a_batch(
     world: World, lab: CertificatesClient, admin: CertificatesClient, device_id: int
 ) -> None:
     anchored = _batch(world, lab, [device_id], 2)
-    admin.revoke_batch(root=anchored.root, reason="consortium decision")
-    assert admin.batch(root=anchored.root).revoked
+    admin.revoke_batch(lab=LAB, root=anchored.root, reason="consortium decision")
+    assert admin.batch(lab=LAB, root=anchored.root).revoked
 
 
 def test_expired_leaf_no_longer_verifies(
@@ -171,9 +179,11 @@ def test_expired_leaf_no_longer_verifies(
         certificates=[leaf, leaf.model_copy(update={"report_sha256": rand32()})]
     )
     proof = anchored.certificates[0]
-    assert lab.verify_batch_certificate(root=anchored.root, leaf=leaf, proof=proof.proof)
+    assert lab.verify_batch_certificate(lab=LAB, root=anchored.root, leaf=leaf, proof=proof.proof)
     world.travel(4 * DAY)
-    assert not lab.verify_batch_certificate(root=anchored.root, leaf=leaf, proof=proof.proof)
+    assert not lab.verify_batch_certificate(
+        lab=LAB, root=anchored.root, leaf=leaf, proof=proof.proof
+    )
 
 
 def test_anchor_batch_input_validation(
@@ -188,13 +198,13 @@ def test_anchor_batch_input_validation(
             lab.anchor_batch(certificates=bad)  # type: ignore[arg-type]
         assert info.value.field == "certificates"
     with pytest.raises(InvalidInputError) as info:
-        lab.present_batch_certificate(root=rand32(), leaf=leaf, proof="0x" + "00" * 32)
+        lab.present_batch_certificate(lab=LAB, root=rand32(), leaf=leaf, proof="0x" + "00" * 32)
     assert info.value.field == "proof"
     with pytest.raises(InvalidInputError) as info:
-        lab.present_batch_certificate(root=rand32(), leaf=leaf, proof=["0x12"])
+        lab.present_batch_certificate(lab=LAB, root=rand32(), leaf=leaf, proof=["0x12"])
     assert info.value.field == "proof[0]"
     with pytest.raises(InvalidInputError) as info:
-        lab.verify_batch_certificate(root="0x12", leaf=leaf, proof=[])
+        lab.verify_batch_certificate(lab=LAB, root="0x12", leaf=leaf, proof=[])
     assert info.value.field == "root"
     assert world.block() == before
 

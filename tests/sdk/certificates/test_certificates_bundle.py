@@ -476,7 +476,9 @@ def test_batch_bundle_before_and_after_presentation(
     assert verdict.check("batch_proof").ok and not verdict.check("batch_proof").skipped
     assert verdict.cast_call is not None
 
-    world.certs(3).present_batch_certificate(root=anchored.root, leaf=proof.leaf, proof=proof.proof)
+    world.certs(3).present_batch_certificate(
+        lab=LAB, root=anchored.root, leaf=proof.leaf, proof=proof.proof
+    )
     # The bundle made before the presentation (naming the anchoring transaction) still verifies.
     verdict = reader.verify_bundle(bundle=bundle, report=report)
     assert verdict.verified, verdict.failures
@@ -557,8 +559,10 @@ def test_revoked_batch(
 ) -> None:
     anchored, proof = batch_setup
     bundle = lab.make_bundle(batch=proof, report=report)
-    world.certs(3).present_batch_certificate(root=anchored.root, leaf=proof.leaf, proof=proof.proof)
-    lab.revoke_batch(root=anchored.root, reason="whole run invalid")
+    world.certs(3).present_batch_certificate(
+        lab=LAB, root=anchored.root, leaf=proof.leaf, proof=proof.proof
+    )
+    lab.revoke_batch(lab=LAB, root=anchored.root, reason="whole run invalid")
     verdict = world.readonly().verify_bundle(bundle=bundle, report=report)
     assert failing(verdict) == {"not_revoked"}
     assert "whole run invalid" in verdict.check("not_revoked").detail

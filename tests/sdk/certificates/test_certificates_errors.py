@@ -297,31 +297,31 @@ def test_batch_errors(
 
     unknown = rand32()
     with pytest.raises(BatchNotFoundError) as info:
-        lab.batch(root=unknown)
+        lab.batch(lab=LAB, root=unknown)
     assert info.value.root == b32(unknown)
     with pytest.raises(BatchNotFoundError):
-        lab.revoke_batch(root=unknown, reason="?")
+        lab.revoke_batch(lab=LAB, root=unknown, reason="?")
     first = anchored.certificates[0]
     with pytest.raises(BatchNotFoundError):
-        buyer.present_batch_certificate(root=unknown, leaf=first.leaf, proof=first.proof)
+        buyer.present_batch_certificate(lab=LAB, root=unknown, leaf=first.leaf, proof=first.proof)
 
     # A proof of another leaf does not prove this one.
     with pytest.raises(InvalidBatchProofError) as info:
         buyer.present_batch_certificate(
-            root=root, leaf=first.leaf, proof=anchored.certificates[1].proof
+            lab=LAB, root=root, leaf=first.leaf, proof=anchored.certificates[1].proof
         )
     assert info.value.root == b32(root)
 
     with pytest.raises(NotBatchIssuerError) as info:
-        buyer.revoke_batch(root=root, reason="no")
+        buyer.revoke_batch(lab=LAB, root=root, reason="no")
     assert info.value.root == b32(root) and info.value.caller == BUYER
 
-    lab.revoke_batch(root=root, reason="bench miscalibrated")
+    lab.revoke_batch(lab=LAB, root=root, reason="bench miscalibrated")
     with pytest.raises(BatchAlreadyRevokedError) as info:
-        lab.revoke_batch(root=root, reason="again")
+        lab.revoke_batch(lab=LAB, root=root, reason="again")
     assert info.value.root == b32(root)
     with pytest.raises(BatchAlreadyRevokedError):
-        buyer.present_batch_certificate(root=root, leaf=first.leaf, proof=first.proof)
+        buyer.present_batch_certificate(lab=LAB, root=root, leaf=first.leaf, proof=first.proof)
 
 
 def test_batch_leaf_errors_on_presentation(
@@ -337,17 +337,17 @@ def test_batch_leaf_errors_on_presentation(
     expiring, unknown_device, zero_report = anchored.certificates
     with pytest.raises(DeviceNotFoundError) as info:
         buyer.present_batch_certificate(
-            root=anchored.root, leaf=unknown_device.leaf, proof=unknown_device.proof
+            lab=LAB, root=anchored.root, leaf=unknown_device.leaf, proof=unknown_device.proof
         )
     assert info.value.device_id == 999
     with pytest.raises(ZeroReportDigestError):
         buyer.present_batch_certificate(
-            root=anchored.root, leaf=zero_report.leaf, proof=zero_report.proof
+            lab=LAB, root=anchored.root, leaf=zero_report.leaf, proof=zero_report.proof
         )
     world.travel(6 * DAY)
     with pytest.raises(InvalidValidityError) as info:
         buyer.present_batch_certificate(
-            root=anchored.root, leaf=expiring.leaf, proof=expiring.proof
+            lab=LAB, root=anchored.root, leaf=expiring.leaf, proof=expiring.proof
         )
     assert info.value.valid_until == until
 

@@ -11,7 +11,7 @@ import pytest
 from certs_helpers import DAY, SPEC, YEAR, ZERO32, World, rand32
 
 from fabtrust.accounts import Signer
-from fabtrust.certificates import Certificate, CertificatesClient
+from fabtrust.certificates import Certificate, CertificatesClient, PassRef
 from fabtrust.certificates.errors import (
     CannotSupersedeError,
     CertificateNotFoundError,
@@ -87,19 +87,20 @@ def test_issue_accepts_digest_spec_id_and_datetime(
     # A Fail certificate is valid (it is a true statement) but is no Pass.
     assert lab.is_valid(cert_id=issued.cert_id)
     assert not lab.has_valid_pass(device_id=device_id, test_spec=SPEC)
-    assert lab.latest_pass(device_id=device_id, test_spec=SPEC) is None
+    assert lab.valid_pass_refs(device_id=device_id, test_spec=SPEC) == []
 
 
-def test_is_valid_has_valid_pass_and_latest_pass(
+def test_is_valid_has_valid_pass_and_valid_pass_refs(
     world: World, lab: CertificatesClient, device_id: int, report: Path
 ) -> None:
     unknown = rand32()
     assert not lab.is_valid(cert_id=unknown)
     assert not lab.has_valid_pass(device_id=device_id, test_spec=SPEC)
+    data_root = rand32()
     issued = lab.issue(
         device_id=device_id,
         report=report,
-        data_root=rand32(),
+        data_root=data_root,
         test_spec=SPEC,
         passed=True,
         valid_until=world.now() + YEAR,
@@ -108,8 +109,11 @@ def test_is_valid_has_valid_pass_and_latest_pass(
     assert lab.has_valid_pass(device_id=device_id, test_spec=SPEC)
     assert lab.has_valid_pass(device_id=device_id, test_spec=test_spec_id(SPEC))
     assert not lab.has_valid_pass(device_id=device_id, test_spec="another spec")
-    latest = lab.latest_pass(device_id=device_id, test_spec=SPEC)
-    assert latest is not None and latest.cert_id == issued.cert_id
+    refs = lab.valid_pass_refs(device_id=device_id, test_spec=SPEC)
+    assert refs == [PassRef(cert_id=issued.cert_id, data_root=data_root)]
+    # Only labs named in `labs` count (an order's pinned labs).
+    assert lab.valid_pass_refs(device_id=device_id, test_spec=SPEC, labs=[LAB]) == refs
+    assert lab.valid_pass_refs(device_id=device_id, test_spec=SPEC, labs=["0x" + "00" * 20]) == []
 
 
 def test_expired_certificate_after_time_travel(
@@ -208,9 +212,8 @@ def test_superseded_chain(
     assert c2.supersedes == first.cert_id and c2.superseded_by == third.cert_id
     assert c3.supersedes == second.cert_id and c3.superseded_by is None
     assert [lab.is_valid(cert_id=c.cert_id) for c in (c1, c2, c3)] == [False, False, True]
-    assert lab.has_valid_pass(device_id=device_id, test_spec=SPEC)
-    latest = lab.latest_pass(device_id=device_id, test_spec=SPEC)
-    assert latest is not None and latest.cert_id == third.cert_id
+    refs = lab.valid_pass_refs(device_id=device_id, test_spec=SPEC)
+    assert [r.cert_id for r in refs] == [third.cert_id]
     # A superseded certificate cannot be superseded again.
     with pytest.raises(CannotSupersedeError) as info:
         lab.issue(
@@ -303,7 +306,7 @@ def test_expired_accreditation_stops_issuing(
     assert info.value.lab == Signer.dev(5).address
 
 
-def test_revoked_lab_certificates_stay_valid(
+def test_revoked_lab_certificates_become_invalid(
     world: World, admin: CertificatesClient, lab: CertificatesClient, device_id: int, report: Path
 ) -> None:
     issued = lab.issue(
@@ -314,9 +317,15 @@ def test_revoked_lab_certificates_stay_valid(
         passed=True,
         valid_until=world.now() + YEAR,
     )
-    admin.revoke_accreditation(lab=LAB)
-    assert lab.is_valid(cert_id=issued.cert_id)
-    # ... but the lab cannot issue any more, and can still revoke its own certificates.
+    world.travel(1)
+    tx = admin.revoke_accreditation(lab=LAB)
+    # Issue 10: revoking a lab invalidates what it issued up to then.
+    assert not lab.is_valid(cert_id=issued.cert_id)
+    assert lab.valid_pass_refs(device_id=device_id, test_spec=SPEC) == []
+    revoked_at = admin.accreditation(lab=LAB).revoked_at
+    block = world.connection.w3.eth.get_block(tx.block_number)
+    assert revoked_at is not None and int(revoked_at.timestamp()) == block["timestamp"]
+    # ... the lab cannot issue any more, and can still revoke its own certificates.
     with pytest.raises(LabNotAccreditedError):
         lab.issue(
             device_id=device_id,
@@ -326,8 +335,9 @@ def test_revoked_lab_certificates_stay_valid(
             passed=True,
             valid_until=world.now() + YEAR,
         )
-    lab.revoke(cert_id=issued.cert_id, reason="lab closed")
-    assert not lab.is_valid(cert_id=issued.cert_id)
+    tx = lab.revoke(cert_id=issued.cert_id, reason="lab closed")
+    assert tx.event("CertificateRevoked")["certId"] == issued.cert_id
+    assert lab.get(cert_id=issued.cert_id).revoked
 
 
 def test_get_unknown_certificate(lab: CertificatesClient) -> None:

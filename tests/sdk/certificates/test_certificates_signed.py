@@ -99,11 +99,12 @@ def test_signature_matches_the_contracts_digest(
         bytes.fromhex(request.device_signature[2:]),  # type: ignore[index]
     )
     on_chain = world.binding(0).call(
-        "CertificateRegistry", "hashIssueRequest", req, request.deadline
+        "CertificateRegistry", "hashIssueRequest", req, request.lab, request.deadline
     )
     typed = issue_certificate_typed_data(
         chain_id=request.chain_id,
         registry=request.registry,
+        lab=request.lab,
         device_id=request.device_id,
         report_sha256=request.report_sha256,
         data_root=request.data_root,

@@ -11,6 +11,7 @@ def test_blocked_seller_is_credited_and_withdraws_later(market: Market) -> None:
     buyer, seller = market.buyer, market.seller
     token = market.deploy("BlocklistToken")
     market.send(market.admin, token, "mint", buyer.account, 800 * USDC)
+    market.admin.escrow.set_token_allowed(token=token.address, allowed=True)
     devices = market.devices(2)
     for device_id in devices:
         market.certify(device_id)

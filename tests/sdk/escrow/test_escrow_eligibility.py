@@ -6,14 +6,25 @@ from datetime import timedelta
 
 from escrow_helpers import FAIL, OTHER_SPEC_TEXT, Market
 
+from fabtrust.errors import ContractError
 from fabtrust.escrow import Eligibility, OrderState, SettleStatus
 
 
 def _check(market: Market, order_id: int) -> Eligibility:
     """The SDK's answer, asserted to agree with canSettle at the very same block."""
     result = market.stranger.escrow.eligible_for_settlement(order_id=order_id)
+    try:
+        refs = market.stranger.escrow.settlement_passes(
+            order_id=order_id, block=result.block_number
+        )
+    except ContractError:  # an unknown order: nothing to present
+        refs = []
     ok, status = market.stranger.chain.call(
-        "SupplyChainEscrow", "canSettle", order_id, block=result.block_number
+        "SupplyChainEscrow",
+        "canSettle",
+        order_id,
+        [r.as_struct() for r in refs],
+        block=result.block_number,
     )
     assert SettleStatus(status) is result.status, (result, status)
     assert ok is result.eligible
@@ -129,3 +140,42 @@ def test_disputed_refunded_and_resolved_orders(market: Market) -> None:
     f = _check(market, refunded.order_id)
     assert f.state is OrderState.REFUNDED and f.status is SettleStatus.WRONG_STATE
     assert "Refunded" in f.reasons[0]
+
+
+def test_inactive_device_and_late_dispute(market: Market) -> None:
+    """Issue 10: a device suspended after shipping is uncertified (DEVICE_INACTIVE); the buyer may
+    dispute after the inspection period, and such a late dispute still settles once the device is
+    Active again."""
+    devices = market.devices(2)
+    for device_id in devices:
+        market.certify(device_id)
+    created = market.order(device_ids=devices, inspection=timedelta(hours=1))
+    oid = created.order_id
+    market.seller.escrow.mark_shipped(order_id=oid, shipment="x")
+    market.travel(3600)
+    assert _check(market, oid).eligible
+    market.seller.chain.transact("DeviceRegistry", "setDeviceStatus", devices[1], 1)
+    inactive = _check(market, oid)
+    assert inactive.status is SettleStatus.DEVICE_INACTIVE
+    assert inactive.inactive_device_ids == (devices[1],)
+    assert "is Suspended, not Active" in _by_kind(inactive, "device")[0]
+    assert market.stranger.escrow.can_settle(order_id=oid) is SettleStatus.DEVICE_INACTIVE
+
+    tx = market.buyer.escrow.open_dispute(order_id=oid, reason="device suspended in transit")
+    assert tx.event("DisputeOpened")["late"] is True
+    order = market.buyer.escrow.get_order(order_id=oid)
+    assert order.state is OrderState.DISPUTED and order.disputed_late
+    assert _check(market, oid).status is SettleStatus.DEVICE_INACTIVE
+
+    market.seller.chain.transact("DeviceRegistry", "setDeviceStatus", devices[1], 0)
+    late = _check(market, oid)
+    assert late.eligible and late.state is OrderState.DISPUTED
+    passes = market.stranger.escrow.settlement_passes(order_id=oid)
+    assert [p.cert_id for p in passes] == [
+        market.stranger.certificates.valid_pass_refs(device_id=d, test_spec=order.test_spec)[
+            0
+        ].cert_id
+        for d in devices
+    ]
+    market.stranger.escrow.settle(order_id=oid, passes=passes)
+    assert market.buyer.escrow.get_order(order_id=oid).state is OrderState.SETTLED

@@ -109,8 +109,78 @@ def case_seller_is_buyer(market: Market) -> tuple[Any, dict[str, Any]]:
 def case_invalid_token(market: Market) -> tuple[Any, dict[str, Any]]:
     eoa = market.stranger.account  # an account without code is no token
     with pytest.raises(E.InvalidTokenError) as info:
-        _create(market, token=eoa)
+        market.admin.escrow.set_token_allowed(token=eoa, allowed=True)
     return info.value, {"token": eoa}
+
+
+def case_token_not_allowed(market: Market) -> tuple[Any, dict[str, Any]]:
+    token = market.deploy("TestStablecoin")
+    assert not market.buyer.escrow.is_token_allowed(token=token.address)
+    assert market.buyer.escrow.is_token_allowed(token=None)
+    with pytest.raises(E.TokenNotAllowedError) as info:
+        _create(market, token=token.address, amount=USDC)
+    return info.value, {"token": token.address}
+
+
+def case_registry_mismatch(market: Market) -> tuple[Any, dict[str, Any]]:
+    devices = artifact("DeviceRegistry")
+    factory = market.w3.eth.contract(abi=list(devices.abi), bytecode=devices.bytecode)
+    data = factory.constructor(market.admin.account).data_in_transaction
+    other = market.admin.chain.sender.send({"data": data}).contract_address
+    art = artifact("SupplyChainEscrow")
+    factory = market.w3.eth.contract(abi=list(art.abi), bytecode=art.bytecode)
+    certs = market.buyer.deployment.contract("CertificateRegistry").address
+    registry = market.buyer.deployment.contract("DeviceRegistry").address
+    data = factory.constructor(
+        market.admin.account, other, certs, market.arbiter.account
+    ).data_in_transaction
+    with pytest.raises(E.RegistryMismatchError) as info:
+        market.admin.chain.sender.send({"data": data}, abis_for_errors=all_abis())
+    return info.value, {"device_registry": other, "certificates_device_registry": registry}
+
+
+def case_arbiter_is_party(market: Market) -> tuple[Any, dict[str, Any]]:
+    buyer = market.buyer.account
+    market.admin.chain.transact("SupplyChainEscrow", "grantRole", role_id("ARBITER_ROLE"), buyer)
+    market.admin.chain.transact("SupplyChainEscrow", "setDefaultArbiter", buyer)
+    with pytest.raises(E.ArbiterIsPartyError) as info:
+        _create(market)
+    return info.value, {"arbiter": buyer, "buyer": buyer, "seller": market.seller.account}
+
+
+def case_too_many_labs(market: Market) -> tuple[Any, dict[str, Any]]:
+    with pytest.raises(E.TooManyLabsError) as info:
+        _create(market, labs=[market.stranger.account] * 9)
+    return info.value, {"count": 9, "max": 8}
+
+
+def case_zero_lab(market: Market) -> tuple[Any, dict[str, Any]]:
+    with pytest.raises(E.ZeroLabError) as info:
+        _create(market, labs=[ZERO])
+    return info.value, {}
+
+
+def case_pass_count_mismatch(market: Market) -> tuple[Any, dict[str, Any]]:
+    order_id = _shipped(market, certify=True)
+    with pytest.raises(E.PassCountMismatchError) as info:
+        market.stranger.escrow.settle(order_id=order_id, passes=[])
+    return info.value, {"order_id": order_id, "expected": 2, "received": 0}
+
+
+def case_length_mismatch(market: Market) -> tuple[Any, dict[str, Any]]:
+    with pytest.raises(E.LengthMismatchError) as info:
+        market.stranger.chain.transact("SupplyChainEscrow", "settleMany", [1, 2], [[]])
+    return info.value, {"orders": 2, "passes": 1}
+
+
+def case_device_inactive(market: Market) -> tuple[Any, dict[str, Any]]:
+    order_id = _shipped(market, certify=True)
+    market.buyer.escrow.confirm_delivery(order_id=order_id)
+    device_id = market.buyer.escrow.get_order(order_id=order_id).device_ids[0]
+    market.seller.chain.transact("DeviceRegistry", "setDeviceStatus", device_id, 2)
+    with pytest.raises(E.DeviceInactiveError) as info:
+        market.stranger.escrow.settle(order_id=order_id)
+    return info.value, {"order_id": order_id, "device_id": device_id, "status": 2}
 
 
 def case_zero_amount(market: Market) -> tuple[Any, dict[str, Any]]:
@@ -166,6 +236,7 @@ def case_ship_by_not_in_future(market: Market) -> tuple[Any, dict[str, Any]]:
             _spec(),
             past,
             3 * DAY,
+            [],
             value=10**18,
         )
     assert info.value.current_time >= past + 10
@@ -190,6 +261,7 @@ def case_incorrect_payment(market: Market) -> tuple[Any, dict[str, Any]]:
         _spec(),
         market.now() + DAY,
         DAY,
+        [],
     )
     with pytest.raises(E.IncorrectPaymentError) as info:
         market.buyer.chain.transact("SupplyChainEscrow", "createOrder", *args, value=10**18 - 1)
@@ -203,6 +275,7 @@ def case_incorrect_payment(market: Market) -> tuple[Any, dict[str, Any]]:
 def case_fee_on_transfer_not_supported(market: Market) -> tuple[Any, dict[str, Any]]:
     fee_token = market.deploy("FeeOnTransferToken")
     market.send(market.admin, fee_token, "mint", market.buyer.account, 1_000 * USDC)
+    market.admin.escrow.set_token_allowed(token=fee_token.address, allowed=True)
     with pytest.raises(E.FeeOnTransferNotSupportedError) as info:
         _create(market, token=fee_token.address, amount=1_000 * USDC)
     return info.value, {
@@ -290,16 +363,6 @@ def case_device_not_certified(market: Market) -> tuple[Any, dict[str, Any]]:
     return info.value, {"order_id": created.order_id, "device_id": devices[1]}
 
 
-def case_dispute_window_closed(market: Market) -> tuple[Any, dict[str, Any]]:
-    order_id = _shipped(market, certify=True, inspection=600)
-    ends = market.buyer.escrow.get_order(order_id=order_id).inspection_ends_at
-    assert ends is not None
-    market.travel(601)
-    with pytest.raises(E.DisputeWindowClosedError) as info:
-        market.buyer.escrow.open_dispute(order_id=order_id, reason="too late")
-    return info.value, {"order_id": order_id, "ended_at": int(ends.timestamp())}
-
-
 def case_invalid_share(market: Market) -> tuple[Any, dict[str, Any]]:
     order_id = _shipped(market)
     market.buyer.escrow.open_dispute(order_id=order_id, reason="x")
@@ -334,6 +397,7 @@ def case_native_transfer_failed(market: Market) -> tuple[Any, dict[str, Any]]:
             _spec(),
             market.now() + 600,
             DAY,
+            [],
         ],
     )
     market.send(owner, wallet, "execute", escrow.address, amount, create, value=amount)
@@ -378,10 +442,17 @@ CASES: dict[str, Callable[[Market], tuple[Any, dict[str, Any]]]] = {
     "ShipDeadlineNotReached": case_ship_deadline_not_reached,
     "InspectionPeriodActive": case_inspection_period_active,
     "DeviceNotCertified": case_device_not_certified,
-    "DisputeWindowClosed": case_dispute_window_closed,
     "InvalidShare": case_invalid_share,
     "NothingToWithdraw": case_nothing_to_withdraw,
     "NativeTransferFailed": case_native_transfer_failed,
+    "TokenNotAllowed": case_token_not_allowed,
+    "RegistryMismatch": case_registry_mismatch,
+    "ArbiterIsParty": case_arbiter_is_party,
+    "TooManyLabs": case_too_many_labs,
+    "ZeroLab": case_zero_lab,
+    "PassCountMismatch": case_pass_count_mismatch,
+    "LengthMismatch": case_length_mismatch,
+    "DeviceInactive": case_device_inactive,
 }
 
 

@@ -41,6 +41,7 @@ def issue(**overrides: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "chain_id": 31337,
         "registry": REGISTRY,
+        "lab": LAB.address,
         "device_id": td.device_id_of(LAB.address, "HM-0001"),
         "report_sha256": "0x" + "ab" * 32,
         "data_root": "0x" + "cd" * 32,
@@ -71,7 +72,7 @@ def test_type_strings_are_the_contracts() -> None:
     }
     expected = {
         "DataAttestation": "DataAttestation(uint256 deviceId,bytes32 dataRoot)",
-        "IssueCertificate": "IssueCertificate(uint256 deviceId,bytes32 reportSha256,"
+        "IssueCertificate": "IssueCertificate(address lab,uint256 deviceId,bytes32 reportSha256,"
         "bytes32 dataRoot,bytes32 testSpec,uint8 result,uint64 validUntil,bytes32 supersedes,"
         "bytes32 deviceSignatureHash,uint256 deadline)",
         "DeviceKeyProof": "DeviceKeyProof(address manufacturer,uint256 deviceId,address deviceKey)",
@@ -168,6 +169,7 @@ def test_every_field_and_the_domain_change_the_digest() -> None:
     variants = [
         issue(chain_id=1),
         issue(registry=DEVICES),
+        issue(lab=DEVICE.address),
         issue(device_id=1),
         issue(report_sha256="0x" + "ac" * 32),
         issue(data_root="0x" + "ce" * 32),
