@@ -299,6 +299,14 @@ class Market:
         self.ship(seller, order_id)
         return order_id, devices
 
+    def passes(self, order_id: int) -> list[tuple[bytes, bytes]]:
+        """The certificates to present for the order's devices (``PassRef`` structs), found the
+        way the agent finds them (``EscrowClient.settlement_passes``)."""
+        import fabtrust
+
+        client = fabtrust.connect(rpc_url=self.rpc_url, deployments=self.deployment)
+        return [ref.as_struct() for ref in client.escrow.settlement_passes(order_id=order_id)]
+
     def deploy_mock(self, name: str) -> Any:
         """Deploy a test mock of contracts/test from Brownie's build (``make compile``) and add it
         to :attr:`contracts` under its name."""

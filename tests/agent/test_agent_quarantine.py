@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from agent_helpers import (
+    ADMIN,
     WEBHOOK_SECRET,
     Market,
     WebhookReceiver,
@@ -42,10 +43,11 @@ def eligible_order(market: Market, *, seller: int = 1, devices: int = 1, **kwarg
 def settle_estimate(market: Market, order_ids: list[int]) -> int | None:
     """eth_estimateGas of settling ``order_ids`` (from dev:0), None when it fails."""
     escrow = market.escrow
+    passes = [market.passes(o) for o in order_ids]
     data = (
-        escrow.encode_abi("settle", args=[order_ids[0]])
+        escrow.encode_abi("settle", args=[order_ids[0], passes[0]])
         if len(order_ids) == 1
-        else escrow.encode_abi("settleMany", args=[order_ids])
+        else escrow.encode_abi("settleMany", args=[order_ids, passes])
     )
     try:
         return int(market.w3.eth.estimate_gas({"from": dev(0), "to": escrow.address, "data": data}))
@@ -57,6 +59,7 @@ def test_a_gas_burning_order_does_not_starve_ten_honest_ones(
     market: Market, connect_agent: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     guzzler = market.deploy_mock("GasGuzzlerToken")
+    market.do(ADMIN, "SupplyChainEscrow", "setTokenAllowed", guzzler.address, True)
     market.wait(
         [
             market.send(3, "GasGuzzlerToken", "mint", dev(3), 10**6),

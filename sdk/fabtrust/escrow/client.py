@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fabtrust.errors import ContractError, FabtrustError, InvalidInputError
 from fabtrust.escrow import _inputs as check
+from fabtrust.escrow import errors as E
 from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code
 from fabtrust.escrow.models import (
     Eligibility,
@@ -170,6 +171,8 @@ class EscrowClient:
                 )
         elif amount > 0 and has_code(self._binding, token_address):
             # (a token without code is left to the contract: it reverts InvalidToken)
+            if not self.is_token_allowed(token=token_address):  # before any approval is sent
+                raise E.TokenNotAllowedError(token=token_address)
             balance = int(erc20_call(self._binding, token_address, "balanceOf", buyer))
             if balance < amount:
                 raise InvalidInputError(
