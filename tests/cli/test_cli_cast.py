@@ -112,7 +112,7 @@ def test_stored_fail_certificate(cli: Any, tmp_path: Path, report_file: Path) ->
     assert "isValidPass(bytes32,uint256,bytes32,bytes32)" in verdict["cast_calls"][1]
 
 
-def test_lab_revoked(cli: Any, tmp_path: Path, report_file: Path) -> None:
+def test_lab_revoked(cli: Any, chain: Any, tmp_path: Path, report_file: Path) -> None:
     (device,) = _register(cli, "SN-CAST3")
     bundle = tmp_path / "lab.json"
     _issue(cli, device, report_file, bundle)
@@ -123,7 +123,10 @@ def test_lab_revoked(cli: Any, tmp_path: Path, report_file: Path) -> None:
     cli.ok("admin", "accredit-lab", LAB, "--name", "Lab again", "--valid-days", "30", account=0)
     again = _agree(cli, str(report_file), "--bundle", str(bundle))
     assert again["failed_checks"] == ["issuer_accredited"]
-    # A certificate issued after the new accreditation verifies.
+    # A certificate issued after the new accreditation verifies. The chain compares seconds: one
+    # issued in the very second of the revocation counts as issued before it (Anvil mines blocks
+    # of one second with the same timestamp), so the clock moves on first.
+    chain.travel(1)
     other = tmp_path / "after.pdf"
     other.write_bytes(b"a report issued after the re-accreditation")
     after = tmp_path / "after.json"

@@ -405,6 +405,7 @@ def test_revoked_lab_and_suspended_device_equal_the_cli(
         lab=lab_address, name="Hydraulics Lab", valid_until=chain.now() + 86400
     )
     compare("lab-reaccredited-old", kept, kept_bundle, ["issuer_accredited"])
+    chain.travel(1)  # issued in the second of the revocation would count as revoked (seconds)
     _, fresh, fresh_bundle, _ = lab.certify("HM-L-4")
     compare("lab-reaccredited-new", fresh, fresh_bundle, [])
     chain.travel(2 * 86400)
