@@ -94,16 +94,66 @@ def test_single_certificate(cli: Any, chain: Any, tmp_path: Path, report_file: P
     assert revoked["failed_checks"] == ["not_revoked"]
 
 
-def test_lab_no_longer_accredited(cli: Any, tmp_path: Path, report_file: Path) -> None:
+def _issue(cli: Any, device: int, report: Path, bundle: Path, result: str = "--pass") -> str:
+    issued = cli.ok(
+        "cert", "issue", "--device", str(device), "--report", str(report), "--spec", SPEC,
+        result, "--valid-until", "+10d", "--bundle-out", str(bundle), account=2,
+    )  # fmt: skip
+    return str(issued["cert_id"])
+
+
+def test_stored_fail_certificate(cli: Any, tmp_path: Path, report_file: Path) -> None:
+    # A stored Fail: the fields match and it is valid, but the printed check asks for a Pass.
+    (device,) = _register(cli, "SN-CASTF")
+    bundle = tmp_path / "fail.json"
+    _issue(cli, device, report_file, bundle, "--fail")
+    verdict = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert verdict["failed_checks"] == ["result_pass"]
+    assert "isValidPass(bytes32,uint256,bytes32,bytes32)" in verdict["cast_calls"][1]
+
+
+def test_lab_revoked(cli: Any, chain: Any, tmp_path: Path, report_file: Path) -> None:
     (device,) = _register(cli, "SN-CAST3")
     bundle = tmp_path / "lab.json"
-    cli.ok(
-        "cert", "issue", "--device", str(device), "--report", str(report_file), "--spec", SPEC,
-        "--pass", "--valid-until", "+10d", "--bundle-out", str(bundle), account=2,
-    )  # fmt: skip
+    _issue(cli, device, report_file, bundle)
     cli.ok("admin", "revoke-lab", LAB, account=0)
     verdict = _agree(cli, str(report_file), "--bundle", str(bundle))
-    assert "issuer_accredited" in verdict["failed_checks"]
+    assert verdict["failed_checks"] == ["issuer_accredited"]
+    # Accredited again: what it issued up to the revocation stays invalid, on both sides.
+    cli.ok("admin", "accredit-lab", LAB, "--name", "Lab again", "--valid-days", "30", account=0)
+    again = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert again["failed_checks"] == ["issuer_accredited"]
+    # A certificate issued after the new accreditation verifies. The chain compares seconds: one
+    # issued in the very second of the revocation counts as issued before it (Anvil mines blocks
+    # of one second with the same timestamp), so the clock moves on first.
+    chain.travel(1)
+    other = tmp_path / "after.pdf"
+    other.write_bytes(b"a report issued after the re-accreditation")
+    after = tmp_path / "after.json"
+    _issue(cli, device, other, after)
+    assert _agree(cli, str(other), "--bundle", str(after))["verified"] is True
+
+
+def test_lab_accreditation_expired(cli: Any, chain: Any, tmp_path: Path, report_file: Path) -> None:
+    # Expiry stops the lab from issuing; what it issued before stays valid, on both sides.
+    cli.ok("admin", "accredit-lab", LAB, "--name", "Short lab", "--valid-days", "2", account=0)
+    (device,) = _register(cli, "SN-CAST4")
+    bundle = tmp_path / "expired-lab.json"
+    _issue(cli, device, report_file, bundle)
+    chain.travel(3 * 86400)
+    verdict = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert verdict["verified"] is True
+
+
+def test_device_suspended(cli: Any, tmp_path: Path, report_file: Path) -> None:
+    (device,) = _register(cli, "SN-CAST5")
+    bundle = tmp_path / "suspended.json"
+    _issue(cli, device, report_file, bundle)
+    cli.ok("device", "status", str(device), "suspended", account=1)
+    verdict = _agree(cli, str(report_file), "--bundle", str(bundle))
+    assert verdict["failed_checks"] == ["device_registered"]
+    cli.ok("device", "status", str(device), "active", account=1)
+    assert _agree(cli, str(report_file), "--bundle", str(bundle))["verified"] is True
 
 
 def test_batch_certificates_not_presented(cli: Any, chain: Any, tmp_path: Path) -> None:
@@ -140,3 +190,27 @@ def test_batch_certificates_not_presented(cli: Any, chain: Any, tmp_path: Path) 
     chain.client(2).certificates.revoke_batch(root=anchored["root"], reason="bench fault")
     revoked = _agree(cli, str(reports[0]), "--bundle", rows[0]["bundle"])
     assert not revoked["verified"]
+
+
+def test_batch_leaf_of_a_revoked_lab(cli: Any, tmp_path: Path) -> None:
+    # A leaf anchored before its lab's revocation: neither side accepts it, not even after the
+    # lab is accredited again.
+    (device,) = _register(cli, "SN-CB3")
+    report = tmp_path / "batch-report.pdf"
+    report.write_bytes(b"batch report of a revoked lab")
+    sheet = tmp_path / "batch.json"
+    sheet.write_text(
+        json.dumps(
+            [{"device": str(device), "report": report.name, "spec": SPEC, "result": "pass",
+              "valid_until": "+10d"}]
+        )
+    )  # fmt: skip
+    anchored = cli.ok("cert", "issue-batch", str(sheet), account=2)
+    leaf_bundle = anchored["certificates"][0]["bundle"]
+    assert _agree(cli, str(report), "--bundle", leaf_bundle)["verified"] is True
+    cli.ok("admin", "revoke-lab", LAB, account=0)
+    revoked = _agree(cli, str(report), "--bundle", leaf_bundle)
+    assert "issuer_accredited" in revoked["failed_checks"]
+    cli.ok("admin", "accredit-lab", LAB, "--name", "Lab again", "--valid-days", "30", account=0)
+    again = _agree(cli, str(report), "--bundle", leaf_bundle)
+    assert "issuer_accredited" in again["failed_checks"]

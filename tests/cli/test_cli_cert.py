@@ -108,7 +108,7 @@ def test_issue_verify_revoke(
     assert verdict["test_spec_text"] == SPEC  # kept off chain in the bundle, beside its hash
     assert written["test_spec_text"] == SPEC and written["test_spec"] == test_spec_id(SPEC)
     assert verdict["block_number"] >= issued["tx"]["block_number"]
-    assert "isValid(bytes32)(bool)" in verdict["cast_call"] and cert_id in verdict["cast_call"]
+    assert '"isValidPass(bytes32,uint256,bytes32,bytes32)(bool)" ' + cert_id in verdict["cast_call"]
     assert _digest(report_file)[2:] in verdict["cast_calls"][0]  # binds the report hash
     # ... and from the report alone (found by its digest).
     alone = cli("cert", "verify", str(report_file))

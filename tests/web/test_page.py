@@ -257,11 +257,12 @@ def test_page_verdicts_equal_the_cli(
     genuine_page = run_page(browser, report=genuine, bundle=genuine_bundle)
     by_hand = browser.execute_script("return document.getElementById('cast').textContent")
     assert f"sha256sum {genuine.name}" in by_hand and genuine_page["cast_call"] in by_hand
-    # the verdict's cast commands are shown, one per line: the stored certificate's fields, its
-    # validity and the lab's accreditation
-    assert len(genuine_page["cast_calls"]) == 3
+    # the verdict's cast commands are shown, one per line: the stored certificate's fields and
+    # that it is a valid Pass
+    assert len(genuine_page["cast_calls"]) == 2
     assert all(line in by_hand.splitlines() for line in genuine_page["cast_calls"])
-    assert '"verifyCertificateFields(' in by_hand and '"isAccredited(address)(bool)"' in by_hand
+    assert '"verifyCertificateFields(' in by_hand
+    assert '"isValidPass(bytes32,uint256,bytes32,bytes32)(bool)"' in by_hand
     # a skipped check is shown as skipped, not as passed
     row = browser.execute_script(
         "const r = document.querySelector('#checks tr[data-check=batch_proof]');"
@@ -313,7 +314,7 @@ def test_batch_bundles_equal_the_cli(
     anchored = lab.lab.certificates.anchor_batch(certificates=leaves)
     presented, _ = anchored.certificates
     lab.maker.certificates.present_batch_certificate(
-        root=anchored.root, leaf=presented.leaf, proof=presented.proof
+        lab=Signer.dev(2).address, root=anchored.root, leaf=presented.leaf, proof=presented.proof
     )
     bundles = []
     for proof, report in zip(anchored.certificates, reports, strict=True):
@@ -332,11 +333,84 @@ def test_batch_bundles_equal_the_cli(
     checks = {c["name"]: c for c in unpresented["checks"]}
     assert checks["batch_proof"]["status"] == "ok"
     assert "not presented yet" in checks["certificate_on_chain"]["detail"]
-    # a leaf not on chain is asked of the registry through its proof (and the lab's accreditation)
+    # a leaf not on chain is asked of the registry through the lab, the root and its proof
     calls = unpresented["cast_calls"]
-    assert len(calls) == 2 and '"verifyBatchCertificate(' in calls[0], calls
+    assert len(calls) == 1 and '"verifyBatchCertificate(address,bytes32,' in calls[0], calls
     by_hand = browser.execute_script("return document.getElementById('cast').textContent")
     assert calls[0] in by_hand.splitlines()
+
+
+def test_revoked_lab_and_suspended_device_equal_the_cli(
+    browser: Any, built_page: Path, chain: Any, cli: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    from fabtrust.certificates import BatchCertificate
+    from fabtrust.identity import DeviceStatus
+
+    lab = Lab(chain, tmp_path)
+    admin = chain.client(0)
+    lab_address = Signer.dev(2).address
+    _, kept, kept_bundle, _ = lab.certify("HM-L-1")
+    suspended_id, suspended, suspended_bundle, _ = lab.certify("HM-L-2")
+    suspended_device = lab.lab.certificates.get(cert_id=suspended_id).device_id
+    lab.maker.devices.set_status(device_id=suspended_device, status=DeviceStatus.SUSPENDED)
+    # a batch leaf anchored (not presented) before the lab's revocation
+    leaf_device = lab.maker.devices.register(
+        serial="HM-L-3", model="HM-200", key_signer=Signer.generate()
+    ).device_id
+    leaf_report = tmp_path / "HM-L-3.pdf"
+    leaf_report.write_text("%PDF-1.7 batch report HM-L-3: PASS\n")
+    leaf = BatchCertificate.create(
+        device_id=leaf_device,
+        report=leaf_report,
+        test_spec=SPEC,
+        passed=True,
+        valid_until=chain.now() + 365 * 86400,
+    )
+    (proof,) = lab.lab.certificates.anchor_batch(certificates=[leaf]).certificates
+    leaf_bundle = lab.lab.certificates.make_bundle(batch=proof, report=leaf_report).save(
+        tmp_path / "HM-L-3.bundle.json"
+    )
+
+    open_page(browser, link(built_page, chain))
+
+    def compare(
+        name: str, report: Path, bundle: Path | None, expected: list[str]
+    ) -> dict[str, Any]:
+        page = run_page(browser, report=report, bundle=bundle, shot=artifacts / f"{name}.png")
+        assert "message" not in page, (name, page)
+        assert failed(page) == expected, (name, page["checks"])
+        assert page == cli_verdict(cli, report, bundle), name
+        assert headline(browser).startswith("Not verified" if expected else "Verified"), name
+        return {c["name"]: c["detail"] for c in page["checks"]}
+
+    detail = compare("device-suspended", suspended, suspended_bundle, ["device_registered"])
+    assert "status Suspended: its certificates are not valid" in detail["device_registered"]
+    compare("batch-before-revocation", leaf_report, leaf_bundle, [])
+
+    admin.certificates.revoke_accreditation(lab=lab_address)
+    detail = compare("lab-revoked", kept, kept_bundle, ["issuer_accredited"])
+    assert "the accreditation was revoked on" in detail["issuer_accredited"]
+    compare("lab-revoked-report-alone", kept, None, ["issuer_accredited"])
+    compare("lab-revoked-batch-leaf", leaf_report, leaf_bundle, ["issuer_accredited"])
+    compare(
+        "lab-revoked-device-suspended",
+        suspended,
+        suspended_bundle,
+        ["issuer_accredited", "device_registered"],
+    )
+
+    # accredited again for a day: what it issued before the revocation stays invalid; what it
+    # issues now verifies, and still does once the accreditation has merely expired
+    admin.certificates.accredit_lab(
+        lab=lab_address, name="Hydraulics Lab", valid_until=chain.now() + 86400
+    )
+    compare("lab-reaccredited-old", kept, kept_bundle, ["issuer_accredited"])
+    chain.travel(1)  # issued in the second of the revocation would count as revoked (seconds)
+    _, fresh, fresh_bundle, _ = lab.certify("HM-L-4")
+    compare("lab-reaccredited-new", fresh, fresh_bundle, [])
+    chain.travel(2 * 86400)
+    detail = compare("lab-expired", fresh, fresh_bundle, [])
+    assert "the accreditation expired on" in detail["issuer_accredited"]
 
 
 def test_bad_inputs_give_one_sentence(

@@ -26,25 +26,21 @@ export function castCommands({
   if ([device_id, report_sha256, data_root, test_spec].some(missing)) {
     return [`cast call ${registry} "isValid(bytes32)(bool)" ${cert_id} ${rpc}`];
   }
-  const accredited = lab ? `cast call ${registry} "isAccredited(address)(bool)" ${lab} ${rpc}` : null;
   const device = String(BigInt(device_id));
-  let commands;
-  if (!missing(batch_root) && !missing(batch_proof)) {
+  if (!missing(lab) && !missing(batch_root) && !missing(batch_proof)) {
     const until = missing(valid_until) ? "None" : String(BigInt(valid_until));
     const leaf = `(${device},${report_sha256},${data_root},${test_spec},1,${until})`;
     const proof = "[" + batch_proof.join(",") + "]";
-    commands = [
-      `cast call ${registry} "verifyBatchCertificate(bytes32,(uint256,bytes32,bytes32,` +
-        `bytes32,uint8,uint64),bytes32[])(bool)" ${batch_root} "${leaf}" "${proof}" ${rpc}`,
-    ];
-  } else {
-    commands = [
-      `cast call ${registry} "verifyCertificateFields(bytes32,uint256,bytes32,bytes32,` +
-        `bytes32)(bool)" ${cert_id} ${device} ${report_sha256} ${data_root} ${test_spec} ` +
-        `${rpc}`,
-      `cast call ${registry} "isValid(bytes32)(bool)" ${cert_id} ${rpc}`,
+    return [
+      `cast call ${registry} "verifyBatchCertificate(address,bytes32,(uint256,bytes32,` +
+        `bytes32,bytes32,uint8,uint64),bytes32[])(bool)" ${lab} ${batch_root} "${leaf}" ` +
+        `"${proof}" ${rpc}`,
     ];
   }
-  if (accredited !== null) commands.push(accredited);
-  return commands;
+  return [
+    `cast call ${registry} "verifyCertificateFields(bytes32,uint256,bytes32,bytes32,` +
+      `bytes32)(bool)" ${cert_id} ${device} ${report_sha256} ${data_root} ${test_spec} ${rpc}`,
+    `cast call ${registry} "isValidPass(bytes32,uint256,bytes32,bytes32)(bool)" ${cert_id} ` +
+      `${device} ${test_spec} ${data_root} ${rpc}`,
+  ];
 }

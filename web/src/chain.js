@@ -50,6 +50,12 @@ export function hex32(value) {
   return "0x" + String(value).toLowerCase().replace(/^0x/, "").padStart(64, "0");
 }
 
+/** An indexed address as a log topic (left-padded to 32 bytes), as _address_topic in
+ * sdk/fabtrust/certificates/_reader.py. */
+function addressTopic(address) {
+  return "0x" + String(address).toLowerCase().replace(/^0x/, "").padStart(64, "0");
+}
+
 function optional(value) {
   const text = hex32(value);
   return text === ZERO_BYTES32 ? null : text;
@@ -216,11 +222,13 @@ export class Reader {
       accredited,
       accreditedAt: acc.accreditedAt ? Number(acc.accreditedAt) : null,
       validUntil: acc.validUntil ? Number(acc.validUntil) : null,
+      revokedAt: acc.revokedAt ? Number(acc.revokedAt) : null,
     };
   }
 
-  async batch(root, block) {
-    const b = await this.call("batch", [root], block);
+  /** ``lab``'s batch ``root`` (ContractError BatchNotFound if that lab did not anchor it). */
+  async batch(lab, root, block) {
+    const b = await this.call("batch", [lab, root], block);
     return {
       root,
       lab: b.lab,
@@ -289,17 +297,19 @@ export class Reader {
     return found;
   }
 
-  /** A leaf of an anchored batch not presented yet (ContractError BatchNotFound if no batch). */
-  async unpresented(root, leaf, block) {
-    const batch = await this.batch(root, block);
-    const anchored = await this.events("BatchAnchored", { topics: [root], toBlock: block });
+  /** A leaf of ``lab``'s anchored batch not presented yet (ContractError BatchNotFound if that
+   * lab anchored no such batch). */
+  async unpresented(lab, root, leaf, block) {
+    const batch = await this.batch(lab, root, block);
+    const labTopic = addressTopic(lab);
+    const anchored = await this.events("BatchAnchored", { topics: [root, labTopic], toBlock: block });
     if (!anchored.length) {
       throw new ChainUnreachable(`batch ${root} is anchored but its BatchAnchored event was not found`);
     }
     let reason = null;
     let revokedBy = null;
     if (batch.revoked) {
-      const revocations = await this.events("BatchRevoked", { topics: [root], toBlock: block });
+      const revocations = await this.events("BatchRevoked", { topics: [root, labTopic], toBlock: block });
       if (revocations.length) {
         reason = String(revocations[revocations.length - 1].args.reason);
         revokedBy = String(revocations[revocations.length - 1].args.revokedBy);
@@ -328,10 +338,11 @@ export class Reader {
     };
   }
 
-  async batchRevocation(root, block) {
-    const batch = await this.batch(root, block);
+  /** Whether ``lab``'s batch is revoked, and the reason given. */
+  async batchRevocation(lab, root, block) {
+    const batch = await this.batch(lab, root, block);
     if (!batch.revoked) return [false, null];
-    const revocations = await this.events("BatchRevoked", { topics: [root], toBlock: block });
+    const revocations = await this.events("BatchRevoked", { topics: [root, addressTopic(lab)], toBlock: block });
     return [true, revocations.length ? String(revocations[revocations.length - 1].args.reason) : null];
   }
 

@@ -194,7 +194,7 @@ async function find(run, bundle, wanted, digest) {
     const root = bundle.batch.root;
     let cert;
     try {
-      cert = await reader.unpresented(root, bundle.batch.leaf, run.block);
+      cert = await reader.unpresented(bundle.lab, root, bundle.batch.leaf, run.block);
     } catch (error) {
       notFound(error, "BatchNotFound");
       run.fail(name, `certificate ${wanted} is not stored and batch ${root} is not anchored`);
@@ -300,10 +300,17 @@ async function issuer(run, cert) {
   const acc = await run.reader.accreditation(cert.lab, run.block);
   const who = acc.name ? `${acc.name} (${cert.lab})` : cert.lab;
   const until = acc.validUntil ? fmtDate(acc.validUntil) : "?";
-  if (acc.accredited) run.ok(name, `${who} is accredited until ${until}`);
+  if (acc.revokedAt !== null && cert.issued_at <= acc.revokedAt) {
+    // The chain invalidates everything a lab issued up to a revocation, for ever.
+    run.fail(
+      name,
+      `${who}: the accreditation was revoked on ${fmtDate(acc.revokedAt)}, at or after this certificate was issued`,
+    );
+  } else if (acc.accredited) run.ok(name, `${who} is accredited until ${until}`);
   else if (acc.labId === 0) run.fail(name, `${cert.lab} was never accredited`);
   else if (!acc.active) run.fail(name, `${who}: the accreditation was revoked`);
-  else run.fail(name, `${who}: the accreditation expired on ${until}`);
+  // Expiry stops a lab from issuing; what it issued before stays valid on chain.
+  else run.ok(name, `${who}: accredited when it issued this; the accreditation expired on ${until}`);
 }
 
 async function device(run, cert) {
@@ -317,10 +324,10 @@ async function device(run, cert) {
     return;
   }
   run.device = info;
-  run.ok(
-    name,
-    `device ${hexId(cert.device_id)} registered by ${info.manufacturer}, owner ${info.owner}, status ${info.status}`,
-  );
+  const detail = `device ${hexId(cert.device_id)} registered by ${info.manufacturer}, owner ${info.owner}, status ${info.status}`;
+  if (info.status === "Active") run.ok(name, detail);
+  // The chain counts no certificate of a device that is not Active.
+  else run.fail(name, `${detail}: its certificates are not valid while it is not Active`);
 }
 
 function result(run, cert) {
@@ -342,7 +349,7 @@ function validity(run, cert) {
 async function revocation(run, cert) {
   const name = "not_revoked";
   if (cert.batch_root !== null) {
-    const [revoked, reason] = await run.reader.batchRevocation(cert.batch_root, run.block);
+    const [revoked, reason] = await run.reader.batchRevocation(cert.lab, cert.batch_root, run.block);
     if (revoked) {
       run.fail(name, `its batch ${cert.batch_root} was revoked: ${reason || "(no reason given)"}`);
       return;
@@ -409,7 +416,7 @@ async function batchProof(run, cert, bundle) {
     problems.push(`the certificate comes from batch ${cert.batch_root}, not ${batch.root}`);
   }
   try {
-    const anchored = await run.reader.batch(batch.root, run.block);
+    const anchored = await run.reader.batch(cert.lab, batch.root, run.block);
     if (anchored.lab !== cert.lab) problems.push(`the batch was anchored by ${anchored.lab}, not by ${cert.lab}`);
   } catch (error) {
     notFound(error, "BatchNotFound");

@@ -339,7 +339,7 @@ class Verdict(BaseModel):
     """The independent check: ``cast_calls`` one per line."""
     cast_calls: tuple[str, ...] = ()
     """Foundry ``cast call`` commands asking the registry itself; each prints ``true`` when the
-    certificate is authentic for this report, from an accredited lab and valid now."""
+    certificate is authentic for this report, a valid Pass now (see ``cast_commands``)."""
 
     @property
     def failures(self) -> tuple[Check, ...]:

@@ -166,7 +166,12 @@ def test_verify_good_bundle(setup: Setup, tmp_path: Path) -> None:
     assert "100 readings" in verdict.check("data_root").detail  # 4 sensors x 25 samples
     assert "2 disclosed" in verdict.check("data_root").detail
     assert setup.key.address in verdict.check("device_signature").detail
-    assert verdict.cast_calls[1] == setup.reader.cast_call_hint(cert_id=setup.issued.cert_id)
+    cert = verdict.certificate
+    assert verdict.cast_calls[1] == (
+        f'cast call {setup.world.registry} "isValidPass(bytes32,uint256,bytes32,bytes32)(bool)" '
+        f"{cert.cert_id} {cert.device_id} {cert.test_spec} {cert.data_root} "
+        f"--rpc-url {setup.world.chain.rpc_url}"
+    )
     assert verdict.cast_call == "\n".join(verdict.cast_calls)
     assert json.loads(verdict.to_json())["verified"] is True
 
