@@ -36,7 +36,9 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     # Every file it wrote lies under the one output folder.
     assert sorted(p.name for p in out.iterdir()) == [
         "bundles",
+        "credentials",
         "deployments",
+        "devices",
         "page",
         "readings",
         "reports",
