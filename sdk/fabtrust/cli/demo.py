@@ -6,7 +6,9 @@ signed by the motor's key), writes a report, and anchors the certificates (one i
 as a batch); a buyer orders the three motors paying in the test stablecoin; the seller ships; the
 buyer verifies each certificate from the report files; the order is settled (seller paid, device
 records with the buyer); then one byte of a report is changed and verification fails, naming the
-failed check. Every file the demo writes goes under one output folder.
+failed check. The first motor's certificate is exported as a UNTP credential, and its nameplate
+QR code is the motor's GS1 Digital Link (its metadata document gives a GTIN). Every file the demo
+writes goes under one output folder.
 """
 
 from __future__ import annotations
