@@ -9,6 +9,11 @@ The page is one self-contained HTML file; a link carries everything it needs in 
 - ``cert``: the certificate id to show (optional: without it the buyer drops the report);
 - ``rpc``: the JSON-RPC URL the page reads the chain through (editable on the page).
 
+On a nameplate, a device whose metadata document gives a GTIN carries its **GS1 Digital Link**
+instead (:func:`nameplate_link`): ``https://<resolver>/01/<GTIN>/21/<serial>`` with the link type
+``?linkType=gs1:certificationInfo`` (GS1 Web Vocabulary: "a link to certification
+information"); the manufacturer's GS1-conformant resolver redirects that request to the page link.
+
 :class:`PageServer` serves the page, the deployment files and (optionally) a same-origin ``/rpc``
 proxy to one node, bound to 127.0.0.1 (``fabtrust serve``).
 
@@ -37,9 +42,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PAGE",
     "DEFAULT_PORT",
+    "GS1_CERTIFICATION_INFO",
     "READ_METHODS",
+    "NameplateLink",
     "PageServer",
     "PageTarget",
+    "nameplate_link",
     "page_link",
     "qr_code",
     "write_qr",
@@ -63,6 +71,9 @@ READ_METHODS = frozenset(
     }
 )
 """What the ``/rpc`` proxy forwards: the page's reads, nothing that changes the node's state."""
+GS1_CERTIFICATION_INFO = "gs1:certificationInfo"
+"""The GS1 Web Vocabulary link type of a certificate's verification page
+(https://ref.gs1.org/voc/certificationInfo), asked for with ``?linkType=`` on a Digital Link."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,33 @@ def page_link(
     if rpc_url is not None:
         query["rpc"] = rpc_url
     return base + ("&" if "?" in base else "?") + urlencode(query, safe="/:")
+
+
+@dataclass(frozen=True)
+class NameplateLink:
+    """What a nameplate's QR code encodes (``qr``) and where it leads (``page``).
+
+    With a GS1 Digital Link (``digital_link``), ``qr`` is that URI asking for the
+    :data:`GS1_CERTIFICATION_INFO` link type, and the manufacturer's resolver must redirect it
+    to ``page``; without one, ``qr`` is the page link itself.
+    """
+
+    qr: str
+    page: str
+    digital_link: str | None = None
+
+
+def nameplate_link(*, page: str, digital_link: str | None) -> NameplateLink:
+    """The nameplate link of a certificate: its GS1 Digital Link (a device's
+    :func:`fabtrust.credentials.digital_link_of`, None when the device has no GTIN) with
+    ``?linkType=gs1:certificationInfo``, else the page link ``page``."""
+    if digital_link is None:
+        return NameplateLink(qr=page, page=page)
+    from fabtrust.credentials.gs1 import parse_digital_link
+
+    parsed = parse_digital_link(digital_link)  # InvalidInputError when it is not one
+    query = urlencode({"linkType": GS1_CERTIFICATION_INFO}, safe=":")
+    return NameplateLink(qr=f"{parsed.uri}?{query}", page=page, digital_link=parsed.uri)
 
 
 def qr_code(url: str) -> segno.QRCode:

@@ -44,7 +44,9 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "bench",
         "bundles",
+        "credentials",
         "deployments",
+        "devices",
         "page",
         "readings",
         "reports",

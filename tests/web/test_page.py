@@ -517,8 +517,9 @@ def test_served_page_and_cert_link(
     from_bundle = cli.ok("cert", "link", "--bundle", str(bundle), "--base", built_page.as_uri())
     assert from_bundle["url"] == made["url"]
 
-    # the link alone opens the page on the certificate and verifies it
-    open_page(browser, made["url"])
+    # the link alone opens the page on the certificate and verifies it (also when a GS1 resolver
+    # redirecting a nameplate's Digital Link to it passes the link type through)
+    open_page(browser, made["url"] + "&linkType=gs1:certificationInfo")
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(browser, 60).until(

@@ -20,7 +20,7 @@ from ._parse import bad, client_of, parse_bytes32, parse_optional_file, parse_re
 from ._render import CHECK_LABELS, escape, verdict_view
 from .cert import VerifySeedOption
 
-__all__ = ["export", "register", "status_list", "verify_credential"]
+__all__ = ["demo_credential", "export", "register", "status_list", "verify_credential"]
 
 _FORMATS = ("untp-dcc",)
 
@@ -270,3 +270,20 @@ def register(cert_app: typer.Typer) -> None:
     cert_app.command("export")(export)
     cert_app.command("verify-credential")(verify_credential)
     cert_app.command("status-list")(status_list)
+
+
+def demo_credential(
+    output: Any, lab: Any, *, cert_id: str, metadata: Path, spec: str, path: Path
+) -> tuple[str, str | None]:
+    """The demo exports the first motor's certificate as a UNTP DCC signed by the ``lab`` client
+    (its product id the device's GS1 Digital Link from ``metadata``) to ``path``, and says how to
+    check it. Returns the file written and the Digital Link (None without a GTIN)."""
+    from fabtrust.credentials import digital_link_of, export_credential
+
+    exported = export_credential(lab, cert_id=cert_id, metadata=metadata, spec_text=spec)
+    written = _write_json(path, exported.document)
+    device = lab.devices.get(device_id=lab.certificates.get(cert_id=cert_id).device_id)
+    link: str | None = digital_link_of(device, metadata)
+    output.info(f"  credential (UNTP DCC, signed by the lab) written to {escape(written)}")
+    output.info(f"  check it: fabtrust cert verify-credential {escape(written)}")
+    return written, link

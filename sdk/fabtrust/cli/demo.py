@@ -6,11 +6,14 @@ signed by the motor's key), writes a report, and anchors the certificates (one i
 as a batch); a buyer orders the three motors paying in the test stablecoin; the seller ships; the
 buyer verifies each certificate from the report files; the order is settled (seller paid, device
 records with the buyer); then one byte of a report is changed and verification fails, naming the
-failed check. Every file the demo writes goes under one output folder.
+failed check. The first motor's certificate is exported as a UNTP credential, and its nameplate
+QR code is the motor's GS1 Digital Link (its metadata document gives a GTIN). Every file the demo
+writes goes under one output folder.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,6 +25,7 @@ from rich.table import Table
 from ._context import command, settings_of
 from ._exit import ExitCode
 from ._files import write_secret
+from .credential import demo_credential
 from .page import demo_page
 
 __all__ = ["demo"]
@@ -29,6 +33,7 @@ __all__ = ["demo"]
 SPEC = "ISO 4409:2019 hydraulic motor bench test"
 MOTORS = ("HM-2026-0001", "HM-2026-0002", "HM-2026-0003")
 PRICE_EACH = 12_500 * 10**6  # tUSD, 6 decimals
+GTIN = "09506000134352"  # the first motor's GTIN (GS1's example GTIN), in its metadata document
 
 
 def _report_text(serial: str, device_id: int, readings: int, root: str, passed: bool) -> str:
@@ -73,7 +78,7 @@ def demo(
     console = out.console
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    for sub in ("reports", "readings", "bundles", "deployments", "page"):
+    for sub in ("reports", "readings", "bundles", "deployments", "page", "devices"):
         (out_dir / sub).mkdir(parents=True)
     story: dict[str, Any] = {"output": str(out_dir), "motors": [], "checks": {}}
 
@@ -116,9 +121,14 @@ def demo(
         step("The manufacturer registers three hydraulic motors, each with its own device key")
         keys = {serial: Signer.generate() for serial in MOTORS}
         ids: dict[str, int] = {}
+        metadata = out_dir / "devices" / f"{MOTORS[0]}.metadata.json"  # the first has a GTIN
+        metadata.write_text(json.dumps({"gtin": GTIN, "model": "HM-200"}, indent=2) + "\n")
         for serial in MOTORS:
             reg = maker.devices.register(
-                serial=serial, model="HM-200 axial piston motor", key_signer=keys[serial]
+                serial=serial,
+                model="HM-200 axial piston motor",
+                key_signer=keys[serial],
+                metadata_hash=sha256_file(metadata) if serial == MOTORS[0] else None,
             )
             ids[serial] = reg.device_id
             out.info(f"  {serial}  id {str(reg.device_id)[:18]}…  key {keys[serial].address}")
@@ -273,6 +283,10 @@ def demo(
         )
         for check in bad.failures:
             out.info(f"  [red]✗ {check.name}[/]: {check.detail}")
+        credential = out_dir / "credentials" / f"{first}.untp-dcc.json"
+        story["credential"], story["digital_link"] = demo_credential(
+            out, lab, cert_id=issued.cert_id, metadata=metadata, spec=SPEC, path=credential
+        )
         story.update(
             order_id=order.order_id,
             seller_paid=after - before,
@@ -306,6 +320,7 @@ def demo(
         cert_id=issued.cert_id,
         serial=first,
         kept_rpc_url=node.url if keep_chain else None,
+        digital_link=story["digital_link"],
     )
     out.info(f"\n[bold]{'Demo complete' if ok else 'Demo FAILED'}[/]: files in {out_dir}/")
     story["ok"] = ok

@@ -92,10 +92,24 @@ def link(
             "--qr", metavar="FILE", help="Also write the QR code (.svg or .png); repeatable."
         ),
     ] = None,
+    metadata: Annotated[
+        str | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE",
+            help="The device's metadata document (its SHA-256 on chain): with a gtin, the QR "
+            "code is the device's GS1 Digital Link (?linkType=gs1:certificationInfo).",
+        ),
+    ] = None,
+    resolver: Annotated[
+        str,
+        typer.Option("--resolver", metavar="URL", help="GS1 Digital Link resolver domain."),
+    ] = "https://id.gs1.org",
 ) -> None:
     """Print a link that opens the verification page on a certificate, and its QR code (for a
     nameplate or a delivery note). The link carries the chain id, the registry addresses and the
-    RPC URL, so the page needs nothing else."""
+    RPC URL, so the page needs nothing else. With --metadata giving a GTIN, the QR code is the
+    device's GS1 Digital Link, which the manufacturer's resolver redirects to the page link."""
     settings = settings_of(ctx)
     out = settings.output
     if (cert is None) == (bundle is None):
@@ -117,16 +131,53 @@ def link(
             f"names registry {loaded.registry}, but {settings.deployments}/{chain_id}.json has "
             f"{target.registry}",
         )
-    from fabtrust.page import page_link
+    from fabtrust.page import nameplate_link, page_link
 
     url = page_link(base=base, target=target, cert_id=cert_id, rpc_url=page_rpc or settings.rpc_url)
-    written = _write_qrs(url, list(qr or []))
+    device_link: str | None = None
+    if metadata is not None:
+        metadata_path = parse_readable_file(metadata, option="--metadata")
+        device_id = loaded.device_id if bundle is not None else None
+        device_link = _device_digital_link(
+            ctx, cert_id=cert_id, device_id=device_id, metadata=metadata_path, resolver=resolver
+        )
+    plate = nameplate_link(page=url, digital_link=device_link)
+    written = _write_qrs(plate.qr, list(qr or []))
     if not settings.json_mode:
+        if plate.digital_link is not None:
+            out.info("nameplate QR code (GS1 Digital Link):")
+            out.console.print(plate.qr, soft_wrap=True, markup=False)
+            out.info("your resolver redirects it (link type gs1:certificationInfo) to the page:")
         out.console.print(url, soft_wrap=True, markup=False)
-        print_qr(out.console, url)
+        print_qr(out.console, plate.qr)
         for file in written:
             out.info(f"QR code written to {file}")
-    out.result({"url": url, "cert_id": cert_id, "chain_id": chain_id, "qr": written})
+    out.result(
+        {
+            "url": url,
+            "cert_id": cert_id,
+            "chain_id": chain_id,
+            "qr": written,
+            "qr_content": plate.qr,
+            "digital_link": plate.digital_link,
+        }
+    )
+
+
+def _device_digital_link(
+    ctx: typer.Context, *, cert_id: str, device_id: int | None, metadata: Path, resolver: str
+) -> str | None:
+    """The GS1 Digital Link of the certificate's device from its metadata document (which must
+    hash to the device's metadata hash on chain), or None when the document gives no GTIN."""
+    from fabtrust.credentials import digital_link_of
+
+    from ._parse import client_of
+
+    client = client_of(ctx, signer=False)
+    if device_id is None:
+        device_id = client.certificates.get(cert_id=cert_id).device_id
+    device = client.devices.get(device_id=device_id)
+    return digital_link_of(device, metadata, resolver=resolver)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -205,14 +256,21 @@ def serve(
 
 
 def demo_page(
-    output: Any, *, out_dir: Path, cert_id: str, serial: str, kept_rpc_url: str | None = None
+    output: Any,
+    *,
+    out_dir: Path,
+    cert_id: str,
+    serial: str,
+    kept_rpc_url: str | None = None,
+    digital_link: str | None = None,
 ) -> tuple[str, list[str]]:
     """The demo's last words: how to open the buyer's page on ``cert_id`` (served by `fabtrust
     serve` from the chain state the demo left in ``out_dir/page/anvil-state.json``, or from the
     demo's chain itself when it was kept running at ``kept_rpc_url``), the link and its QR code
-    (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``). Returns the link and the
-    command that serves it."""
-    from fabtrust.page import DEFAULT_PORT, page_link
+    (also written as ``out_dir/page/<serial>-qr.svg`` and ``.png``). With the device's GS1
+    ``digital_link`` the QR code is the nameplate's (that link, asking for the certification info
+    the resolver redirects to the page). Returns the link and the command that serves it."""
+    from fabtrust.page import DEFAULT_PORT, nameplate_link, page_link
 
     folder = out_dir / "page"
     folder.mkdir(exist_ok=True)
@@ -229,9 +287,17 @@ def demo_page(
         command += ["serve", "--anvil-state", str(folder / "anvil-state.json")]
     output.info(f"\n[bold cyan]▶ The buyer's page for {serial}[/]: open the link, drop the report")
     output.info(f"  start it: {' '.join(command)}")
+    plate = nameplate_link(page=url, digital_link=digital_link)
     if not output.json_mode:
         output.console.print(f"  then open: {url}", soft_wrap=True, markup=False)
-        print_qr(output.console, url)
-    written = _write_qrs(url, [folder / f"{serial}-qr.svg", folder / f"{serial}-qr.png"])
+        if plate.digital_link is not None:
+            output.console.print(
+                f"  nameplate QR code (GS1 Digital Link; the manufacturer's resolver redirects "
+                f"it to the page link): {plate.qr}",
+                soft_wrap=True,
+                markup=False,
+            )
+        print_qr(output.console, plate.qr)
+    written = _write_qrs(plate.qr, [folder / f"{serial}-qr.svg", folder / f"{serial}-qr.png"])
     output.info(f"  QR code: {written[0]}, {written[1]}")
     return url, command
