@@ -92,24 +92,11 @@ def overdue_event(
     *, chain_id: int, order: TrackedOrder, block_number: int, block_hash: str, block_time: int
 ) -> AgentEvent:
     """``order_overdue``: a Funded order whose ship-by time passed (seen at ``block_number``)."""
-    return AgentEvent(
-        key=f"{chain_id}:overdue:{order.order_id}:{block_hash}",
-        kind="order_overdue",
-        chain_id=chain_id,
-        contract=ESCROW,
-        name="OrderOverdue",
-        order_id=order.order_id,
-        block_number=block_number,
-        block_hash=block_hash,
-        args={
-            "orderId": order.order_id,
-            "buyer": order.buyer,
-            "seller": order.seller,
-            "amount": order.amount,
-            "shipBy": order.ship_by,
-            "blockTime": block_time,
-        },
-    )
+    return _order_event(
+        "overdue", "order_overdue", "OrderOverdue",
+        chain_id=chain_id, order=order, block_number=block_number, block_hash=block_hash,
+        args={"amount": order.amount, "shipBy": order.ship_by, "blockTime": block_time},
+    )  # fmt: skip
 
 
 def quarantine_event(
@@ -124,25 +111,39 @@ def quarantine_event(
 ) -> AgentEvent:
     """``order_quarantined``: settling ``order`` fails even alone (``reason``, decoded); it is
     set aside and tried again alone at ``retry_at`` (unix time)."""
+    return _order_event(
+        "quarantined", "order_quarantined", "OrderQuarantined",
+        chain_id=chain_id, order=order, block_number=block_number, block_hash=block_hash,
+        args={
+            "token": order.token, "amount": order.amount, "reason": reason,
+            "failures": failures, "retryAt": retry_at,
+        },
+    )  # fmt: skip
+
+
+def _order_event(
+    key_part: str,
+    kind: EventKind,
+    name: str,
+    *,
+    chain_id: int,
+    order: TrackedOrder,
+    block_number: int,
+    block_hash: str,
+    args: dict[str, Any],
+) -> AgentEvent:
+    """An event the agent itself derives about ``order`` (not a log): keyed per order and block,
+    with the order's id and parties first in ``args``."""
     return AgentEvent(
-        key=f"{chain_id}:quarantined:{order.order_id}:{block_hash}",
-        kind="order_quarantined",
+        key=f"{chain_id}:{key_part}:{order.order_id}:{block_hash}",
+        kind=kind,
         chain_id=chain_id,
         contract=ESCROW,
-        name="OrderQuarantined",
+        name=name,
         order_id=order.order_id,
         block_number=block_number,
         block_hash=block_hash,
-        args={
-            "orderId": order.order_id,
-            "buyer": order.buyer,
-            "seller": order.seller,
-            "token": order.token,
-            "amount": order.amount,
-            "reason": reason,
-            "failures": failures,
-            "retryAt": retry_at,
-        },
+        args={"orderId": order.order_id, "buyer": order.buyer, "seller": order.seller, **args},
     )
 
 

@@ -153,6 +153,16 @@ CRASH_AFTER_ANCHOR_ENV = "FABTRUST_CERT_CRASH_AFTER_ANCHOR"
 """Test hook: when set to 1, `cert issue` and `cert issue-batch` kill themselves (SIGKILL) right
 after the certificate or batch was anchored, before the bundles are completed with the receipt."""
 
+VerifyDataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        metavar="CSV",
+        help="Raw readings CSV (with --seed-file), or disclosed proofs (JSON).",
+    ),
+]
+"""The readings option of the verifying commands (`cert verify`, `cert verify-credential`)."""
+
 VerifySeedOption = Annotated[
     Path | None,
     typer.Option(
@@ -778,14 +788,7 @@ def verify(
             "--bundle", metavar="FILE", help="The certificate bundle (JSON) from the lab."
         ),
     ] = None,
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data",
-            metavar="CSV",
-            help="Raw readings CSV (with --seed-file), or disclosed proofs (JSON).",
-        ),
-    ] = None,
+    data: VerifyDataOption = None,
     seed_file: VerifySeedOption = None,
 ) -> None:
     """Check a report against the chain: is it certified, by an accredited lab, for a registered

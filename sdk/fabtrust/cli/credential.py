@@ -18,7 +18,7 @@ from ._exit import ExitCode
 from ._files import read_seed
 from ._parse import bad, client_of, parse_bytes32, parse_optional_file, parse_readable_file, problem
 from ._render import CHECK_LABELS, escape, verdict_view
-from .cert import VerifySeedOption
+from .cert import VerifyDataOption, VerifySeedOption
 
 __all__ = ["demo_credential", "export", "register", "status_list", "verify_credential"]
 
@@ -168,14 +168,7 @@ def verify_credential(
         str | None,
         typer.Option("--report", metavar="FILE", help="The report file, to hash against it."),
     ] = None,
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data",
-            metavar="CSV",
-            help="Raw readings CSV (with --seed-file), or disclosed proofs (JSON).",
-        ),
-    ] = None,
+    data: VerifyDataOption = None,
     seed_file: VerifySeedOption = None,
     status_list: Annotated[
         list[str] | None,
