@@ -33,7 +33,7 @@ import fabtrust
 from fabtrust._artifacts import artifact
 from fabtrust._binding import CALL_BATCH
 from fabtrust.accounts import Signer
-from fabtrust.agent import DEFAULT_POLL_INTERVAL, SettlementAgent
+from fabtrust.agent import DEFAULT_POLL_INTERVAL, AgentConfig, SettlementAgent
 from fabtrust.chain import connect_web3
 from fabtrust.cli.agent import LOCAL_RECEIPT_POLL
 from fabtrust.deploy import LabGrant, RoleConfig, deploy_contracts
@@ -197,7 +197,7 @@ def new_agent(node: LocalAnvil, workdir: Path, name: str, **options: Any) -> Set
     state = workdir / f"{name}.sqlite"
     client = fabtrust.connect(rpc_url=node.url, account=key, deployments=workdir, journal=state)
     client.chain.sender.poll_interval = LOCAL_RECEIPT_POLL  # as `fabtrust agent run` does
-    return SettlementAgent(client, state=state, **options)
+    return SettlementAgent(client, config=AgentConfig(state=state, **options))
 
 
 def measure_latency(count: int, workdir: Path) -> dict[str, Any]:

@@ -129,13 +129,13 @@ def test_a_transaction_still_pending_blocks_a_second_send(
 ) -> None:
     """In process: the receipt does not come in time (the block is not mined); the next polls
     see the transaction in the node's pool and send nothing new for its order."""
-    from fabtrust.agent import SettlementAgent
+    from fabtrust.agent import AgentConfig, SettlementAgent
 
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
     client = connect_agent(signer, state)
     client.chain.sender.receipt_timeout = 1.0
-    agent = SettlementAgent(client, state=state)
+    agent = SettlementAgent(client, config=AgentConfig(state=state))
     order_id, _ = market.shipped_order()
     market.confirm(3, order_id)
     market.rpc("evm_setAutomine", [False])
@@ -163,7 +163,7 @@ def test_an_action_journalled_but_never_recorded_as_sent_is_recovered(
 ) -> None:
     """The process died after the journal took the signed transaction but before the agent saw
     it leave (no hash in the action); the journal resumed it. The agent finds it by its label."""
-    from fabtrust.agent import AgentStore, SettlementAgent
+    from fabtrust.agent import AgentConfig, AgentStore, SettlementAgent
 
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
@@ -180,7 +180,7 @@ def test_an_action_journalled_but_never_recorded_as_sent_is_recovered(
         passes,
         label=f"fabtrust-agent:settle:{action_id}",
     )
-    agent = SettlementAgent(client, state=state)
+    agent = SettlementAgent(client, config=AgentConfig(state=state))
     assert agent.poll_once().actions == ()
     action = agent.store.action(action_id)
     assert action is not None

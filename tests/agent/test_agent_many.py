@@ -15,7 +15,7 @@ from typing import Any
 from agent_helpers import BUYERS, FAIL, LAB, PASS, SELLERS, USDC, Market, wait_until
 from web3.logs import DISCARD
 
-from fabtrust.agent import SettlementAgent
+from fabtrust.agent import AgentConfig, SettlementAgent
 from fabtrust.escrow import OrderState
 
 ORDERS = 200
@@ -76,7 +76,8 @@ def test_200_orders_with_random_timings(market: Market, connect_agent: Any, tmp_
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
     agent = SettlementAgent(
-        connect_agent(signer, state), state=state, confirmations=1, poll_interval=0.05
+        connect_agent(signer, state),
+        config=AgentConfig(state=state, confirmations=1, poll_interval=0.05),
     )
     thread = threading.Thread(target=agent.run, daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ from typing import Any
 
 from agent_helpers import Market, dev
 
-from fabtrust.agent import AgentStore, SettlementAgent, TrackedOrder
+from fabtrust.agent import AgentConfig, AgentStore, SettlementAgent, TrackedOrder
 from fabtrust.escrow import OrderState
 
 SPAM = 100_000
@@ -41,7 +41,7 @@ def test_spam_orders_cost_one_page_per_poll(
 ) -> None:
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
-    with SettlementAgent(connect_agent(signer, state), state=state) as agent:
+    with SettlementAgent(connect_agent(signer, state), config=AgentConfig(state=state)) as agent:
         agent.poll_once()  # cursor at the head
         cursor = agent.store.cursor()
         assert cursor is not None
@@ -65,7 +65,8 @@ def test_spam_orders_cost_one_page_per_poll(
     tracemalloc.start()
     try:
         agent = SettlementAgent(
-            connect_agent(signer, state), state=state, page_size=PAGE, refund_overdue=True
+            connect_agent(signer, state),
+            config=AgentConfig(state=state, page_size=PAGE, refund_overdue=True),
         )
         assert agent.store.orders_loaded == 0  # a restart reads no orders
         tracemalloc.reset_peak()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from agent_helpers import LAB, SELLERS, Market, NodeProxy, dev, wait_until
 
-from fabtrust.agent import SettlementAgent
+from fabtrust.agent import AgentConfig, SettlementAgent
 from fabtrust.escrow import OrderState
 from fabtrust.testing import LocalAnvil
 
@@ -41,7 +41,8 @@ def test_agent_waits_for_the_node_and_catches_up(
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
     agent = SettlementAgent(
-        connect_agent(signer, state, rpc_url=proxy.url), state=state, poll_interval=0.1
+        connect_agent(signer, state, rpc_url=proxy.url),
+        config=AgentConfig(state=state, poll_interval=0.1),
     )
     first, _ = market.shipped_order(buyer=3, seller=1)
     thread = start(agent)
@@ -111,7 +112,7 @@ def test_agent_survives_a_node_restart(tmp_path: Path, connect_agent: Any) -> No
         client = connect(
             rpc_url=node.url, account=signer, deployments=tmp_path / "deployments", journal=state
         )
-        agent = SettlementAgent(client, state=state, poll_interval=0.1)
+        agent = SettlementAgent(client, config=AgentConfig(state=state, poll_interval=0.1))
         order_id, _ = market.shipped_order()
         thread = start(agent)
         wait_until(lambda: len(agent.orders()) == 1, what="the order")  # type: ignore[union-attr]

@@ -26,7 +26,7 @@ from agent_helpers import (
 )
 from test_agent_crash import cli
 
-from fabtrust.agent import SettlementAgent, WebhookConfig
+from fabtrust.agent import AgentConfig, SettlementAgent, WebhookConfig
 from fabtrust.escrow import OrderState
 
 
@@ -81,7 +81,7 @@ def test_a_gas_burning_order_does_not_starve_ten_honest_ones(
         caplog.set_level(logging.INFO, logger="fabtrust.agent")
         signer = market.fund_agent()
         state = tmp_path / "agent.sqlite"
-        agent = SettlementAgent(connect_agent(signer, state), state=state)
+        agent = SettlementAgent(connect_agent(signer, state), config=AgentConfig(state=state))
         first = agent.poll_once()
     finally:
         market.set_block_gas_limit(original_limit)
@@ -120,10 +120,12 @@ def test_an_order_that_fails_alone_is_quarantined_and_retried_on_its_schedule(
     state = tmp_path / "agent.sqlite"
     agent = SettlementAgent(
         connect_agent(signer, state),
-        state=state,
-        webhook=WebhookConfig(url=receiver.url, secret=WEBHOOK_SECRET),
-        quarantine_backoff=60,
-        quarantine_max_backoff=600,
+        config=AgentConfig(
+            state=state,
+            webhook=WebhookConfig(url=receiver.url, secret=WEBHOOK_SECRET),
+            quarantine_backoff=60,
+            quarantine_max_backoff=600,
+        ),
     )
     caplog.set_level(logging.INFO, logger="fabtrust.agent")
     market.set_block_gas_limit((batch_gas + heavy_gas) // 2)  # the heavy order never fits

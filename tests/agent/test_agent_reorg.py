@@ -8,7 +8,7 @@ from typing import Any
 
 from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver, dev
 
-from fabtrust.agent import AgentEvent, SettlementAgent, WebhookConfig
+from fabtrust.agent import AgentConfig, AgentEvent, SettlementAgent, WebhookConfig
 from fabtrust.escrow import OrderState
 
 
@@ -21,7 +21,9 @@ def test_a_confirmation_orphaned_before_it_was_deep_enough_is_never_acted_on(
 ) -> None:
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
-    agent = SettlementAgent(connect_agent(signer, state), state=state, confirmations=2)
+    agent = SettlementAgent(
+        connect_agent(signer, state), config=AgentConfig(state=state, confirmations=2)
+    )
     order_id, _ = market.shipped_order()
     market.mine(2)
     agent.poll_once()
@@ -65,9 +67,11 @@ def test_a_deeper_reorg_rewinds_the_cursor_and_withdraws_events(
     seen: list[AgentEvent] = []
     agent = SettlementAgent(
         connect_agent(signer, state),
-        state=state,
-        confirmations=1,
-        webhook=WebhookConfig(url=receiver.url, secret=WEBHOOK_SECRET),
+        config=AgentConfig(
+            state=state,
+            confirmations=1,
+            webhook=WebhookConfig(url=receiver.url, secret=WEBHOOK_SECRET),
+        ),
         hooks={"delivery_confirmed": seen.append, "certificate_issued": seen.append},
     )
     order_id, devices = market.shipped_order(certified=False)
@@ -125,7 +129,9 @@ def test_anvil_reorg_replacing_the_cursor_block(
     the agent rewinds, reads the new branch and settles from it, once."""
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
-    agent = SettlementAgent(connect_agent(signer, state), state=state, confirmations=0)
+    agent = SettlementAgent(
+        connect_agent(signer, state), config=AgentConfig(state=state, confirmations=0)
+    )
     order_id, _ = market.shipped_order()
     market.mine(2)
     assert agent.poll_once().settled == ()

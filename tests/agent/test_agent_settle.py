@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from agent_helpers import FAIL, USDC, Market, dev
 
-from fabtrust.agent import AgentEvent, JsonLogFormatter, SettlementAgent
+from fabtrust.agent import AgentConfig, AgentEvent, JsonLogFormatter, SettlementAgent
 from fabtrust.errors import InvalidInputError
 from fabtrust.escrow import OrderState, SettleStatus
 
@@ -24,7 +24,8 @@ def agent_for(market: Market, connect_agent: Any, tmp_path: Path) -> Any:
         signer = options.pop("signer", None) or market.fund_agent()
         state = options.pop("state", tmp_path / "agent.sqlite")
         client = connect_agent(signer, state)
-        agent = SettlementAgent(client, state=state, **options)
+        hooks = options.pop("hooks", None)
+        agent = SettlementAgent(client, config=AgentConfig(state=state, **options), hooks=hooks)
         made.append(agent)
         return agent
 
@@ -230,9 +231,9 @@ def test_bad_options_are_refused(market: Market, connect_agent: Any, tmp_path: P
     for field, options in cases.items():
         kwargs: dict[str, Any] = {"state": tmp_path / "s.sqlite", **options}
         with pytest.raises(InvalidInputError) as info:
-            SettlementAgent(client, **kwargs)
+            AgentConfig(**kwargs)
         assert info.value.field == field
-    agent = SettlementAgent(client, state=tmp_path / "s.sqlite")
+    agent = SettlementAgent(client, config=AgentConfig(state=tmp_path / "s.sqlite"))
     with pytest.raises(InvalidInputError) as info:
         agent.on(kind="order_paid", callback=print)  # type: ignore[arg-type]
     assert info.value.field == "kind"
@@ -249,5 +250,5 @@ def test_state_file_of_another_escrow_is_refused(
         store.bind(chain_id=31337, genesis_hash="0x" + "11" * 32, escrow=dev(9))
     client = connect_agent(market.fund_agent(), tmp_path / "journal.sqlite")
     with pytest.raises(InvalidInputError) as info:
-        SettlementAgent(client, state=state)
+        SettlementAgent(client, config=AgentConfig(state=state))
     assert info.value.field == "state"

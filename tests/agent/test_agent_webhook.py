@@ -10,7 +10,7 @@ from typing import Any
 
 from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver, wait_until
 
-from fabtrust.agent import SettlementAgent, WebhookConfig
+from fabtrust.agent import AgentConfig, SettlementAgent, WebhookConfig
 from fabtrust.agent.webhooks import verify
 from fabtrust.escrow import OrderState
 
@@ -41,7 +41,8 @@ def test_every_event_is_delivered_at_least_once(
     state = tmp_path / "agent.sqlite"
 
     first = SettlementAgent(
-        connect_agent(signer, state), state=state, poll_interval=0.1, webhook=config
+        connect_agent(signer, state),
+        config=AgentConfig(state=state, poll_interval=0.1, webhook=config),
     )
     thread = run_in_thread(first)
     try:
@@ -60,7 +61,8 @@ def test_every_event_is_delivered_at_least_once(
     receiver.fail_next = 3  # up, but the first three answers are 500
     receiver.up()
     second = SettlementAgent(
-        connect_agent(signer, state), state=state, poll_interval=0.1, webhook=config
+        connect_agent(signer, state),
+        config=AgentConfig(state=state, poll_interval=0.1, webhook=config),
     )
     thread = run_in_thread(second)
     try:

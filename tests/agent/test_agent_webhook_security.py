@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from agent_helpers import WEBHOOK_SECRET, Market, WebhookReceiver, wait_until
 
-from fabtrust.agent import SettlementAgent, WebhookConfig
+from fabtrust.agent import AgentConfig, SettlementAgent, WebhookConfig
 from fabtrust.agent.webhooks import (
     REPLAY_WINDOW,
     WebhookSignatureError,
@@ -103,13 +103,15 @@ def test_unsigned_or_insecure_webhooks_are_refused(
     ]
     for webhook, words in refused:
         with pytest.raises(InvalidInputError, match=words):
-            SettlementAgent(client, state=state, webhook=webhook)
+            AgentConfig(state=state, webhook=webhook)
 
     receiver = WebhookReceiver()
     receiver.up()
     unsigned = WebhookConfig(url=receiver.url, allow_unsigned=True)  # the explicit opt-out
     caplog.set_level(logging.INFO, logger="fabtrust.agent")
-    with SettlementAgent(client, state=state, webhook=unsigned, poll_interval=0.05) as agent:
+    with SettlementAgent(
+        client, config=AgentConfig(state=state, webhook=unsigned, poll_interval=0.05)
+    ) as agent:
         thread = threading.Thread(target=agent.run, daemon=True)
         thread.start()
         try:
@@ -133,7 +135,9 @@ def test_docs_receiver_snippet_verifies_a_real_delivery(
     signer = market.fund_agent()
     state = tmp_path / "agent.sqlite"
     config = WebhookConfig(url=receiver.url, secret=WEBHOOK_SECRET)
-    with SettlementAgent(connect_agent(signer, state), state=state, webhook=config) as agent:
+    with SettlementAgent(
+        connect_agent(signer, state), config=AgentConfig(state=state, webhook=config)
+    ) as agent:
         market.shipped_order()
         agent.poll_once()
         assert agent.deliver_webhooks() == 4  # two certificates, created, shipped

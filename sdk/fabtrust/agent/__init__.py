@@ -1,11 +1,12 @@
 """The settlement agent: settles escrow orders automatically, once, and tells the MES.
 
-:class:`SettlementAgent` follows the escrow and certificate events from its cursor (first run:
-the deployment block), acts only on events ``confirmations`` blocks deep, rewinds on re-orgs,
-settles each order with ``settleMany`` once ``canSettle`` holds (re-checked on chain right before
-every send; a failing batch is bisected and an order that fails alone quarantined), reports
-Funded orders past ``ship_by`` and optionally refunds them for their buyer. Orders are read from
-the store a page at a time, so memory does not grow with the number of open orders.
+:class:`SettlementAgent` (settings in one frozen :class:`AgentConfig`) follows the escrow and
+certificate events from its cursor (first run: the deployment block), acts only on events
+``confirmations`` blocks deep, rewinds on re-orgs, settles each order with ``settleMany`` once
+``canSettle`` holds (re-checked on chain right before every send; a failing batch is bisected and
+an order that fails alone quarantined), reports Funded orders past ``ship_by`` and optionally
+refunds them for their buyer. Orders are read from the store a page at a time, so memory does
+not grow with the number of open orders.
 Its state - cursor with block hash, orders, events, actions with their transaction hashes, and
 the webhook outbox - lives in one SQLite file (:class:`AgentStore`). Hooks are Python callbacks
 per :data:`EventKind`; the webhook gets each event at least once with an idempotency key, signed
@@ -16,6 +17,7 @@ The CLI runs it as ``fabtrust agent run`` and shows ``fabtrust agent status``. L
 importing it does not import web3.
 """
 
+from fabtrust.agent.config import AgentConfig
 from fabtrust.agent.logs import LOGGER_NAME, JsonLogFormatter
 from fabtrust.agent.models import (
     EVENT_KINDS,
@@ -49,6 +51,7 @@ __all__ = [
     "ActionKind",
     "ActionStatus",
     "AgentAction",
+    "AgentConfig",
     "AgentEvent",
     "AgentStatus",
     "AgentStore",

@@ -21,26 +21,15 @@ from dataclasses import dataclass, field
 from fabtrust.agent import _orders
 from fabtrust.agent._actions import ActionSender
 from fabtrust.agent._batches import BatchSettler, Rejected
+from fabtrust.agent._chain import ChainView
 from fabtrust.agent._escrow import EscrowDoor
+from fabtrust.agent._hooks import Hooks
+from fabtrust.agent.config import AgentConfig
 from fabtrust.agent.models import AgentEvent, Cursor, TrackedOrder
 from fabtrust.agent.store import AgentStore
 from fabtrust.escrow.models import Order, OrderState, SettleStatus
 
-__all__ = ["Acted", "Actor", "ActorSettings"]
-
-
-@dataclass(frozen=True)
-class ActorSettings:
-    """The agent's settings the actor needs (see :class:`~fabtrust.agent.SettlementAgent`)."""
-
-    chain_id: int
-    account: str | None
-    page_size: int
-    recheck_interval: float
-    quarantine_backoff: float
-    quarantine_max_backoff: float
-    refund_overdue: bool
-    outbox: bool  # whether events go to the webhook outbox
+__all__ = ["Acted", "Actor"]
 
 
 @dataclass
@@ -61,27 +50,30 @@ class Actor:
     def __init__(
         self,
         *,
-        settings: ActorSettings,
+        config: AgentConfig,
+        chain_id: int,
+        account: str | None,
         store: AgentStore,
+        chain: ChainView,
         escrow: EscrowDoor,
         actions: ActionSender,
         settler: BatchSettler,
-        head: Callable[[], int],
-        block: Callable[[int], tuple[str, int] | None],
         get_order: Callable[[int], Order],
-        call_hooks: Callable[[AgentEvent], None],
+        hooks: Hooks,
         wake: Callable[[], None],
         logger: logging.Logger,
     ) -> None:
-        self._cfg = settings
+        self._cfg = config
+        self._chain_id = chain_id
+        self._account = account
+        self._outbox = config.webhook is not None
         self._store = store
+        self._chain = chain
         self._escrow = escrow
         self._actions = actions
         self._settler = settler
-        self._head = head
-        self._block = block
         self._get_order = get_order
-        self._call_hooks = call_hooks
+        self._hooks = hooks
         self._wake = wake
         self._log = logger
 
@@ -133,7 +125,7 @@ class Actor:
     def _recheck_now(self, orders: Sequence[TrackedOrder], checked_at: int) -> list[TrackedOrder]:
         """The orders that can still settle at the newest block (re-asked unless that block is
         the one just checked)."""
-        head = self._head()
+        head = self._chain.head()
         if head == checked_at:
             return list(orders)
         statuses = self._escrow.can_settle(orders, block=head)
@@ -172,7 +164,7 @@ class Actor:
             # Only an order the contract calls ready that still fails alone is quarantined; one
             # that stopped being ready meanwhile (e.g. a revoked pass) goes the ordinary way.
             rejected = [r.order for r in round_.rejected]
-            statuses = self._escrow.can_settle(rejected, block=self._head())
+            statuses = self._escrow.can_settle(rejected, block=self._chain.head())
             for item in round_.rejected:
                 order_id = item.order.order_id
                 if statuses[order_id] is SettleStatus.READY:
@@ -198,7 +190,7 @@ class Actor:
         event: AgentEvent | None = None
         if before is None:
             event = _orders.quarantine_event(
-                chain_id=self._cfg.chain_id,
+                chain_id=self._chain_id,
                 order=order,
                 reason=reason,
                 failures=failures,
@@ -206,13 +198,13 @@ class Actor:
                 block_number=cursor.block_number,
                 block_hash=cursor.block_hash,
             )
-            self._call_hooks(event)
+            self._hooks.call(event)
         self._store.quarantine(
             order.order_id,
             reason=reason,
             error=f"{type(rejected.error).__name__}: {reason}",
             retry_at=retry_at,
-            event=event if self._cfg.outbox else None,
+            event=event if self._outbox else None,
         )
         self._log.warning(
             "order %d quarantined (failure %d): %s; tried again alone in %.0f s",
@@ -276,12 +268,12 @@ class Actor:
 
     def _refund(self, cursor: Cursor, busy: set[int], acted: Acted) -> None:
         """Refund Funded orders past ship-by whose buyer is the agent's account."""
-        assert self._cfg.account is not None
+        assert self._account is not None
         now = time.time()
         after = -1
         while True:
             page = self._store.refundable_orders(
-                buyer=self._cfg.account,
+                buyer=self._account,
                 safe_time=cursor.block_time,
                 safe_block=cursor.block_number,
                 now=now,
@@ -291,9 +283,9 @@ class Actor:
             if not page:
                 break
             after = page[-1].order_id
-            head = self._block(self._head())
+            head = self._chain.block(self._chain.head())
             for order in page:
-                if order.order_id in busy or head is None or head[1] <= order.ship_by:
+                if order.order_id in busy or head is None or head.time <= order.ship_by:
                     continue
                 current = self._get_order(order.order_id)  # newest block
                 if current.state is not OrderState.FUNDED:

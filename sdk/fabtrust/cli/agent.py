@@ -139,7 +139,7 @@ def run(
     Logs are JSON lines on stderr. Exit codes: 0 stopped, 2 bad input, 3 chain unreachable or
     wrong chain.
     """
-    from fabtrust.agent import SettlementAgent, WebhookConfig
+    from fabtrust.agent import AgentConfig, SettlementAgent, WebhookConfig
     from fabtrust.agent.webhooks import check_webhook_url
     from fabtrust.client import connect
 
@@ -170,8 +170,7 @@ def run(
     if client.chain.sender is not None and client.chain.connection.is_local:
         client.chain.sender.poll_interval = LOCAL_RECEIPT_POLL
     crash = os.environ.get(CRASH_AFTER_SEND_ENV) == "1"
-    agent = SettlementAgent(
-        client,
+    config = AgentConfig(
         state=state,
         confirmations=confirmations,
         poll_interval=poll,
@@ -179,8 +178,8 @@ def run(
         page_size=page_size,
         refund_overdue=refund,
         webhook=hook,
-        after_broadcast=_crash_now if crash else None,
     )
+    agent = SettlementAgent(client, config=config, after_broadcast=_crash_now if crash else None)
     try:
         if once:
             result = agent.poll_once()
