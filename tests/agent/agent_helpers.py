@@ -30,6 +30,7 @@ from fabtrust._artifacts import artifact
 from fabtrust.accounts import Signer
 from fabtrust.deployments import Deployment
 from fabtrust.evidence import device_id_of, test_spec_id
+from fabtrust.testing import free_port
 
 BUILD = Path(__file__).resolve().parents[2] / "build" / "contracts"
 SPEC = "ISO 4409:2019 hydraulic motor bench"
@@ -352,6 +353,18 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
 
 
+def wait_polls(agent: Any, market: Market, polls: int = 2) -> None:
+    """Wait until a running ``agent`` has read ``polls`` newly mined blocks, one after the other:
+    every poll but the last has then also finished acting (a poll reads, then acts)."""
+    for _ in range(polls):
+        market.mine(1)
+        safe = market.head() - agent.confirmations
+        wait_until(
+            lambda safe=safe: (c := agent.store.cursor()) is not None and c.block_number >= safe,
+            what=f"the agent to read block {safe}",
+        )
+
+
 # -- a TCP proxy that can take the node away ------------------------------------------------------
 
 
@@ -361,9 +374,7 @@ class NodeProxy:
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: socket.socket | None = None
         self._conns: list[socket.socket] = []
@@ -436,9 +447,7 @@ class WebhookReceiver:
     answered 500 (the sender must retry them with the same key)."""
 
     def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.deliveries: list[Delivery] = []
         self.fail_next = 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent_helpers import BUYERS, FAIL, LAB, PASS, SELLERS, USDC, Market, wait_until
+from agent_helpers import BUYERS, FAIL, LAB, PASS, SELLERS, USDC, Market, wait_polls, wait_until
 from web3.logs import DISCARD
 
 from fabtrust.agent import AgentConfig, SettlementAgent
@@ -190,7 +190,7 @@ def test_200_orders_with_random_timings(market: Market, connect_agent: Any, tmp_
             ),
             what="the agent to read the settlements",
         )
-        threading.Event().wait(0.5)  # a few more polls: nothing else may settle
+        wait_polls(agent, market, polls=3)  # a few more polls: nothing else may settle
     finally:
         agent.stop()
         thread.join(30)

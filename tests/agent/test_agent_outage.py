@@ -21,6 +21,11 @@ def start(agent: SettlementAgent) -> threading.Thread:
     return thread
 
 
+def outages(caplog: pytest.LogCaptureFixture) -> int:
+    """How many ``node_unreachable`` lines the agent logged (one per failed poll)."""
+    return sum(getattr(r, "event", "") == "node_unreachable" for r in caplog.records)
+
+
 def settled_by(market: Market) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for event in market.settled_events():
@@ -52,11 +57,7 @@ def test_agent_waits_for_the_node_and_catches_up(
         market.confirm(3, first)
         second, _ = market.shipped_order(buyer=7, seller=5)
         market.confirm(7, second)
-        wait_until(
-            lambda: any(getattr(r, "event", "") == "node_unreachable" for r in caplog.records),
-            what="the agent to notice the outage",
-        )
-        threading.Event().wait(1.0)
+        wait_until(lambda: outages(caplog) >= 3, what="the agent to notice the outage, twice more")
         assert market.state(first) == OrderState.ACCEPTED  # nothing could be sent meanwhile
         assert thread.is_alive()
 
@@ -79,8 +80,11 @@ def test_agent_waits_for_the_node_and_catches_up(
     agent.close()
 
 
-def test_agent_survives_a_node_restart(tmp_path: Path, connect_agent: Any) -> None:
+def test_agent_survives_a_node_restart(
+    tmp_path: Path, connect_agent: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     """A real Anvil stopped (its state dumped) and started again on the same port."""
+    caplog.set_level(logging.INFO, logger="fabtrust.agent")
     from fabtrust.accounts import Signer
     from fabtrust.chain import connect_web3
     from fabtrust.client import connect
@@ -117,8 +121,9 @@ def test_agent_survives_a_node_restart(tmp_path: Path, connect_agent: Any) -> No
         thread = start(agent)
         wait_until(lambda: len(agent.orders()) == 1, what="the order")  # type: ignore[union-attr]
 
+        caplog.clear()
         node.stop()  # SIGTERM: Anvil writes its state
-        threading.Event().wait(1.5)
+        wait_until(lambda: outages(caplog) >= 2, what="the agent to notice the node gone, twice")
         assert thread.is_alive()
         node = LocalAnvil(port=node.port, extra_args=("--state", str(chain_state))).start()
         market.confirm(3, order_id)
