@@ -263,6 +263,7 @@ class BenchGateway:
                 retry_s=self._retry_s,
                 clock=self._clock,
                 on_connected=connected.set,
+                resume_from=self.store.last_source_ms_by_channel,
             )
         )
         writer = asyncio.ensure_future(write())

@@ -277,6 +277,9 @@ class SimulatedBench:
                 )
             )
             self._nodes[channel] = node
+            # The server historizes every sample (in memory, unbounded, as a plant historian
+            # would): a gateway that was away reads the gap back (HistoryRead).
+            await server.iserver.history_manager.storage.new_historized_node(node.nodeid, None, 0)
         await server.start()
         self._server = server
         return self
@@ -324,13 +327,15 @@ class SimulatedBench:
             stamp = datetime.fromtimestamp(tick.source_ms / 1000, tz=timezone.utc)
             for channel, unit, value in tick.values:
                 if opcua and self._server is not None:
-                    await self._server.write_attribute_value(
-                        self._nodes[channel].nodeid,
-                        ua.DataValue(
-                            ua.Variant(float(value), ua.VariantType.Double),
-                            SourceTimestamp=stamp,
-                            ServerTimestamp=stamp,
-                        ),
+                    datavalue = ua.DataValue(
+                        ua.Variant(float(value), ua.VariantType.Double),
+                        SourceTimestamp=stamp,
+                        ServerTimestamp=stamp,
+                    )
+                    nodeid = self._nodes[channel].nodeid
+                    await self._server.write_attribute_value(nodeid, datavalue)
+                    await self._server.iserver.history_manager.storage.save_node_value(
+                        nodeid, datavalue
                     )
                 if client is not None:
                     payload = json.dumps(

@@ -329,6 +329,14 @@ class BenchStore:
         """The newest source time stored (-1 when empty)."""
         return self._last_ms
 
+    def last_source_ms_by_channel(self) -> dict[str, int]:
+        """The newest source time stored per channel (where a restarted source resumes)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel, MAX(source_ms) FROM readings GROUP BY channel"
+            ).fetchall()
+        return {str(channel): int(ms) for channel, ms in rows}
+
     @property
     def first_source_ms(self) -> int:
         """The oldest source time stored (-1 when empty)."""
