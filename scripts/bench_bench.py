@@ -28,7 +28,7 @@ def throughput(readings: int, folder: Path) -> dict[str, float]:
     batch one SQLite transaction; a checkpoint (the chunk root of the readings since the previous
     one, chained) every 20,000; at the end the data root over every reading, built once."""
     from fabtrust.bench import BenchConfig, BenchGateway, MqttSource, Sample, SensorConfig
-    from fabtrust.evidence.readings import BENCH_CHANNELS
+    from fabtrust.testing import BENCH_CHANNELS
 
     channels = BENCH_CHANNELS[:20]
     config = BenchConfig(
