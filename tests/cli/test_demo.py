@@ -117,7 +117,7 @@ def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:
         "cast call",
         "seller paid 37,500.00 tUSD; device records with the buyer",
         "witness: checkpoint 1 (",
-        "catches it (the first whose readings include #",
+        "catches it (the one whose chunk, readings ",
         "report_digest",
         "Demo complete",
     ):
