@@ -23,7 +23,7 @@ PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/web tests/be
 
 .PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
         typecheck slither invariants demo deploy bench abi docs lock clean distclean web \
-        web-browser
+        web-browser mqtt-broker
 
 help:
 	@echo "make demo          set up and run the end-to-end demo on an embedded Anvil"
@@ -102,6 +102,19 @@ web-browser:
 	    echo "headless Chromium is missing, the page's browser tests will skip: sudo apt-get install -y chromium chromium-driver" >&2; \
 	fi
 
+# Mosquitto, the MQTT broker a plant runs (Debian package; the bench tests use it when it is on
+# PATH, else the embedded amqtt of .venv-broker, and say which). Installed when missing and root;
+# otherwise the command is printed and the bench tests run on amqtt.
+mqtt-broker:
+	@if command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Mosquitto (Debian mosquitto) for the bench tests"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; } || \
+	    echo "could not install Mosquitto, the bench tests use the embedded amqtt: apt-get install -y mosquitto" >&2; \
+	else \
+	    echo "Mosquitto is missing, the bench tests use the embedded amqtt: sudo apt-get install -y mosquitto" >&2; \
+	fi
+
 # ---- quality gates and tests ------------------------------------------------------------------
 
 lint: $(STAMPS)/python
@@ -115,7 +128,7 @@ format: $(STAMPS)/python
 typecheck: $(STAMPS)/python
 	$(BIN)/mypy
 
-test-pure: compile web web-browser
+test-pure: compile web web-browser mqtt-broker
 	$(PYTEST_PURE) $(wildcard $(PURE_TESTS)) -q
 
 test-contracts: compile

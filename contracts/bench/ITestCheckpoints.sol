@@ -14,11 +14,15 @@ interface ILabAccreditation {
 ///         few seconds, the Merkle root of the readings streamed so far in a test session, so that no
 ///         reading can be changed after its checkpoint, and a remote buyer can watch the test happen.
 ///
-///         Checkpoint `k` of a session commits to the OpenZeppelin StandardMerkleTree root of the
-///         session's first `readingCount` readings in arrival order (the salted readings tree of
-///         `fabtrust.evidence.readings`); the certificate finally issued on the CertificateRegistry
-///         carries the root of all of them. Anyone holding the readings (the buyer through the
-///         gateway's feed) recomputes the root of each prefix and compares it with the checkpoint.
+///         Checkpoint `k` of a session commits to the readings that arrived since checkpoint `k-1`
+///         (its chunk: readings `[n_{k-1}, n_k)` in arrival order, `n_0 = 0`), chained to it:
+///         `root_k = keccak256(abi.encode(root_{k-1}, chunkRoot_k, n_{k-1}, n_k))`, `root_0 = 0`,
+///         where `chunkRoot_k` is the OpenZeppelin StandardMerkleTree root of the chunk's salted
+///         readings (the leaves of `fabtrust.evidence.readings`). A checkpoint therefore costs the
+///         gateway O(new readings), and a changed reading fails exactly the checkpoint whose chunk
+///         holds it. The certificate finally issued on the CertificateRegistry carries the
+///         StandardMerkleTree root of all the readings. Anyone holding the readings (the buyer
+///         through the gateway's feed) recomputes each chunk root and the chain.
 ///
 /// @dev A session is keyed by `(deviceId, sessionId)`; its first checkpoint binds it to the lab that
 ///      sent it. Sequence numbers and reading counts strictly increase within a session. Storage: one
@@ -61,8 +65,8 @@ interface ITestCheckpoints {
     // Events
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice A checkpoint was anchored: `root` is the Merkle root of the session's first
-    ///         `readingCount` readings.
+    /// @notice A checkpoint was anchored: `root` chains the chunk root of the readings since the
+    ///         previous checkpoint to that checkpoint's root; `readingCount` readings are covered.
     event CheckpointAnchored(
         uint256 indexed deviceId,
         bytes32 indexed sessionId,
@@ -76,9 +80,9 @@ interface ITestCheckpoints {
     // External
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Anchor checkpoint `sequence` of the session `(deviceId, sessionId)`: the root of its
-    ///         first `readingCount` readings. Only an accredited lab; the session's own lab after
-    ///         its first checkpoint.
+    /// @notice Anchor checkpoint `sequence` of the session `(deviceId, sessionId)`: `root` is the
+    ///         chained root of its chunk (see above), which ends at `readingCount` readings. Only an
+    ///         accredited lab; the session's own lab after its first checkpoint.
     /// @dev Reverts LabNotAccredited, ZeroCheckpointRoot, NotSessionLab, SequenceNotIncreasing,
     ///      ReadingCountNotIncreasing. Emits CheckpointAnchored.
     function checkpoint(uint256 deviceId, bytes32 sessionId, uint48 sequence, bytes32 root, uint48 readingCount)

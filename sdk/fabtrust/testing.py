@@ -1,7 +1,8 @@
 """A throw-away local Anvil for tests, benchmarks and demos (the binary from npm, linked into the
 virtualenv by ``make``), and the simulated test bench (:class:`SimulatedBench`, an OPC UA server
-and MQTT publisher, and :class:`MqttBroker`, from :mod:`fabtrust.bench.simulator`, loaded on first
-use). Light module: standard library only.
+and MQTT publisher, :class:`MqttBroker`, the synthetic readings :func:`generate_bench_readings`,
+from the private ``fabtrust._testing_bench``, loaded on first use). Light module: standard library
+only.
 
     with LocalAnvil() as node:
         client = fabtrust.connect(rpc_url=node.url, ...)
@@ -21,16 +22,29 @@ from typing import TYPE_CHECKING
 from fabtrust.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from fabtrust.bench.simulator import MqttBroker, SimulatedBench
+    from fabtrust._testing_bench import (
+        BENCH_CHANNELS,
+        MqttBroker,
+        SimulatedBench,
+        generate_bench_readings,
+    )
 
-__all__ = ["LocalAnvil", "MqttBroker", "SimulatedBench", "find_anvil", "free_port"]
+__all__ = [
+    "BENCH_CHANNELS",
+    "LocalAnvil",
+    "MqttBroker",
+    "SimulatedBench",
+    "find_anvil",
+    "free_port",
+    "generate_bench_readings",
+]
 
 
 def __getattr__(name: str) -> object:
-    # The simulated bench (OPC UA server, MQTT publisher, broker) lives with the bench package and
+    # The simulated bench (OPC UA server, MQTT publisher, broker) lives in its own module and
     # is loaded on first use, so importing fabtrust.testing stays light.
-    if name in ("MqttBroker", "SimulatedBench"):
-        from fabtrust.bench import simulator
+    if name in ("MqttBroker", "SimulatedBench", "generate_bench_readings", "BENCH_CHANNELS"):
+        from fabtrust import _testing_bench as simulator
 
         return getattr(simulator, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

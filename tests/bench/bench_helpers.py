@@ -108,3 +108,30 @@ def js_root(values: list[list[Any]]) -> str:
         timeout=120,
     )
     return done.stdout.strip()
+
+
+def chained_roots(readings: list[Any], seed: str, counts: list[int]) -> list[tuple[str, str]]:
+    """``(chunk root, anchored root)`` of checkpoints covering the first ``counts[k]`` readings,
+    computed independently of the gateway: the readings tree's salted values, a
+    StandardMerkleTree per chunk, and the chain step with eth_abi and eth_hash
+    (docs/bench.md, fabtrust.bench.chunks)."""
+    from eth_abi import encode
+    from eth_hash.auto import keccak
+
+    from fabtrust.evidence import ReadingsTree, StandardMerkleTree
+    from fabtrust.evidence.readings import READINGS_LEAF_ENCODING
+
+    values = [list(v) for v in ReadingsTree.build(readings, seed=seed).tree.values]
+    roots: list[tuple[str, str]] = []
+    previous, start = b"\x00" * 32, 0
+    for end in counts:
+        chunk = StandardMerkleTree.of(values[start:end], READINGS_LEAF_ENCODING).root
+        previous = keccak(
+            encode(
+                ["bytes32", "bytes32", "uint256", "uint256"],
+                [previous, bytes.fromhex(chunk[2:]), start, end],
+            )
+        )
+        roots.append((chunk, "0x" + previous.hex()))
+        start = end
+    return roots

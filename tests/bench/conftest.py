@@ -9,7 +9,6 @@ a manufacturer who registered the motor under test (with a device key). Tests re
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +81,9 @@ def proxy(bench_chain: BenchChain) -> Iterator[ChainProxy]:
 
 @pytest.fixture(scope="session")
 def broker_kind() -> str:
-    return "mosquitto" if shutil.which("mosquitto") else "amqtt"
+    from fabtrust._testing_bench import find_mosquitto
+
+    return "mosquitto" if find_mosquitto() else "amqtt"
 
 
 @pytest.fixture

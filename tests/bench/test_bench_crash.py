@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_helpers import chained_roots
 
 from fabtrust.certificates import CertificateBundle
 from fabtrust.evidence import ReadingsTree
@@ -59,7 +60,7 @@ async def _until(predicate: Any, what: str, timeout: float = 120) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_sigkill_mid_test_then_restart_loses_and_duplicates_nothing(
+def test_sigkill_mid_test_over_mqtt_then_restart_loses_and_duplicates_nothing(
     bench_chain: Any, broker: Any, tmp_path: Path
 ) -> None:
     bench = SimulatedBench(serial="HM-2026-0001", mqtt_url=broker.url, rate_hz=10, seconds=30)
@@ -110,6 +111,21 @@ def test_sigkill_mid_test_then_restart_loses_and_duplicates_nothing(
         loop.close()
         if second.poll() is None:
             second.kill()
+    _check_restart(bench_chain, bench, tmp_path, log, second, out, stored_at_kill)
+
+
+def _check_restart(
+    chain: Any,
+    bench: SimulatedBench,
+    tmp_path: Path,
+    log: Path,
+    second: subprocess.Popen[bytes],
+    out: bytes,
+    stored_at_kill: int,
+) -> None:
+    """Every value stored exactly once, checkpoints in sequence and chained, the certificate on
+    the root of every reading, verified against the chain."""
+    store = tmp_path / "store.sqlite"
     text = log.read_text()
     assert second.returncode == 0, text[-3000:]
     assert f"({stored_at_kill} readings already stored, resuming)" in text
@@ -129,22 +145,68 @@ def test_sigkill_mid_test_then_restart_loses_and_duplicates_nothing(
 
     result = json.loads(out)
     bundle = CertificateBundle.load(tmp_path / "bundle.json")
-    assert bundle.data_root == result["data_root"] == checkpoints[-1][2]
+    assert bundle.data_root == result["data_root"]
     assert bundle.checkpoints is not None and len(bundle.checkpoints.checkpoints) == len(
         checkpoints
     )
     from fabtrust.bench import BenchStore
 
-    reopened = BenchStore(store, device_id=bench_chain.device_id, units={})
+    reopened = BenchStore(store, device_id=chain.device_id, units={})
     readings = reopened.readings()
     reopened.close()
-    for sequence, count, root, _tx in checkpoints:
-        seed = _seed(store)
-        assert ReadingsTree.build(readings[:count], seed=seed).root == root, sequence
-    verdict = bench_chain.client(-1).certificates.verify_bundle(
+    seed = _seed(store)
+    assert ReadingsTree.build(readings, seed=seed).root == bundle.data_root
+    expected = chained_roots(readings, seed, [c[1] for c in checkpoints])
+    assert [c[2] for c in checkpoints] == [root for _chunk, root in expected]
+    verdict = chain.client(-1).certificates.verify_bundle(
         bundle=bundle, report=tmp_path / "report.txt"
     )
     assert verdict.verified, verdict.failures
+
+
+def test_sigkill_mid_test_over_opcua_then_restart_reads_the_gap_from_history(
+    bench_chain: Any, tmp_path: Path
+) -> None:
+    """Over OPC UA the bench does not replay: values published while the gateway is dead exist
+    only in the server's history, which the restarted gateway reads back."""
+    bench = SimulatedBench(serial="HM-2026-0001", rate_hz=10, seconds=30)
+    store = tmp_path / "store.sqlite"
+    config = tmp_path / "bench.yaml"
+    data = bench.config(
+        kind="opcua", device_id=bench_chain.device_id, store=store, checkpoint_every_readings=1000
+    ).model_dump(mode="json")
+    config.write_text(yaml.safe_dump(data))
+    (tmp_path / "report.txt").write_text(f"bench report {tmp_path.name}\n")
+    log = tmp_path / "gateway.log"
+    subscribed = f"reading {bench.opcua_url}"
+
+    loop = asyncio.new_event_loop()  # one loop: the simulated server lives in it
+    wait = loop.run_until_complete
+    wait(bench.start())
+    first = _gateway(bench_chain, config, tmp_path, log)
+    second = None
+    try:
+        wait(_until(lambda: subscribed in log.read_text(), "the gateway to subscribe"))
+        wait(bench.publish(bench.ticks[:150], mqtt=False, pause_s=0.01))  # 3,000 readings
+        wait(_until(lambda: _count(store) >= 2000, "readings to land"))
+        os.kill(first.pid, signal.SIGKILL)
+        assert first.wait(30) == -signal.SIGKILL
+        stored_at_kill = _count(store)
+        assert 2000 <= stored_at_kill <= 3000
+        wait(bench.publish(bench.ticks[150:220], mqtt=False))  # only in the server's history
+        second = _gateway(bench_chain, config, tmp_path, log)
+        wait(_until(lambda: subscribed in log.read_text().split("resuming")[-1], "again"))
+        wait(_until(lambda: _count(store) >= 220 * 20, "the gap to be read back"))
+        wait(bench.publish(bench.ticks[220:], mqtt=False, pause_s=0.01))
+        wait(_until(lambda: second.poll() is not None, "the gateway to finish", timeout=180))
+        out, _ = second.communicate(timeout=10)
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+        loop.run_until_complete(bench.stop())
+        loop.close()
+    _check_restart(bench_chain, bench, tmp_path, log, second, out, stored_at_kill)
 
 
 def _seed(store: Path) -> str:

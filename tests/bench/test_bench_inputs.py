@@ -201,3 +201,47 @@ def test_toml_config_and_relative_store(tmp_path: Path) -> None:
     assert config.device_id == 42 and config.store == tmp_path / "data" / "s.sqlite"
     assert config.source.kind == "opcua" and config.sensors[0].node == "ns=2;s=Bench.P1"
     assert config.checkpoint_every_s == 5
+
+
+def test_a_batch_meeting_stored_values_keeps_indices_contiguous_and_checkpoints_chained(
+    tmp_path: Path,
+) -> None:
+    from bench_helpers import chained_roots
+
+    from fabtrust.evidence import ReadingsTree
+
+    path = tmp_path / "s.sqlite"
+    store = BenchStore(path, device_id=1, units={"P1": "bar", "N1": "rpm"})
+    first = [Sample(channel="P1", value=f"{k}.5", source_ms=NOW_MS - 10_000 + k) for k in range(5)]
+    assert store.ingest(first, now_ms=NOW_MS).stored == 5  # one executemany
+    assert store.add_checkpoint() is not None
+    # Replayed values (stored before), a value twice in the batch, and new values: row by row.
+    again = [
+        *first[3:],
+        Sample(channel="N1", value="1500", source_ms=NOW_MS - 1),
+        Sample(channel="N1", value="1500.0", source_ms=NOW_MS - 1),
+        Sample(channel="P1", value="7", source_ms=NOW_MS - 20_000),  # older than checkpoint 1
+    ]
+    result = store.ingest(again, now_ms=NOW_MS)
+    assert (result.stored, result.duplicates, result.late) == (2, 3, 1)
+    assert store.add_checkpoint() is not None and store.add_checkpoint() is None
+    store.close()
+
+    reopened = BenchStore(path, device_id=1, units={"P1": "bar", "N1": "rpm"})
+    feed = reopened.feed()
+    assert [r.index for r in feed] == list(range(7))
+    assert [(r.reading.channel, r.reading.value, r.late) for r in feed[5:]] == [
+        ("N1", "1500", False),
+        ("P1", "7", True),
+    ]
+    readings = reopened.readings()
+    checkpoints = reopened.checkpoints()
+    assert [c.reading_count for c in checkpoints] == [5, 7]
+    assert [(c.chunk_root, c.root) for c in checkpoints] == chained_roots(
+        readings, reopened.seed, [5, 7]
+    )
+    assert reopened.root_of(7) == ReadingsTree.build(readings, seed=reopened.seed).root
+    assert [r.leaf for r in feed] == [
+        "0x" + leaf.hex()
+        for leaf in reopened._leaves  # the in-memory leaves after a restart
+    ]

@@ -1,6 +1,6 @@
 """`fabtrust witness DEVICE_ID --json`: one JSON line per event, every checkpoint verified and the
-certificate at the end (exit 0); after one stored reading is changed, the reading and the first
-checkpoint that includes it are failures (exit 1). The session is fed to the gateway directly
+certificate at the end (exit 0); after one stored reading is changed, the reading and the one
+checkpoint whose chunk holds it are failures, the others still verify (exit 1). The session is fed to the gateway directly
 (the protocols have their own tests)."""
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def test_witness_cli_verifies_then_catches_a_changed_reading(
         ("session", True, None),
         ("checkpoint", True, 1),  # readings 0..119 untouched
         ("reading", False, 2),
-        ("checkpoint", False, 2),  # the first checkpoint that includes reading #130
-        ("checkpoint", False, 3),
+        ("checkpoint", False, 2),  # the checkpoint whose chunk (readings 120..239) holds #130
+        ("checkpoint", True, 3),  # chained to the anchored root of 2: its own chunk is intact
         ("certificate", False, None),
     ]
     assert events[2]["index"] == 130 and events[2]["channel"] == CHANNELS[0][0]

@@ -29,7 +29,7 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     bench = story["bench"]  # the fourth motor, streamed from the simulated bench
     assert bench["ok"] is True and bench["witness_verified"] is True
     assert bench["readings"] == 4000 and bench["checkpoints"] >= 4
-    before, upto = bench["caught_checkpoint_covers"]  # the first checkpoint that includes it
+    before, upto = bench["caught_checkpoint_covers"]  # the checkpoint whose chunk holds it
     assert bench["caught_by_checkpoint"] >= 1 and before <= bench["tampered_reading"] < upto
     for verdict in story["checks"].values():
         assert verdict["verified"] is True
@@ -117,7 +117,7 @@ def test_demo_human_output_tells_the_story(tmp_path: Path) -> None:
         "cast call",
         "seller paid 37,500.00 tUSD; device records with the buyer",
         "witness: checkpoint 1 (",
-        "catches it (the first whose readings include #",
+        "catches it (the one whose chunk, readings ",
         "report_digest",
         "Demo complete",
     ):

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from fabtrust.accounts import Signer
-from fabtrust.evidence import ReadingsTree, generate_bench_readings
+from fabtrust.evidence import ReadingsTree
 from fabtrust.evidence.readings import parse_readings_csv
 from fabtrust.page import PageServer, PageTarget, page_link
-from fabtrust.testing import LocalAnvil, free_port
+from fabtrust.testing import LocalAnvil, free_port, generate_bench_readings
 
 SPEC = "ISO 4409:2019 hydraulic motor bench test"
 SEED = "0x" + "5e" * 32

@@ -4,6 +4,7 @@ checkpoints on chain → the certificate on the streamed root; and the buyer's r
 - :mod:`~fabtrust.bench.config`: :class:`BenchConfig` (a YAML/TOML file) and its loader.
 - :mod:`~fabtrust.bench.store`: :class:`BenchStore`, the crash-safe SQLite store of a session.
 - :mod:`~fabtrust.bench.gateway`: :class:`BenchGateway` (sources, store, checkpoints, certificate).
+- :mod:`~fabtrust.bench.chunks`: what a checkpoint commits to (chunk roots, chained).
 - :mod:`~fabtrust.bench.checkpoints`: :class:`CheckpointsClient` for the TestCheckpoints contract.
 - :mod:`~fabtrust.bench.feed`: the gateway's HTTP feed and its client.
 - :mod:`~fabtrust.bench.witness`: :class:`Witness`, checkpoint and certificate verdicts.

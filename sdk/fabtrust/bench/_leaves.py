@@ -5,56 +5,73 @@ Exactly what :mod:`fabtrust.evidence.readings` defines (a test holds them equal)
 string value, string unit))`` and the StandardMerkleTree leaf hash
 ``keccak256(keccak256(abi.encode(bytes32 salt, uint64 timestamp, string channel, string value,
 string unit)))``. The ABI encoding of these two fixed shapes is written out by hand here, ~10x
-faster than the general encoder, so a gateway keeps up with thousands of readings a second.
+faster than the general encoder, and everything that depends only on the channel and the unit
+(their tails, and the offsets when the value is short) is computed once per pair, so a gateway
+keeps up with tens of thousands of readings a second.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from functools import lru_cache
 
-from fabtrust.evidence._hashing import keccak256
+from fabtrust.evidence._hashing import _fastest_keccak
 
 __all__ = ["leaf_hash", "salt_and_leaf"]
 
+_keccak = _fastest_keccak()
+_hmac_digest = hmac.digest
+_ZEROS = b"\x00" * 32
+_LENGTHS = tuple(n.to_bytes(32, "big") for n in range(33))
 
-@lru_cache(maxsize=4096)
+
 def _tail(text: str) -> bytes:
-    """ABI tail of a dynamic string: its length, then its UTF-8 bytes padded to 32 (channel and
-    unit names repeat, so they are cached)."""
+    """ABI tail of a dynamic string: its length, then its UTF-8 bytes padded to 32."""
     data = text.encode()
     return len(data).to_bytes(32, "big") + data + b"\x00" * (-len(data) % 32)
 
 
-def _encode(head_words: int, first: bytes, tails: tuple[bytes, bytes, bytes]) -> bytes:
-    """``first`` (static head words), three offsets, then the three tails."""
-    position = 32 * head_words
-    a = position.to_bytes(32, "big")
-    position += len(tails[0])
-    b = position.to_bytes(32, "big")
-    position += len(tails[1])
-    c = position.to_bytes(32, "big")
-    return first + a + b + c + tails[0] + tails[1] + tails[2]
+def _value_tail(value: str) -> bytes:
+    data = value.encode()
+    if 0 < len(data) <= 32:
+        return _LENGTHS[len(data)] + data + _ZEROS[len(data) :]
+    return _tail(value)
+
+
+def _offsets(head_words: int, channel_tail: bytes, value_tail_len: int) -> bytes:
+    """The three offsets of (channel, value, unit) after ``head_words`` head words."""
+    a = 32 * head_words
+    b = a + len(channel_tail)
+    c = b + value_tail_len
+    return a.to_bytes(32, "big") + b.to_bytes(32, "big") + c.to_bytes(32, "big")
+
+
+@lru_cache(maxsize=4096)
+def _parts(channel: str, unit: str) -> tuple[bytes, bytes, bytes, bytes]:
+    """(channel tail, unit tail, offsets of the salt row, offsets of the leaf) for a short
+    value (a value tail of 64 bytes), computed once per (channel, unit)."""
+    ch = _tail(channel)
+    return ch, _tail(unit), _offsets(4, ch, 64), _offsets(5, ch, 64)
 
 
 def salt_and_leaf(
     key: bytes, index: int, timestamp: int, channel: str, value: str, unit: str
 ) -> tuple[bytes, bytes]:
     """``(salt, leaf_hash)`` of reading ``index`` (32 bytes each)."""
-    tails = (_tail(channel), _tail(value) if len(value) > 24 else _value_tail(value), _tail(unit))
+    ch, un, offsets4, offsets5 = _parts(channel, unit)
+    vt = _value_tail(value)
+    if len(vt) != 64:
+        offsets4, offsets5 = _offsets(4, ch, len(vt)), _offsets(5, ch, len(vt))
+    tails = ch + vt + un
     stamp = timestamp.to_bytes(32, "big")
-    row = _encode(4, stamp, tails)
-    salt = hmac.new(key, index.to_bytes(8, "big") + row, hashlib.sha256).digest()
-    return salt, keccak256(keccak256(_encode(5, salt + stamp, tails)))
-
-
-def _value_tail(value: str) -> bytes:
-    data = value.encode()
-    return len(data).to_bytes(32, "big") + data + b"\x00" * (32 - len(data))
+    salt = _hmac_digest(key, index.to_bytes(8, "big") + stamp + offsets4 + tails, "sha256")
+    return salt, _keccak(_keccak(salt + stamp + offsets5 + tails))
 
 
 def leaf_hash(salt: bytes, timestamp: int, channel: str, value: str, unit: str) -> bytes:
     """The leaf hash of a reading with a known salt (what a witness recomputes)."""
-    tails = (_tail(channel), _value_tail(value) if len(value) <= 24 else _tail(value), _tail(unit))
-    return keccak256(keccak256(_encode(5, salt + timestamp.to_bytes(32, "big"), tails)))
+    ch, un, _offsets4, offsets5 = _parts(channel, unit)
+    vt = _value_tail(value)
+    if len(vt) != 64:
+        offsets5 = _offsets(5, ch, len(vt))
+    return _keccak(_keccak(salt + timestamp.to_bytes(32, "big") + offsets5 + ch + vt + un))

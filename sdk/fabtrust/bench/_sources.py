@@ -35,14 +35,18 @@ async def run_source(
     retry_s: float = 0.5,
     clock: Callable[[], int],
     on_connected: Callable[[], None] = lambda: None,
+    resume_from: Callable[[], dict[str, int]] = dict,
 ) -> None:
     """Read ``config.source`` until cancelled; ``on_connected`` after each (re)subscription.
+    ``resume_from`` gives, per channel, the newest source time (ms) already stored: after each
+    OPC UA (re)subscription the values the server historized since then are read too (the gap
+    while the gateway was away; what is stored already comes back as duplicates, skipped).
     Raises BenchSourceError for a configuration the source contradicts (an unknown node id, a
     unit the server states otherwise)."""
     source = config.source
     outages = _Outages(log, source.endpoint, retry_s, on_connected)
     if isinstance(source, OpcUaSource):
-        await outages.run(lambda: _opcua_session(config, source, put))
+        await outages.run(lambda: _opcua_session(config, source, put, resume_from))
     else:
         await outages.run(lambda: _mqtt_session(config, source, put, clock))
 
@@ -99,7 +103,12 @@ class _Outages:
 # OPC UA
 
 
-def _opcua_session(config: BenchConfig, source: OpcUaSource, put: Put) -> Any:
+def _opcua_session(
+    config: BenchConfig,
+    source: OpcUaSource,
+    put: Put,
+    resume_from: Callable[[], dict[str, int]],
+) -> Any:
     async def session(connected: asyncio.Event) -> None:
         from asyncua import Client, ua
 
@@ -143,6 +152,7 @@ def _opcua_session(config: BenchConfig, source: OpcUaSource, put: Put) -> Any:
             # Values flow once the first notification (each node's current value) is in.
             with contextlib.suppress(asyncio.TimeoutError):  # no value yet: bench not started
                 await asyncio.wait_for(handler.first.wait(), timeout=5)
+            await _read_gap(nodes, channels, resume_from(), put)
             connected.set()
             state = client.nodes.server_state
             while True:  # a dead server shows up as a failing read within ~2 s
@@ -171,6 +181,41 @@ async def _opcua_unit(node: Any) -> str | None:
 _WAITING_FOR_INITIAL_DATA = 0x80320000
 
 
+async def _read_gap(
+    nodes: list[Any], channels: dict[Any, str], stored: dict[str, int], put: Put
+) -> None:
+    """The values each node's history holds from the newest source time stored for its channel
+    on (a channel with none stored: from the oldest stored of any channel; nothing stored at all:
+    a fresh session, nothing to catch up). A server without history for a node is not an error:
+    its values from the subscription on are all there is."""
+    from asyncua import ua
+
+    if not stored:
+        return
+    oldest = min(stored.values())
+    for node in nodes:
+        channel = channels[node.nodeid]
+        start = datetime.fromtimestamp(stored.get(channel, oldest) / 1000, tz=timezone.utc)
+        try:
+            values = await node.read_raw_history(starttime=start)
+        except (ua.UaStatusCodeError, ua.UaError):
+            continue
+        samples = [_opcua_sample(channel, v.Value.Value if v.Value else None, v) for v in values]
+        put([sample for sample in samples if sample is not None])
+
+
+def _opcua_sample(channel: str, val: Any, value: Any) -> Sample | None:
+    """A sample from an OPC UA DataValue (None: the server had no value yet)."""
+    stamp = value.SourceTimestamp or value.ServerTimestamp
+    source_ms = _ms(stamp) if stamp is not None else None
+    status = value.StatusCode
+    if status is not None and not status.is_good():
+        if status.value == _WAITING_FOR_INITIAL_DATA:
+            return None  # nothing was measured
+        val = f"<bad status {status.name}>"
+    return Sample(channel=channel, value=val, source_ms=source_ms)
+
+
 class _OpcUaHandler:
     def __init__(self, channels: dict[Any, str], put: Put) -> None:
         self._channels, self._put = channels, put
@@ -178,15 +223,9 @@ class _OpcUaHandler:
 
     def datachange_notification(self, node: Any, val: Any, data: Any) -> None:
         self.first.set()
-        value = data.monitored_item.Value
-        stamp = value.SourceTimestamp or value.ServerTimestamp
-        source_ms = _ms(stamp) if stamp is not None else None
-        status = value.StatusCode
-        if status is not None and not status.is_good():
-            if status.value == _WAITING_FOR_INITIAL_DATA:
-                return  # the server has no value yet: nothing was measured
-            val = f"<bad status {status.name}>"
-        self._put([Sample(channel=self._channels[node.nodeid], value=val, source_ms=source_ms)])
+        sample = _opcua_sample(self._channels[node.nodeid], val, data.monitored_item.Value)
+        if sample is not None:
+            self._put([sample])
 
     def status_change_notification(self, status: Any) -> None:
         pass

@@ -263,6 +263,7 @@ class BenchGateway:
                 retry_s=self._retry_s,
                 clock=self._clock,
                 on_connected=connected.set,
+                resume_from=self.store.last_source_ms_by_channel,
             )
         )
         writer = asyncio.ensure_future(write())
@@ -317,7 +318,7 @@ class BenchGateway:
         self.checkpoint_now()
         self.anchor_pending()
         count = len(self.store)
-        root = self.store.root_of(count)
+        root = self.store.root_of(count)  # the only full tree of the session, built once
         signature = None
         if device_key is not None:
             signature = certificates.sign_data_attestation(
@@ -343,6 +344,7 @@ class BenchGateway:
                             sequence=c.sequence,
                             reading_count=c.reading_count,
                             root=c.root,
+                            chunk_root=c.chunk_root,
                             tx_hash=str(c.tx_hash),
                         )
                         for c in self.store.checkpoints()

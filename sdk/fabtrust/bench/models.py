@@ -61,7 +61,9 @@ class RejectedReading(BaseModel):
 
 
 class Checkpoint(BaseModel):
-    """Checkpoint ``sequence`` of the session: the root of its first ``reading_count`` readings.
+    """Checkpoint ``sequence`` of the session, over its first ``reading_count`` readings:
+    ``chunk_root`` is the root of the readings since the previous checkpoint, ``root`` the
+    anchored root chaining it to the previous one (:mod:`fabtrust.bench.chunks`).
     ``tx_hash``/``block_number`` once anchored on the TestCheckpoints contract."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -69,6 +71,7 @@ class Checkpoint(BaseModel):
     sequence: int = Field(ge=1)
     reading_count: int = Field(ge=1)
     root: str
+    chunk_root: str
     source_ms: int
     tx_hash: str | None = None
     block_number: int | None = None

@@ -28,6 +28,7 @@ from typing import Any
 
 from fabtrust._sqlite import open_sqlite
 from fabtrust.bench._leaves import salt_and_leaf
+from fabtrust.bench.chunks import GENESIS_ROOT, chain_root, chunk_root
 from fabtrust.bench.models import (
     Checkpoint,
     FeedReading,
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     sequence INTEGER PRIMARY KEY,
     reading_count INTEGER NOT NULL,
     root TEXT NOT NULL,
+    chunk_root TEXT NOT NULL,
     source_ms INTEGER NOT NULL,
     tx_hash TEXT,
     block_number INTEGER,
@@ -157,43 +159,78 @@ class BenchStore:
         ``(channel, source_ms)`` is stored already is a duplicate (skipped, counted). A sample
         older than the latest checkpoint's source time is *late*: stored (it goes into the next
         checkpoint, with its own timestamp) and flagged.
+
+        The common case (no value stored before) is one ``executemany``; a batch that meets a
+        stored value is stored again row by row (``INSERT OR IGNORE``) in the same way.
         """
-        stored = duplicates = late = 0
+        samples = list(samples)
+        with self._lock:
+            try:
+                with self._tx():
+                    staged = self._stage(samples, now_ms, fast=True)
+            except sqlite3.IntegrityError:  # a value stored before: row by row (rolled back)
+                with self._tx():
+                    staged = self._stage(samples, now_ms, fast=False)
+            leaves, first_ms, last_ms, result = staged
+            if leaves:
+                if self._first_ms < 0:
+                    self._first_ms = first_ms
+                self._count += len(leaves)
+                self._leaves.extend(leaves)
+                self._last_ms = max(self._last_ms, last_ms)
+        return result
+
+    def _stage(
+        self, samples: list[Sample], now_ms: int, *, fast: bool
+    ) -> tuple[list[bytes], int, int, IngestResult]:
+        """Insert ``samples`` inside the caller's transaction; the in-memory state is updated by
+        the caller once the transaction committed."""
+        rows: list[tuple[Any, ...]] = []
+        leaves: list[bytes] = []
         rejected: list[RejectedReading] = []
-        with self._lock, self._tx():
-            cursor = self._db.cursor()
-            for sample in samples:
-                checked = self._check(sample, now_ms)
-                if isinstance(checked, RejectedReading):
-                    rejected.append(checked)
-                    cursor.execute(
-                        "INSERT INTO rejected (channel, source_ms, raw, reason) VALUES (?,?,?,?)",
-                        (checked.channel, checked.source_ms, checked.raw, checked.reason),
-                    )
-                    continue
-                source_ms, value, unit = checked
-                timestamp = source_ms // 1000
-                index = self._count
-                salt, leaf = salt_and_leaf(self._key, index, timestamp, sample.channel, value, unit)
-                is_late = source_ms < self._covered_ms
-                cursor.execute(
-                    "INSERT OR IGNORE INTO readings VALUES (?,?,?,?,?,?,?,?,?)",
-                    (index, sample.channel, source_ms, timestamp, value, unit, salt, leaf,
-                     int(is_late)),
-                )  # fmt: skip
-                if cursor.rowcount == 1:
-                    self._count += 1
-                    self._leaves.append(leaf)
-                    self._last_ms = max(self._last_ms, source_ms)
-                    if self._first_ms < 0:
-                        self._first_ms = source_ms
-                    stored += 1
-                    late += is_late
-                else:
+        keys: set[tuple[str, int]] = set()
+        duplicates = late = 0
+        first_ms = last_ms = -1
+        index = self._count
+        key, covered, cursor = self._key, self._covered_ms, self._db.cursor()
+        for sample in samples:
+            checked = self._check(sample, now_ms)
+            if isinstance(checked, RejectedReading):
+                rejected.append(checked)
+                continue
+            source_ms, value, unit = checked
+            channel = sample.channel
+            if (channel, source_ms) in keys:
+                duplicates += 1
+                continue
+            keys.add((channel, source_ms))
+            timestamp = source_ms // 1000
+            salt, leaf = salt_and_leaf(key, index, timestamp, channel, value, unit)
+            is_late = source_ms < covered
+            row = (index, channel, source_ms, timestamp, value, unit, salt, leaf, int(is_late))
+            if not fast:
+                cursor.execute("INSERT OR IGNORE INTO readings VALUES (?,?,?,?,?,?,?,?,?)", row)
+                if cursor.rowcount != 1:
                     duplicates += 1
-        return IngestResult(
-            stored=stored, duplicates=duplicates, late=late, rejected=tuple(rejected)
+                    continue
+            rows.append(row)
+            leaves.append(leaf)
+            if first_ms < 0:
+                first_ms = source_ms
+            last_ms = max(last_ms, source_ms)
+            late += is_late
+            index += 1
+        if fast and rows:
+            cursor.executemany("INSERT INTO readings VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        if rejected:
+            cursor.executemany(
+                "INSERT INTO rejected (channel, source_ms, raw, reason) VALUES (?,?,?,?)",
+                [(r.channel, r.source_ms, r.raw, r.reason) for r in rejected],
+            )
+        result = IngestResult(
+            stored=len(rows), duplicates=duplicates, late=late, rejected=tuple(rejected)
         )
+        return leaves, first_ms, last_ms, result
 
     def _check(self, sample: Sample, now_ms: int) -> tuple[int, str, str] | RejectedReading:
         def reject(reason: str) -> RejectedReading:
@@ -223,31 +260,38 @@ class BenchStore:
     # ---- checkpoints -----------------------------------------------------------------------------
 
     def root_of(self, count: int) -> str:
-        """The root of the first ``count`` readings (the readings tree of that prefix)."""
+        """The root of the first ``count`` readings (the readings tree of that prefix; the
+        certificate's data root when ``count`` is every reading). O(count log count): checkpoints
+        use :meth:`add_checkpoint`'s chunk roots instead."""
         if not 1 <= count <= self._count:
             raise InvalidInputError(f"no prefix of {count} readings (store has {self._count})")
         return "0x" + tree_of_leaf_hashes(self._leaves[:count])[0].hex()
 
     def add_checkpoint(self) -> Checkpoint | None:
-        """Record the next checkpoint over every reading stored so far (None when no reading came
-        since the last one). Anchoring it is the gateway's job (:meth:`mark_anchored`)."""
+        """Record the next checkpoint over the readings stored since the last one (None when no
+        reading came since): its chunk root, chained to the previous checkpoint's root
+        (:mod:`fabtrust.bench.chunks`). Anchoring it is the gateway's job
+        (:meth:`mark_anchored`)."""
         with self._lock:
             latest = self.latest_checkpoint()
             count = self._count
-            if count == 0 or (latest is not None and latest.reading_count >= count):
+            start = latest.reading_count if latest else 0
+            if count == 0 or count <= start:
                 return None
+            chunk = chunk_root(self._leaves[start:count])
             checkpoint = Checkpoint(
                 sequence=(latest.sequence + 1) if latest else 1,
                 reading_count=count,
-                root=self.root_of(count),
+                root=chain_root(latest.root if latest else GENESIS_ROOT, chunk, start, count),
+                chunk_root=chunk,
                 source_ms=max(self._last_ms, self._covered_ms),
             )
             with self._tx():
                 self._db.execute(
-                    "INSERT INTO checkpoints (sequence, reading_count, root, source_ms) "
-                    "VALUES (?,?,?,?)",
+                    "INSERT INTO checkpoints "
+                    "(sequence, reading_count, root, chunk_root, source_ms) VALUES (?,?,?,?,?)",
                     (checkpoint.sequence, checkpoint.reading_count, checkpoint.root,
-                     checkpoint.source_ms),
+                     checkpoint.chunk_root, checkpoint.source_ms),
                 )  # fmt: skip
             self._covered_ms = checkpoint.source_ms
             return checkpoint
@@ -284,6 +328,14 @@ class BenchStore:
     def last_source_ms(self) -> int:
         """The newest source time stored (-1 when empty)."""
         return self._last_ms
+
+    def last_source_ms_by_channel(self) -> dict[str, int]:
+        """The newest source time stored per channel (where a restarted source resumes)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel, MAX(source_ms) FROM readings GROUP BY channel"
+            ).fetchall()
+        return {str(channel): int(ms) for channel, ms in rows}
 
     @property
     def first_source_ms(self) -> int:
@@ -325,15 +377,15 @@ class BenchStore:
 
 
 _CHECKPOINTS = (
-    "SELECT sequence, reading_count, root, source_ms, tx_hash, block_number, gas_used "
+    "SELECT sequence, reading_count, root, chunk_root, source_ms, tx_hash, block_number, gas_used "
     "FROM checkpoints"
 )
 
 
 def _checkpoint(row: Sequence[Any]) -> Checkpoint:
     return Checkpoint(
-        sequence=row[0], reading_count=row[1], root=row[2], source_ms=row[3],
-        tx_hash=row[4], block_number=row[5], gas_used=row[6],
+        sequence=row[0], reading_count=row[1], root=row[2], chunk_root=row[3], source_ms=row[4],
+        tx_hash=row[5], block_number=row[6], gas_used=row[7],
     )  # fmt: skip
 
 

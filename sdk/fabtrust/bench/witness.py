@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from fabtrust.bench._leaves import leaf_hash
+from fabtrust.bench.chunks import GENESIS_ROOT, chain_root, chunk_root
 from fabtrust.bench.feed import FeedClient
 from fabtrust.bench.models import FeedReading, WitnessEvent
 from fabtrust.errors import FabtrustError
@@ -56,6 +57,7 @@ class Witness:
         self.failures = 0
         self.checkpoints_ok = 0
         self.last_root: str | None = None
+        """The last anchored root seen (the chain's word; the next checkpoint chains to it)."""
         self.last_count = 0
 
     # ---- one round -------------------------------------------------------------------------------
@@ -171,16 +173,19 @@ class Witness:
                         "is not the reading committed at ingest",
                     )
                 )
-        root = "0x" + tree_of_leaf_hashes(self._leaves[: checkpoint.reading_count])[0].hex()
+        start, end = self.last_count, checkpoint.reading_count
+        root = chain_root(
+            self.last_root or GENESIS_ROOT, chunk_root(self._leaves[start:end]), start, end
+        )
         ok = root == checkpoint.root
         if ok:
             self.checkpoints_ok += 1
-            detail = f"readings 0..{checkpoint.reading_count - 1} give the anchored root"
+            detail = f"readings {start}..{end - 1} give the anchored root"
         else:
             self.failures += 1
-            bad = sorted(i for i in self._bad if i < checkpoint.reading_count)
+            bad = sorted(i for i in self._bad if start <= i < end)
             detail = (
-                f"the feed's first {checkpoint.reading_count} readings give {root[:18]}…, "
+                f"the feed's readings {start}..{end - 1} give {root[:18]}…, "
                 f"the chain has {checkpoint.root[:18]}…"
                 + (f"; changed reading(s): {', '.join(f'#{i}' for i in bad[:5])}" if bad else "")
             )
@@ -193,13 +198,19 @@ class Witness:
         verdict = self._certificates.verify_bundle(cert_id=cert_id)
         root_ok = False
         detail = ""
+        data_root: str | None = None
         try:
             cert = self._certificates.get(cert_id=cert_id)
-            root_ok = cert.data_root == self.last_root and cert.device_id == self.device_id
+            data_root = (
+                "0x" + tree_of_leaf_hashes(self._leaves[: self.last_count])[0].hex()
+                if self.last_count
+                else None
+            )
+            root_ok = cert.data_root == data_root and cert.device_id == self.device_id
             if not root_ok:
                 detail = (
-                    f"its data root {cert.data_root[:18]}… is not the last checkpoint's "
-                    f"{str(self.last_root)[:18]}…"
+                    f"its data root {cert.data_root[:18]}… is not the root of the "
+                    f"{self.last_count} readings the checkpoints cover ({str(data_root)[:18]}…)"
                 )
         except FabtrustError as exc:
             detail = str(exc)
@@ -213,14 +224,14 @@ class Witness:
                 )
             else:
                 detail = (
-                    f"on chain and valid, data root = last checkpoint ({self.last_count} "
-                    f"readings), {self.checkpoints_ok} checkpoint(s) ok"
+                    f"on chain and valid, data root = root of the {self.last_count} readings "
+                    f"the checkpoints cover, {self.checkpoints_ok} checkpoint(s) ok"
                 )
         return WitnessEvent(
             kind="certificate",
             ok=ok,
             cert_id=cert_id,
-            root=self.last_root,
+            root=data_root,
             reading_count=self.last_count,
             detail=detail,
             data={"verdict": verdict.model_dump(mode="json")},

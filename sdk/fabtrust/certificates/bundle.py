@@ -54,14 +54,17 @@ class BundleBatch(BaseModel):
 
 
 class BundleCheckpoint(BaseModel):
-    """One checkpoint of a streamed bench test: the root of its first ``reading_count`` readings,
-    anchored by transaction ``tx_hash`` (see docs/bench.md)."""
+    """One checkpoint of a streamed bench test over its first ``reading_count`` readings:
+    ``chunk_root`` is the root of the readings since the previous checkpoint, ``root`` the
+    anchored root chaining it to the previous one (``fabtrust.bench.chunks``), anchored by
+    transaction ``tx_hash`` (see docs/bench.md)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sequence: int = Field(ge=1)
     reading_count: int = Field(ge=1)
     root: Bytes32
+    chunk_root: Bytes32
     tx_hash: Bytes32
 
 

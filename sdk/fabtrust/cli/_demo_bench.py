@@ -151,11 +151,10 @@ def run_bench_demo(
         for event in events:
             if event.kind == "reading" or (event.kind == "checkpoint" and not event.ok):
                 out.info(_line(event))
-                if event.kind == "checkpoint":
-                    break
         out.info(
-            f"  [bold]checkpoint {caught} catches it[/] (the first whose readings include #{index})"
-            if caught
+            f"  [bold]checkpoint {caught} catches it[/] (the one whose chunk, readings "
+            f"{covering[0]}..{covering[1] - 1}, holds #{index}; the others still verify)"
+            if caught and covering
             else "  [red]no checkpoint caught the change[/]"
         )
     finally:

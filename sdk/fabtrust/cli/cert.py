@@ -809,6 +809,8 @@ def verify(
         readings=data_path,
         readings_seed=seed_hex,
     )
+    if bundle_path is not None:
+        verdict = _with_checkpoints(client, verdict, bundle_path, data_path, seed_hex)
     document = verdict_document(verdict, bundle=bundle_path)
     if verdict.certificate is not None:
         document["device"] = device_words(client, verdict.certificate.device_id)
@@ -819,6 +821,30 @@ def verify(
         )
         out.error(f"not verified: {escape(failed)}")
         raise typer.Exit(int(ExitCode.NOT_VERIFIED))
+
+
+def _with_checkpoints(
+    client: Any, verdict: Any, bundle: Path, data: Path | None, seed: str | None
+) -> Any:
+    """The verdict with the ``checkpoints`` check added when the bundle names the checkpoints of
+    a streamed bench test (fabtrust.bench.verify); the readings CSV and seed, when given,
+    rebuild every chunk."""
+    from fabtrust.certificates import CertificateBundle
+
+    loaded = CertificateBundle.load(bundle)
+    if loaded.checkpoints is None:
+        return verdict
+    from fabtrust.bench import CheckpointsClient
+    from fabtrust.bench.verify import check_checkpoints
+    from fabtrust.evidence.readings import load_readings
+
+    readings = load_readings(data) if data is not None and seed is not None else None
+    check = check_checkpoints(
+        loaded, checkpoints=CheckpointsClient(client.chain), readings=readings, seed=seed
+    )
+    return verdict.model_copy(
+        update={"checks": (*verdict.checks, check), "verified": verdict.verified and check.ok}
+    )
 
 
 def verdict_document(verdict: Any, *, bundle: Path | None) -> dict[str, Any]:

@@ -69,9 +69,9 @@ def demo(
     from fabtrust.client import connect
     from fabtrust.deploy import RoleConfig, deploy_contracts
     from fabtrust.deployments import save_deployment
-    from fabtrust.evidence import ReadingsTree, generate_bench_readings, generate_seed, sha256_file
+    from fabtrust.evidence import ReadingsTree, generate_seed, sha256_file
     from fabtrust.evidence.readings import parse_readings_csv
-    from fabtrust.testing import LocalAnvil
+    from fabtrust.testing import LocalAnvil, generate_bench_readings
 
     settings = settings_of(ctx)
     out = settings.output

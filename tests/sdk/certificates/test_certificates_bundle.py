@@ -27,11 +27,11 @@ from fabtrust.errors import InvalidInputError
 from fabtrust.evidence import (
     CertificateResult,
     ReadingsTree,
-    generate_bench_readings,
     generate_seed,
     sha256_file,
     test_spec_id,
 )
+from fabtrust.testing import generate_bench_readings
 
 LAB = Signer.dev(2).address
 MANUFACTURER = Signer.dev(1).address

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence.merkle import StandardMerkleTree
 from fabtrust.evidence.readings import (
-    BENCH_CHANNELS,
     READINGS_LEAF_ENCODING,
     Reading,
     ReadingProof,
@@ -27,13 +26,13 @@ from fabtrust.evidence.readings import (
     canonical_decimal,
     derive_salt,
     format_readings_csv,
-    generate_bench_readings,
     generate_seed,
     load_readings,
     parse_readings_csv,
     verify_reading,
     verify_readings_file,
 )
+from fabtrust.testing import BENCH_CHANNELS, generate_bench_readings
 
 from .conftest import OzOracle
 

@@ -1,19 +1,25 @@
-"""A simulated hydraulic-motor test bench that speaks the real protocols, for tests and the demo
-(re-exported by :mod:`fabtrust.testing`): an asyncua OPC UA server exposing one node per sensor
-(``ns=2;s=Bench.<channel>``, Double, with its EngineeringUnits), the same values published to an
-MQTT broker (``<prefix>/<channel>``, JSON ``{"value", "ts", "unit"}``, QoS 1), and the broker
-itself: :class:`MqttBroker` runs Mosquitto when it is installed and ``prefer_mosquitto`` is set,
-else the embedded amqtt (its own virtualenv ``.venv-broker``, made by ``make``).
+"""The simulated hydraulic-motor test bench, for tests and the demo (private: use it through
+:mod:`fabtrust.testing`, which re-exports :class:`SimulatedBench`, :class:`MqttBroker`,
+:func:`generate_bench_readings` and :data:`BENCH_CHANNELS`). It speaks the real protocols: an
+asyncua OPC UA server exposing one node per sensor (``ns=2;s=Bench.<channel>``, Double, with its
+EngineeringUnits), the same values published to an MQTT broker (``<prefix>/<channel>``, JSON
+``{"value", "ts", "unit"}``, QoS 1), and the broker itself: :class:`MqttBroker` runs Mosquitto
+(``kind="mosquitto"``, or ``"auto"`` when it is installed) or the embedded amqtt (its own
+virtualenv ``.venv-broker``, made by ``make``). The server historizes every sample, so a gateway
+that was away reads the gap back.
 
-Values come from :func:`fabtrust.evidence.generate_bench_readings` (a plausible ISO 4409 run);
-time is simulated: tick ``k`` has the source timestamp ``start_ms + k * period_ms``, and ticks are
-published as fast as the caller paces them, so a 60 s test at 10 Hz takes a few seconds.
+Values come from :func:`generate_bench_readings` (a plausible ISO 4409 run); time is simulated:
+tick ``k`` has the source timestamp ``start_ms + k * period_ms``, and ticks are published as fast
+as the caller paces them, so a 60 s test at 10 Hz takes a few seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import math
+import random
 import shutil
 import socket
 import subprocess
@@ -28,17 +34,25 @@ from typing import Any
 
 from fabtrust.bench.config import BenchConfig, MqttSource, OpcUaSource, SensorConfig
 from fabtrust.errors import InvalidInputError
-from fabtrust.evidence.readings import generate_bench_readings, parse_readings_csv
+from fabtrust.evidence.readings import (
+    Reading,
+    _datetime_seconds,
+    format_readings_csv,
+    parse_readings_csv,
+)
+from fabtrust.testing import free_port
 
-__all__ = ["MqttBroker", "SimTick", "SimulatedBench", "find_amqtt"]
+__all__ = [
+    "BENCH_CHANNELS",
+    "MqttBroker",
+    "SimTick",
+    "SimulatedBench",
+    "find_amqtt",
+    "find_mosquitto",
+    "generate_bench_readings",
+]
 
 NAMESPACE_URI = "urn:fabtrust:simulated-bench"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -55,6 +69,15 @@ def _wait_port(port: int, timeout: float, process: subprocess.Popen[bytes] | Non
 
 # --------------------------------------------------------------------------------------------------
 # the broker
+
+
+def find_mosquitto() -> str | None:
+    """Mosquitto on PATH, else where Debian's ``mosquitto`` package puts it (``/usr/sbin``, not
+    on a normal user's PATH); None when it is not installed."""
+    found = shutil.which("mosquitto")
+    if found is None and Path("/usr/sbin/mosquitto").is_file():
+        found = "/usr/sbin/mosquitto"
+    return found
 
 
 def find_amqtt() -> str | None:
@@ -78,11 +101,11 @@ class MqttBroker:
 
     def __init__(self, *, kind: str = "amqtt", port: int | None = None) -> None:
         if kind == "auto":
-            kind = "mosquitto" if shutil.which("mosquitto") else "amqtt"
+            kind = "mosquitto" if find_mosquitto() else "amqtt"
         if kind not in ("amqtt", "mosquitto"):
             raise InvalidInputError(f"unknown broker kind {kind!r} (amqtt, mosquitto, auto)")
         self.kind = kind
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
         self._dir = Path(tempfile.mkdtemp(prefix="fabtrust-broker-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -94,7 +117,12 @@ class MqttBroker:
                 f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                 "max_queued_messages 100000\n"
             )
-            return [str(shutil.which("mosquitto")), "-c", str(conf)]
+            mosquitto = find_mosquitto()
+            if mosquitto is None:
+                raise InvalidInputError(
+                    "Mosquitto is not installed: `make mqtt-broker` (apt-get install mosquitto)"
+                )
+            return [mosquitto, "-c", str(conf)]
         amqtt = find_amqtt()
         if amqtt is None:
             raise InvalidInputError(
@@ -200,7 +228,7 @@ class SimulatedBench:
             )
             for k in range(count)
         ]
-        self.opcua_port = opcua_port or _free_port()
+        self.opcua_port = opcua_port or free_port()
         self.opcua_url = f"opc.tcp://127.0.0.1:{self.opcua_port}/fabtrust/bench"
         self.mqtt_url = mqtt_url
         self.topic_prefix = topic_prefix or f"bench/{serial}"
@@ -277,6 +305,9 @@ class SimulatedBench:
                 )
             )
             self._nodes[channel] = node
+            # The server historizes every sample (in memory, unbounded, as a plant historian
+            # would): a gateway that was away reads the gap back (HistoryRead).
+            await server.iserver.history_manager.storage.new_historized_node(node.nodeid, None, 0)
         await server.start()
         self._server = server
         return self
@@ -324,13 +355,15 @@ class SimulatedBench:
             stamp = datetime.fromtimestamp(tick.source_ms / 1000, tz=timezone.utc)
             for channel, unit, value in tick.values:
                 if opcua and self._server is not None:
-                    await self._server.write_attribute_value(
-                        self._nodes[channel].nodeid,
-                        ua.DataValue(
-                            ua.Variant(float(value), ua.VariantType.Double),
-                            SourceTimestamp=stamp,
-                            ServerTimestamp=stamp,
-                        ),
+                    datavalue = ua.DataValue(
+                        ua.Variant(float(value), ua.VariantType.Double),
+                        SourceTimestamp=stamp,
+                        ServerTimestamp=stamp,
+                    )
+                    nodeid = self._nodes[channel].nodeid
+                    await self._server.write_attribute_value(nodeid, datavalue)
+                    await self._server.iserver.history_manager.storage.save_node_value(
+                        nodeid, datavalue
                     )
                 if client is not None:
                     payload = json.dumps(
@@ -343,3 +376,160 @@ class SimulatedBench:
         """Publish any payload on a sensor's topic (tests of bad values)."""
         client = await self._mqtt_client()
         await client.publish(self.topic(channel), payload, qos=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# synthetic bench data (the values the simulated bench serves; demos and tests)
+
+
+class _Channel:
+    __slots__ = ("decimals", "name", "noise", "unit")
+
+    def __init__(self, name: str, unit: str, decimals: int, noise: float) -> None:
+        self.name, self.unit, self.decimals, self.noise = name, unit, decimals, noise
+
+
+_CHANNELS: tuple[_Channel, ...] = (
+    _Channel("P1_inlet_pressure", "bar", 2, 0.35),
+    _Channel("P2_outlet_pressure", "bar", 2, 0.08),
+    _Channel("P3_case_drain_pressure", "bar", 3, 0.02),
+    _Channel("P4_charge_pressure", "bar", 2, 0.05),
+    _Channel("Q1_inlet_flow", "L/min", 2, 0.25),
+    _Channel("Q2_outlet_flow", "L/min", 2, 0.25),
+    _Channel("Q3_case_drain_flow", "L/min", 3, 0.02),
+    _Channel("T1_inlet_oil_temperature", "°C", 2, 0.05),
+    _Channel("T2_outlet_oil_temperature", "°C", 2, 0.05),
+    _Channel("T3_case_drain_temperature", "°C", 2, 0.08),
+    _Channel("T4_tank_oil_temperature", "°C", 2, 0.04),
+    _Channel("T5_ambient_temperature", "°C", 2, 0.03),
+    _Channel("N1_shaft_speed", "rpm", 1, 1.5),
+    _Channel("M1_shaft_torque", "Nm", 2, 0.6),
+    _Channel("V1_vibration_drive_end", "mm/s", 3, 0.04),
+    _Channel("V2_vibration_non_drive_end", "mm/s", 3, 0.04),
+    _Channel("T6_bearing_temperature", "°C", 2, 0.05),
+    _Channel("L1_tank_level", "%", 1, 0.05),
+    _Channel("X1_particle_count_4um", "p/mL", 0, 25.0),
+    _Channel("H1_oil_water_content", "ppm", 0, 4.0),
+    _Channel("P5_pilot_pressure", "bar", 2, 0.05),
+    _Channel("T7_cooler_outlet_temperature", "°C", 2, 0.05),
+    _Channel("Q4_cooler_water_flow", "L/min", 2, 0.1),
+    _Channel("E1_drive_power", "kW", 2, 0.15),
+)
+
+BENCH_CHANNELS: tuple[tuple[str, str], ...] = tuple((c.name, c.unit) for c in _CHANNELS)
+"""``(channel, unit)`` of the synthetic bench, in order; ``sensors=n`` uses the first ``n``."""
+
+_DEFAULT_START = datetime(2024, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
+
+
+def generate_bench_readings(
+    *,
+    serial: str,
+    sensors: int = 20,
+    samples: int = 600,
+    seed: int | str | bytes,
+    start: datetime | int = _DEFAULT_START,
+    interval_s: int = 1,
+) -> str:
+    """Synthetic but physically plausible hydraulic-motor bench data, as readings CSV text.
+
+    A test run in the spirit of ISO 4409: the motor (displacement 80-125 cm³/rev, efficiencies
+    drawn per ``serial``) is run up to ~1500 rpm, then loaded in four pressure steps (≈50, 100, 160,
+    210 bar differential) while the oil warms up. Flows follow displacement x speed and volumetric
+    efficiency (leakage grows with pressure), torque follows displacement x Δp and hydro-mechanical
+    efficiency, temperatures rise with losses; every channel gets sensor noise and is rounded to
+    its sensor's resolution. The same arguments always give the same text.
+
+    Args:
+        serial: the motor's serial number (varies the motor's characteristics).
+        sensors: how many channels of :data:`BENCH_CHANNELS` to log (1 to 24).
+        samples: samples per channel (rows = samples x sensors).
+        seed: seeds the random generator (not the secret salt seed).
+        start: time of the first sample (aware datetime or unix seconds).
+        interval_s: seconds between samples.
+    """
+    if not 1 <= sensors <= len(_CHANNELS):
+        raise InvalidInputError(f"sensors must be between 1 and {len(_CHANNELS)}, got {sensors}")
+    if samples < 1 or interval_s < 1:
+        raise InvalidInputError("samples and interval_s must be positive")
+    if not serial:
+        raise InvalidInputError("serial must not be empty")
+    start_s = _datetime_seconds(start, str(start)) if isinstance(start, datetime) else int(start)
+    seed_text = seed.hex() if isinstance(seed, bytes) else repr(seed)
+    rng = random.Random(hashlib.sha256(f"{seed_text}|{serial}".encode()).digest())
+    channels = _CHANNELS[:sensors]
+
+    displacement = rng.choice((80.0, 100.0, 125.0))  # cm³/rev
+    leak_coeff = rng.uniform(1.6e-4, 2.4e-4)  # volumetric loss per bar
+    eta_hm = rng.uniform(0.90, 0.94)
+    target_speed = 1500.0
+    ambient = rng.uniform(19.0, 24.0)
+    steps = (50.0, 100.0, 160.0, 210.0)
+    particles = rng.uniform(800.0, 1600.0)
+    water = rng.uniform(60.0, 140.0)
+    level = rng.uniform(70.0, 80.0)
+
+    speed = 0.0
+    dp = 0.0
+    oil = ambient + rng.uniform(1.0, 3.0)
+    bearing = oil
+    rows: list[Reading] = []
+    for k in range(samples):
+        phase = k / samples
+        # operating point: run-up over the first 10 %, then four equal load steps
+        if phase < 0.1:
+            speed_set, dp_set = target_speed * phase / 0.1, 20.0
+        else:
+            speed_set, dp_set = target_speed, steps[min(3, int((phase - 0.1) / 0.225))]
+        speed += (speed_set - speed) * 0.5
+        dp += (dp_set - dp) * 0.35
+        eta_v = 1.0 - leak_coeff * dp
+        droop = 1.0 - 0.00002 * dp
+        n_rpm = speed * droop
+        q_ideal = displacement * n_rpm / 1000.0  # L/min
+        q_in = q_ideal / eta_v if n_rpm > 0 else 0.0
+        q_leak = q_in - q_ideal
+        back = 4.0 + 0.015 * q_in
+        torque = displacement * dp / (20.0 * math.pi) * eta_hm
+        power = torque * n_rpm * 2.0 * math.pi / 60.0 / 1000.0
+        losses = dp * 1e5 * q_in / 60000.0 * (1.0 - eta_v * eta_hm) / 1000.0  # kW
+        oil += (ambient + 28.0 + 0.6 * losses - oil) * (3.0 * interval_s / max(samples, 60))
+        bearing += (oil + 6.0 + 0.004 * n_rpm - bearing) * 0.05
+        t_out = oil + dp * (1.0 - eta_v * eta_hm) * 0.0606
+        vib = 0.6 + 0.0009 * n_rpm + 0.002 * dp
+        values = {
+            "P1_inlet_pressure": back + dp,
+            "P2_outlet_pressure": back,
+            "P3_case_drain_pressure": 0.6 + 0.08 * q_leak,
+            "P4_charge_pressure": 20.0,
+            "Q1_inlet_flow": q_in,
+            "Q2_outlet_flow": q_in - q_leak,
+            "Q3_case_drain_flow": q_leak,
+            "T1_inlet_oil_temperature": oil,
+            "T2_outlet_oil_temperature": t_out,
+            "T3_case_drain_temperature": t_out + 2.5 + 0.01 * dp,
+            "T4_tank_oil_temperature": oil - 1.2,
+            "T5_ambient_temperature": ambient,
+            "N1_shaft_speed": n_rpm,
+            "M1_shaft_torque": torque,
+            "V1_vibration_drive_end": vib,
+            "V2_vibration_non_drive_end": vib * 0.8,
+            "T6_bearing_temperature": bearing,
+            "L1_tank_level": level,
+            "X1_particle_count_4um": particles,
+            "H1_oil_water_content": water,
+            "P5_pilot_pressure": 30.0,
+            "T7_cooler_outlet_temperature": oil - 4.0,
+            "Q4_cooler_water_flow": 12.0 + 0.08 * losses,
+            "E1_drive_power": power / 0.93 + 0.4,
+        }
+        timestamp = start_s + k * interval_s
+        for channel in channels:
+            raw = values[channel.name] + rng.gauss(0.0, channel.noise)
+            if channel.name.startswith(("Q", "N", "M", "E")) and n_rpm <= 0:
+                raw = abs(rng.gauss(0.0, channel.noise))
+            text = f"{max(raw, 0.0):.{channel.decimals}f}"
+            rows.append(
+                Reading(timestamp=timestamp, channel=channel.name, value=text, unit=channel.unit)
+            )
+    return format_readings_csv(rows)
