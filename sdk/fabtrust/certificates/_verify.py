@@ -13,9 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fabtrust import _validate
 from fabtrust._checks import CHECKS
+from fabtrust._validate import ZERO_BYTES32
 from fabtrust.certificates._cast import cast_commands
-from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp, report_source
+from fabtrust.certificates._inputs import report_source
 from fabtrust.certificates._reader import REGISTRY, Reader
 from fabtrust.certificates.bundle import CertificateBundle
 from fabtrust.certificates.errors import (
@@ -145,7 +147,7 @@ def verify(
         chain_id=run.chain_id,
         registry=run.registry,
         block_number=block,
-        block_time=from_timestamp(now),
+        block_time=_validate.utc(now),
         cert_id=shown,
         certificate=cert,
         checks=checks,

@@ -265,8 +265,8 @@ def issue(
     `fabtrust cert bundle CERT` rebuilds it."""
     import signal
 
+    from fabtrust import _validate
     from fabtrust.certificates import CertificateBundle
-    from fabtrust.certificates._inputs import as_test_spec
     from fabtrust.errors import TransactionRevertedError
     from fabtrust.evidence import cert_id_of
 
@@ -318,7 +318,7 @@ def issue(
         report_sha256=digest,
         report_file=display_name(report_path.name),
         data_root=root or "0x" + "00" * 32,
-        test_spec=as_test_spec(spec),
+        test_spec=_validate.bytes32_or_text(spec, field="test_spec"),
         test_spec_text=_spec_text(spec),
         result=1 if passed else 2,
         valid_until=until,

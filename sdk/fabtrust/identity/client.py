@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from fabtrust import _validate
 from fabtrust.accounts import Signer
 from fabtrust.errors import (
     ChainError,
@@ -31,9 +32,6 @@ from fabtrust.identity._batch import (
     plan_size,
 )
 from fabtrust.identity._inputs import (
-    check_address,
-    check_bytes,
-    check_bytes32,
     check_device_id,
     check_serial,
     device_id_topic,
@@ -105,7 +103,7 @@ class DevicesClient:
         maker = (
             self._binding.address
             if manufacturer is None
-            else check_address(manufacturer, "manufacturer")
+            else _validate.address(manufacturer, field="manufacturer")
         )
         return device_id_of(maker, serial)
 
@@ -441,7 +439,7 @@ class DevicesClient:
         return bool(
             self._call(
                 "isApprovedForAll",
-                check_address(owner, "owner"),
+                _validate.address(owner, field="owner"),
                 self._operator(operator),
             )
         )
@@ -530,7 +528,7 @@ class DevicesClient:
         IERC721Receiver). Not the owner nor approved → ``ERC721InsufficientApprovalError``;
         unknown device → ``ERC721NonexistentTokenError``."""
         device_id = check_device_id(device_id)
-        receiver = check_address(to, "to")
+        receiver = _validate.address(to, field="to")
         function = "safeTransferFrom" if safe else "transferFrom"
         return self._transact(function, self._binding.address, receiver, device_id)
 
@@ -563,7 +561,7 @@ class DevicesClient:
             if key_signer is None:
                 raise InvalidInputError("new_key is required", field="new_key")
             new_key = key_signer.address
-        key = check_address(new_key, "new_key")
+        key = _validate.address(new_key, field="new_key")
         if key_signer is None:
             return self._transact("rotateDeviceKey", device_id, key)
         if key_signer.address != key:
@@ -616,7 +614,7 @@ class DevicesClient:
         """True when ``signature`` is the device's current key's ``DataAttestation`` of
         ``data_root`` (ECDSA with the contract's rules - 65 bytes, v 27/28, low s - or ERC-1271
         for a contract key). Unknown device → DeviceNotFoundError."""
-        sig = check_bytes(signature, "signature")
+        sig = _validate.hex_bytes(signature, field="signature")
         typed = self._attestation(device_id, data_root)
         device_key = str(self._call("device", int(typed["message"]["deviceId"]))[4])
         digest = bytes.fromhex(typed_data_digest(typed)[2:])
@@ -629,7 +627,7 @@ class DevicesClient:
             chain_id=self._binding.connection.chain_id,
             registry=self._binding.deployment.contract("CertificateRegistry").address,
             device_id=check_device_id(device_id),
-            data_root=check_bytes32(data_root, "data_root"),
+            data_root=_validate.bytes32(data_root, field="data_root"),
         )
 
     def _key_proof(self, key_signer: Signer, *, manufacturer: str, device_id: int) -> bytes:
@@ -675,7 +673,7 @@ class DevicesClient:
     def _operator(self, operator: str | None) -> str:
         if operator is None:
             return str(self._binding.deployment.contract("SupplyChainEscrow").address)
-        return check_address(operator, "operator")
+        return _validate.address(operator, field="operator")
 
     def _call(self, function: str, *args: Any, block: int | str = "latest") -> Any:
         return self._binding.call(REGISTRY, function, *args, block=block)
