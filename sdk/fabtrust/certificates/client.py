@@ -44,8 +44,10 @@ from fabtrust.evidence.typed_data import (
     cert_id_of,
     data_attestation_typed_data,
     issue_certificate_typed_data,
+    typed_data_digest,
 )
 from fabtrust.models import TxResult
+from fabtrust.signatures import is_valid_signature
 
 if TYPE_CHECKING:
     from fabtrust._binding import Binding
@@ -134,14 +136,39 @@ class CertificatesClient:
         self, *, device: Signer, device_id: int, data_root: str | bytes
     ) -> str:
         """The device key's EIP-712 signature over ``DataAttestation(deviceId, dataRoot)`` for this
-        registry (``0x`` hex): what ``issue(device_signature=...)`` takes."""
-        typed = data_attestation_typed_data(
+        registry (``0x`` hex): what ``issue(device_signature=...)`` takes. The one public way to
+        sign a data attestation (no transaction)."""
+        from fabtrust.accounts import Signer
+
+        if not isinstance(device, Signer):
+            raise InvalidInputError("device must be a fabtrust Signer", field="device")
+        return "0x" + device.sign_typed_data(self._attestation(device_id, data_root)).hex()
+
+    def verify_device_signature(
+        self, *, device_id: int, data_root: str | bytes, signature: str | bytes
+    ) -> bool:
+        """True when ``signature`` is the device's current key's ``DataAttestation`` of
+        ``data_root`` by the contract's rules (:func:`fabtrust.signatures.is_valid_signature`:
+        ECDSA with 65 bytes, v 27/28 and low s, or ERC-1271 for a contract key). Unknown device
+        → DeviceNotFoundError."""
+        sig = _validate.hex_bytes(signature, field="signature")
+        typed = self._attestation(device_id, data_root)
+        device_key = self._reader.device(int(typed["message"]["deviceId"])).device_key
+        return is_valid_signature(
+            signer=device_key,
+            digest=bytes.fromhex(typed_data_digest(typed)[2:]),
+            signature=sig,
+            code_at=self._reader.code_at,
+            call=lambda to, data: self._reader.raw_call({"to": to, "data": "0x" + data.hex()}),
+        )
+
+    def _attestation(self, device_id: int, data_root: str | bytes) -> dict[str, Any]:
+        return data_attestation_typed_data(
             chain_id=self.chain_id,
             registry=self.registry,
             device_id=_validate.uint(device_id, field="device_id"),
             data_root=_validate.bytes32(data_root, field="data_root"),
         )
-        return "0x" + device.sign_typed_data(typed).hex()
 
     def sign_issue_request(
         self,

@@ -19,7 +19,6 @@ from fabtrust.errors import (
     InvalidInputError,
 )
 from fabtrust.evidence.typed_data import (
-    data_attestation_typed_data,
     device_id_of,
     device_key_proof_typed_data,
     typed_data_digest,
@@ -61,8 +60,6 @@ if TYPE_CHECKING:
 __all__ = ["DevicesClient"]
 
 REGISTRY = "DeviceRegistry"
-_ERC1271_MAGIC = bytes.fromhex("1626ba7e")
-_SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 _MAX_RACE_RETRIES = 8
 _FINAL_DEPTH = 64  # blocks below the head whose timestamps are cached
 
@@ -596,40 +593,6 @@ class DevicesClient:
         ``approved=False`` withdraws it."""
         return self._transact("setApprovalForAll", self._operator(operator), bool(approved))
 
-    # -- device signatures ----------------------------------------------------------------------
-
-    def sign_data_root(
-        self, *, key_signer: Signer, device_id: int, data_root: str | bytes
-    ) -> bytes:
-        """The device key's EIP-712 ``DataAttestation(deviceId, dataRoot)`` signature (65 bytes),
-        in the CertificateRegistry's domain on this chain (no transaction)."""
-        if not isinstance(key_signer, Signer):
-            raise InvalidInputError("key_signer must be a fabtrust Signer", field="key_signer")
-        typed = self._attestation(device_id, data_root)
-        return key_signer.sign_typed_data(typed)
-
-    def verify_device_signature(
-        self, *, device_id: int, data_root: str | bytes, signature: str | bytes
-    ) -> bool:
-        """True when ``signature`` is the device's current key's ``DataAttestation`` of
-        ``data_root`` (ECDSA with the contract's rules - 65 bytes, v 27/28, low s - or ERC-1271
-        for a contract key). Unknown device → DeviceNotFoundError."""
-        sig = _validate.hex_bytes(signature, field="signature")
-        typed = self._attestation(device_id, data_root)
-        device_key = str(self._call("device", int(typed["message"]["deviceId"]))[4])
-        digest = bytes.fromhex(typed_data_digest(typed)[2:])
-        if self._has_code(device_key):
-            return self._erc1271_valid(device_key, digest, sig)
-        return _recover(typed, sig) == device_key
-
-    def _attestation(self, device_id: int, data_root: str | bytes) -> dict[str, Any]:
-        return data_attestation_typed_data(
-            chain_id=self._binding.connection.chain_id,
-            registry=self._binding.deployment.contract("CertificateRegistry").address,
-            device_id=check_device_id(device_id),
-            data_root=_validate.bytes32(data_root, field="data_root"),
-        )
-
     def _key_proof(self, key_signer: Signer, *, manufacturer: str, device_id: int) -> bytes:
         """Sign ``DeviceKeyProof`` after checking our digest against the contract's."""
         typed = device_key_proof_typed_data(
@@ -650,23 +613,6 @@ class DevicesClient:
                 f"proof digest {onchain}, the SDK {local} (different contract version or domain?)"
             )
         return key_signer.sign_typed_data(typed)
-
-    def _has_code(self, address: str) -> bool:
-        code = self._binding.rpc(lambda: self._binding.w3.eth.get_code(address), "eth_getCode")  # type: ignore[arg-type]
-        return len(bytes(code)) > 0
-
-    def _erc1271_valid(self, address: str, digest: bytes, signature: bytes) -> bool:
-        from eth_abi.abi import encode
-
-        data = b"\x16\x26\xba\x7e" + encode(["bytes32", "bytes"], [digest, signature])
-        try:
-            result = bytes(
-                self._binding.w3.eth.call({"to": address, "data": "0x" + data.hex()})  # type: ignore[typeddict-item]
-            )
-        except Exception as exc:
-            self._binding.raise_if_unreachable(exc)
-            return False  # reverted: not valid
-        return len(result) >= 32 and result[:4] == _ERC1271_MAGIC
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -760,21 +706,3 @@ def _check_specs(devices: Any) -> list[DeviceSpec]:
                 field=f"devices[{index}]",
             )
     return specs
-
-
-def _recover(typed: dict[str, Any], signature: bytes) -> str | None:
-    """The ECDSA signer of EIP-712 ``typed`` under OpenZeppelin ECDSA's rules, or None."""
-    if len(signature) != 65:
-        return None
-    s = int.from_bytes(signature[32:64], "big")
-    if signature[64] not in (27, 28) or s > _SECP256K1_HALF_N:
-        return None
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
-    try:
-        return str(
-            Account.recover_message(encode_typed_data(full_message=typed), signature=signature)
-        )
-    except Exception:  # malformed r/s: not a valid signature
-        return None

@@ -99,7 +99,7 @@ def test_device_not_found_everywhere(maker: Any, device_key: Signer) -> None:
         lambda: maker.devices.rotate_key(device_id=missing, new_key=device_key.address),
         lambda: maker.devices.rotate_key(device_id=missing, key_signer=device_key),
         lambda: maker.devices.prove_key(device_id=missing, key_signer=device_key),
-        lambda: maker.devices.verify_device_signature(
+        lambda: maker.certificates.verify_device_signature(
             device_id=missing, data_root=Z32, signature=b"\1" * 65
         ),
     ]

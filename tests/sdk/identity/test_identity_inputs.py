@@ -199,20 +199,6 @@ def test_client_rejects_bad_arguments_before_sending(maker: Any) -> None:
         ("operator", lambda: devices.approve_escrow(operator="escrow")),
         ("owner", lambda: devices.is_approved(owner="0x1")),
         ("key_signer", lambda: devices.prove_key(device_id=1, key_signer="key")),
-        (
-            "key_signer",
-            lambda: devices.sign_data_root(key_signer=None, device_id=1, data_root=b"\0" * 32),
-        ),
-        (
-            "data_root",
-            lambda: devices.sign_data_root(
-                key_signer=Signer.generate(), device_id=1, data_root="0x00"
-            ),
-        ),
-        (
-            "signature",
-            lambda: devices.verify_device_signature(device_id=1, data_root=b"\0" * 32, signature=5),
-        ),
     ]
     for field, call in cases:
         with pytest.raises(InvalidInputError) as info:
