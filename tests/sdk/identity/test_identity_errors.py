@@ -70,7 +70,7 @@ def test_decoded_revert_is_the_exported_class(item: dict[str, Any]) -> None:
     cls = getattr(identity_errors, item["name"] + "Error")
     assert type(error) is cls
     assert isinstance(error, ContractError)
-    assert list(error.args.values()) == values
+    assert list(error.arguments.values()) == values
     assert "0x" + selector.hex() == cls.SELECTOR
 
 
@@ -88,7 +88,7 @@ def test_already_registered(maker: Any, device: int, device_key: Signer) -> None
     with pytest.raises(DeviceAlreadyRegisteredError) as info:
         maker.devices.register(serial="SN-err", model="m", device_key=device_key.address)
     assert info.value.device_id == device
-    assert info.value.args == {"deviceId": device}
+    assert info.value.arguments == {"deviceId": device}
 
 
 def test_device_not_found_everywhere(maker: Any, device_key: Signer) -> None:
