@@ -3,6 +3,9 @@
     brownie compile && python scripts/gen_abi.py          # write
     python scripts/gen_abi.py --check                      # exit 1 if the shipped files drifted
 
+Then scripts/gen_errors.py writes (or checks) the per-contract error modules,
+sdk/fabtrust/<domain>/_contract_errors.py, from the shipped ABIs.
+
 Each file holds the contract's ABI, creation bytecode, runtime bytecode and compiler settings, so
 the SDK can talk to (and, on local chains, deploy) the contracts without Brownie.
 """
@@ -71,7 +74,13 @@ def main(argv: list[str]) -> int:
     if drifted:
         print("gen_abi: out of date (run `make abi`): " + ", ".join(drifted), file=sys.stderr)
         return 1
-    return 0
+    # The per-contract error modules follow the shipped ABIs (scripts/gen_errors.py).
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import gen_errors
+    finally:
+        sys.path.pop(0)
+    return gen_errors.main(argv, abi_dir=TARGET)
 
 
 if __name__ == "__main__":

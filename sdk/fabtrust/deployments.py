@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from fabtrust import _validate
 from fabtrust.errors import DeploymentNotFoundError, InvalidInputError
 
 __all__ = [
@@ -40,35 +40,19 @@ CORE_CONTRACTS: tuple[str, ...] = ("DeviceRegistry", "CertificateRegistry", "Sup
 """The contracts every full deployment has; ``TestStablecoin`` is added on local chains only."""
 
 _LOCAL_CHAIN_IDS = frozenset({31337, 1337})
-_ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
-_BYTES32_RE = re.compile(r"(0x)?[0-9a-fA-F]{64}")
 
 
 def checksum_address(value: str) -> str:
-    """EIP-55 checksum of a 0x-prefixed 20-byte hex address.
+    """EIP-55 checksum of a 0x-prefixed 20-byte hex address (:func:`fabtrust._validate.address`).
 
     All-lowercase or all-uppercase input is accepted; mixed case must already be a valid checksum
-    (a wrong one usually means a typo). Raises ValueError otherwise.
+    (a wrong one usually means a typo). Raises InvalidInputError (a ValueError) otherwise.
     """
-    if not isinstance(value, str) or not _ADDRESS_RE.fullmatch(value):
-        raise ValueError("not a 0x-prefixed 20-byte hex address")
-    from eth_hash.auto import keccak  # lazy: ~40 ms
-
-    body = value[2:]
-    digest = keccak(body.lower().encode()).hex()
-    checksummed = "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c.lower()
-        for i, c in enumerate(body.lower())
-    )
-    if body != body.lower() and body != body.upper() and value != checksummed:
-        raise ValueError("address has an invalid EIP-55 checksum (mixed case)")
-    return checksummed
+    return _validate.address(value, field="address", allow_zero=True)
 
 
 def _bytes32_hex(value: str) -> str:
-    if not isinstance(value, str) or not _BYTES32_RE.fullmatch(value):
-        raise ValueError("must be 0x followed by 64 hex digits")
-    return "0x" + value.removeprefix("0x").lower()
+    return _validate.bytes32(value, field="bytes32")
 
 
 ChecksumAddress = Annotated[str, AfterValidator(checksum_address)]

@@ -596,3 +596,42 @@ def test_issue_batch_json_and_csv(
     not_json = tmp_path / "broken.json"
     not_json.write_text("[{")
     expect_error(cli("cert", "issue-batch", str(not_json), account=2), 2, "not valid JSON")
+
+
+def test_issue_device_attested(
+    cli: Any, chain: Any, expect_error: Any, tmp_path: Path, report_file: Path
+) -> None:
+    """`cert issue --device-signature`: the device key's attestation of the data root is checked
+    before anything is sent, anchored with the certificate and kept in the bundle."""
+    (device_id,) = _register(cli, "SN-ATT")
+    root = "0x" + "d1" * 32
+    lab = chain.client(2)
+    signature = lab.certificates.sign_data_attestation(
+        device=Signer.dev(7), device_id=device_id, data_root=root
+    )
+    stranger = lab.certificates.sign_data_attestation(
+        device=Signer.dev(8), device_id=device_id, data_root=root
+    )
+    base = ["cert", "issue", "--device", str(device_id), "--report", str(report_file)]
+    base += ["--spec", SPEC, "--pass", "--valid-until", "+30d", "--data-root", root]
+    expect_error(
+        cli(*base, "--device-signature", stranger, account=2),
+        2,
+        "--device-signature: ",
+        "is not the device key's signature over this data root",
+    )
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    raw = bytes.fromhex(signature[2:])
+    high_s = raw[:32] + (n - int.from_bytes(raw[32:64], "big")).to_bytes(32, "big")
+    malleated = "0x" + (high_s + bytes([55 - raw[64]])).hex()
+    expect_error(cli(*base, "--device-signature", malleated, account=2), 2, "--device-signature")
+    expect_error(
+        cli(*base[:-2], "--device-signature", signature, account=2),
+        2,
+        "--device-signature: needs the data root",
+    )
+    bundle = tmp_path / "attested.bundle.json"
+    issued = cli.ok(*base, "--device-signature", signature, "--bundle-out", str(bundle), account=2)
+    cert = lab.certificates.get(cert_id=issued["cert_id"])
+    assert cert.device_attested is True and cert.data_root == root
+    assert json.loads(bundle.read_text())["device_signature"] == signature

@@ -134,8 +134,10 @@ class Lab:
             generate_bench_readings(serial=serial, sensors=4, samples=5, seed=serial)
         )
         tree = ReadingsTree.build(readings, seed=SEED)
-        signature = self.maker.devices.sign_data_root(
-            key_signer=key, device_id=device_id, data_root=tree.root
+        signature = bytes.fromhex(
+            self.maker.certificates.sign_data_attestation(
+                device=key, device_id=device_id, data_root=tree.root
+            )[2:]
         )
         self.count += 1
         report = self.folder / f"{serial}-{self.count}.pdf"

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from fabtrust import _validate
 from fabtrust.bench.models import Checkpoint
 from fabtrust.errors import InvalidInputError
-from fabtrust.evidence._hashing import parse_hex
 from fabtrust.models import TxResult
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ _UINT48 = 2**48 - 1
 
 
 def to_bytes32(value: str | bytes) -> bytes:
-    return parse_hex(value, what="bytes32", length=32)
+    return _validate.hex_bytes(value, field="bytes32", length=32)
 
 
 def hex32(value: object) -> str:

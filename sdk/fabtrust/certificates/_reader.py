@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp
+from fabtrust import _validate
+from fabtrust._validate import ZERO_BYTES32
 from fabtrust.certificates.models import Accreditation, Batch, BatchCertificate, Certificate
 from fabtrust.errors import ChainError
 from fabtrust.evidence.typed_data import CertificateResult, cert_id_of
@@ -102,9 +103,9 @@ class Reader:
             name=str(name),
             active=bool(active),
             accredited=accredited,
-            accredited_at=from_timestamp(int(accredited_at)) if accredited_at else None,
-            valid_until=from_timestamp(int(valid_until)) if valid_until else None,
-            revoked_at=from_timestamp(int(revoked_at)) if revoked_at else None,
+            accredited_at=_validate.utc(int(accredited_at)) if accredited_at else None,
+            valid_until=_validate.utc(int(valid_until)) if valid_until else None,
+            revoked_at=_validate.utc(int(revoked_at)) if revoked_at else None,
         )
 
     def batch(self, lab: str, root: str, *, block: Block = "latest") -> Batch:
@@ -112,7 +113,7 @@ class Reader:
         return Batch(
             root=root,
             lab=lab,
-            anchored_at=from_timestamp(int(anchored_at)),
+            anchored_at=_validate.utc(int(anchored_at)),
             count=int(count),
             revoked=bool(revoked),
         )
@@ -168,8 +169,8 @@ class Reader:
             data_root=hex32(args["dataRoot"]),
             test_spec=hex32(args["testSpec"]),
             result=CertificateResult(int(result)),
-            issued_at=from_timestamp(int(issued_at)),
-            valid_until=from_timestamp(int(valid_until)),
+            issued_at=_validate.utc(int(issued_at)),
+            valid_until=_validate.utc(int(valid_until)),
             revoked=bool(revoked),
             revocation_reason=reason,
             revoked_by=revoked_by,
@@ -224,7 +225,7 @@ class Reader:
             test_spec=leaf.test_spec,
             result=leaf.result,
             issued_at=batch.anchored_at,
-            valid_until=from_timestamp(leaf.valid_until),
+            valid_until=_validate.utc(leaf.valid_until),
             revoked=batch.revoked,
             revocation_reason=reason,
             revoked_by=revoked_by,

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
 
-from fabtrust.certificates._inputs import as_address, as_bytes32, as_signature, as_uint
+from fabtrust import _validate
 from fabtrust.errors import InvalidInputError
 
 __all__ = [
@@ -30,22 +30,22 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _bytes32(value: Any) -> str:
-    return as_bytes32(value, field="bytes32")
+    return _validate.bytes32(value, field="bytes32")
 
 
 def _address(value: Any) -> str:
-    return as_address(value, field="address")
+    return _validate.address(value, field="address", allow_zero=True)
 
 
 def _hex_bytes(value: Any) -> str:
-    return "0x" + as_signature(value, field="signature").hex()
+    return "0x" + _validate.hex_bytes(value, field="signature", allow_empty=False).hex()
 
 
 def _uint256(value: Any) -> int:
     # JSON files carry uint256 values as decimal strings (JavaScript numbers lose precision).
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    return as_uint(value, field="uint256")
+    return _validate.uint(value, field="uint256")
 
 
 Bytes32 = Annotated[str, BeforeValidator(_bytes32)]

@@ -13,9 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fabtrust import _validate
 from fabtrust._checks import CHECKS
+from fabtrust._validate import ZERO_BYTES32
 from fabtrust.certificates._cast import cast_commands
-from fabtrust.certificates._inputs import ZERO_BYTES32, from_timestamp, report_source
+from fabtrust.certificates._inputs import report_source
 from fabtrust.certificates._reader import REGISTRY, Reader
 from fabtrust.certificates.bundle import CertificateBundle
 from fabtrust.certificates.errors import (
@@ -36,13 +38,12 @@ from fabtrust.evidence.typed_data import (
     data_attestation_typed_data,
     typed_data_digest,
 )
+from fabtrust.signatures import is_valid_signature, recover_typed_data, signature_problem
 
 __all__ = ["CHECK_NAMES", "verify"]
 
 CHECK_NAMES: tuple[str, ...] = tuple(check.name for check in CHECKS)
 """The checks of a verdict, in order (from checks.json, shared with the buyer's page)."""
-
-_ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 
 
 def _short(value: str) -> str:
@@ -145,7 +146,7 @@ def verify(
         chain_id=run.chain_id,
         registry=run.registry,
         block_number=block,
-        block_time=from_timestamp(now),
+        block_time=_validate.utc(now),
         cert_id=shown,
         certificate=cert,
         checks=checks,
@@ -552,34 +553,21 @@ def _device_signature(run: _Run, cert: Certificate, bundle: CertificateBundle | 
             f"{device.device_key})",
         )
         return
-    recovered = recover_signer(typed, sig)
-    by = f" (it was signed by {recovered})" if recovered else " (malformed signature)"
+    problem = signature_problem(sig)
+    recovered = None if problem else recover_typed_data(typed, sig)
+    by = f" (it was signed by {recovered})" if recovered else f" ({problem or 'no signer'})"
     run.fail(name, f"not a signature of the device key {device.device_key}{by}")
-
-
-def recover_signer(typed: dict[str, Any], signature: bytes) -> str | None:
-    """The address that made an ECDSA EIP-712 signature, or None when it is malformed."""
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
-    try:
-        return str(
-            Account.recover_message(encode_typed_data(full_message=typed), signature=signature)
-        )
-    except Exception:  # eth_keys/eth_account raise several unrelated types for bad signatures
-        return None
 
 
 def signature_valid(
     reader: Reader, signer: str, typed: dict[str, Any], signature: bytes, *, block: int
 ) -> bool:
-    """Whether ``signature`` is ``signer``'s over ``typed``: ECDSA for an account without code,
-    ERC-1271 ``isValidSignature`` for a contract (as OpenZeppelin's SignatureChecker)."""
-    if reader.code_at(signer, block=block):
-        from eth_abi.abi import encode
-
-        digest = bytes.fromhex(typed_data_digest(typed)[2:])
-        data = _ERC1271_MAGIC + encode(["bytes32", "bytes"], [digest, signature])
-        result = reader.raw_call({"to": signer, "data": "0x" + data.hex()}, block=block)
-        return len(result) >= 32 and result[:4] == _ERC1271_MAGIC
-    return recover_signer(typed, signature) == signer
+    """Whether ``signature`` is ``signer``'s over ``typed`` at ``block``, by the contract's rules
+    (:func:`fabtrust.signatures.is_valid_signature`: ECDSA, or ERC-1271 for a contract key)."""
+    return is_valid_signature(
+        signer=signer,
+        digest=bytes.fromhex(typed_data_digest(typed)[2:]),
+        signature=signature,
+        code_at=lambda address: reader.code_at(address, block=block),
+        call=lambda to, data: reader.raw_call({"to": to, "data": "0x" + data.hex()}, block=block),
+    )

@@ -16,19 +16,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fabtrust.certificates._inputs import (
-    ZERO_BYTES32,
-    as_address,
-    as_bytes32,
-    as_optional_bytes32,
-    as_result,
-    as_signature,
-    as_test_spec,
-    as_timestamp,
-    as_uint,
-    report_digest,
-    report_source,
-)
+from fabtrust import _validate
+from fabtrust._validate import ZERO_BYTES32
+from fabtrust.certificates._inputs import as_result, report_digest, report_source
 from fabtrust.certificates._reader import REGISTRY, Reader, hex32, to_bytes32
 from fabtrust.certificates._verify import verify
 from fabtrust.certificates.bundle import BundleBatch, CertificateBundle
@@ -54,8 +44,10 @@ from fabtrust.evidence.typed_data import (
     cert_id_of,
     data_attestation_typed_data,
     issue_certificate_typed_data,
+    typed_data_digest,
 )
 from fabtrust.models import TxResult
+from fabtrust.signatures import is_valid_signature
 
 if TYPE_CHECKING:
     from fabtrust._binding import Binding
@@ -144,14 +136,39 @@ class CertificatesClient:
         self, *, device: Signer, device_id: int, data_root: str | bytes
     ) -> str:
         """The device key's EIP-712 signature over ``DataAttestation(deviceId, dataRoot)`` for this
-        registry (``0x`` hex): what ``issue(device_signature=...)`` takes."""
-        typed = data_attestation_typed_data(
+        registry (``0x`` hex): what ``issue(device_signature=...)`` takes. The one public way to
+        sign a data attestation (no transaction)."""
+        from fabtrust.accounts import Signer
+
+        if not isinstance(device, Signer):
+            raise InvalidInputError("device must be a fabtrust Signer", field="device")
+        return "0x" + device.sign_typed_data(self._attestation(device_id, data_root)).hex()
+
+    def verify_device_signature(
+        self, *, device_id: int, data_root: str | bytes, signature: str | bytes
+    ) -> bool:
+        """True when ``signature`` is the device's current key's ``DataAttestation`` of
+        ``data_root`` by the contract's rules (:func:`fabtrust.signatures.is_valid_signature`:
+        ECDSA with 65 bytes, v 27/28 and low s, or ERC-1271 for a contract key). Unknown device
+        → DeviceNotFoundError."""
+        sig = _validate.hex_bytes(signature, field="signature")
+        typed = self._attestation(device_id, data_root)
+        device_key = self._reader.device(int(typed["message"]["deviceId"])).device_key
+        return is_valid_signature(
+            signer=device_key,
+            digest=bytes.fromhex(typed_data_digest(typed)[2:]),
+            signature=sig,
+            code_at=self._reader.code_at,
+            call=lambda to, data: self._reader.raw_call({"to": to, "data": "0x" + data.hex()}),
+        )
+
+    def _attestation(self, device_id: int, data_root: str | bytes) -> dict[str, Any]:
+        return data_attestation_typed_data(
             chain_id=self.chain_id,
             registry=self.registry,
-            device_id=as_uint(device_id, field="device_id"),
-            data_root=as_bytes32(data_root, field="data_root"),
+            device_id=_validate.uint(device_id, field="device_id"),
+            data_root=_validate.bytes32(data_root, field="data_root"),
         )
-        return "0x" + device.sign_typed_data(typed).hex()
 
     def sign_issue_request(
         self,
@@ -181,7 +198,7 @@ class CertificatesClient:
             supersedes=supersedes,
             device_signature=device_signature,
         )
-        deadline_s = as_timestamp(deadline, field="deadline")
+        deadline_s = _validate.timestamp(deadline, field="deadline")
         signer = self._binding.signer
         typed = issue_certificate_typed_data(
             chain_id=self.chain_id,
@@ -321,8 +338,8 @@ class CertificatesClient:
         BatchAnchoredBeforeRevocationError, InvalidBatchProofError, InvalidValidityError (an
         expired leaf), DeviceNotFoundError, DeviceNotActiveError, CertificateAlreadyExistsError.
         """
-        lab_address = as_address(lab, field="lab")
-        root_hex = as_bytes32(root, field="root")
+        lab_address = _validate.address(lab, field="lab", allow_zero=True)
+        root_hex = _validate.bytes32(root, field="root")
         if not isinstance(leaf, BatchCertificate):
             raise InvalidInputError("leaf must be a BatchCertificate", field="leaf")
         nodes = _proof(proof)
@@ -339,7 +356,7 @@ class CertificatesClient:
     def revoke(self, *, cert_id: str | bytes, reason: str) -> TxResult:
         """Revoke a certificate (its lab or an admin). Raises CertificateNotFoundError,
         NotCertificateIssuerError, CertificateAlreadyRevokedError."""
-        cid = as_bytes32(cert_id, field="cert_id")
+        cid = _validate.bytes32(cert_id, field="cert_id")
         return self._binding.transact(
             REGISTRY, "revokeCertificate", to_bytes32(cid), _reason(reason)
         )
@@ -348,8 +365,12 @@ class CertificatesClient:
         """Revoke ``lab``'s batch (default: the connected lab's): none of its certificates is
         valid any more (its lab or an admin). Raises BatchNotFoundError, NotBatchIssuerError,
         BatchAlreadyRevokedError."""
-        root_hex = as_bytes32(root, field="root")
-        lab_address = self._binding.address if lab is None else as_address(lab, field="lab")
+        root_hex = _validate.bytes32(root, field="root")
+        lab_address = (
+            self._binding.address
+            if lab is None
+            else _validate.address(lab, field="lab", allow_zero=True)
+        )
         return self._binding.transact(
             REGISTRY, "revokeBatch", lab_address, to_bytes32(root_hex), _reason(reason)
         )
@@ -367,20 +388,22 @@ class CertificatesClient:
         return self._binding.transact(
             REGISTRY,
             "accreditLab",
-            as_address(lab, field="lab"),
+            _validate.address(lab, field="lab", allow_zero=True),
             name,
-            as_timestamp(valid_until, field="valid_until"),
+            _validate.timestamp(valid_until, field="valid_until"),
         )
 
     def revoke_accreditation(self, *, lab: str) -> TxResult:
         """End ``lab``'s accreditation (admin only). Every certificate it issued or anchored up to
         now becomes invalid, for ever (re-accreditation does not revive them).
         Raises LabNotAccreditedError."""
-        return self._binding.transact(REGISTRY, "revokeAccreditation", as_address(lab, field="lab"))
+        return self._binding.transact(
+            REGISTRY, "revokeAccreditation", _validate.address(lab, field="lab", allow_zero=True)
+        )
 
     def accreditation(self, *, lab: str) -> Accreditation:
         """``lab``'s accreditation record (all empty for an account never accredited)."""
-        return self._reader.accreditation(as_address(lab, field="lab"))
+        return self._reader.accreditation(_validate.address(lab, field="lab", allow_zero=True))
 
     # ---------------------------------------------------------------------------------------------
     # reading
@@ -388,12 +411,12 @@ class CertificatesClient:
     def get(self, *, cert_id: str | bytes) -> Certificate:
         """The certificate (record and ``CertificateIssued`` event merged).
         Raises CertificateNotFoundError."""
-        return self._reader.certificate(as_bytes32(cert_id, field="cert_id"))
+        return self._reader.certificate(_validate.bytes32(cert_id, field="cert_id"))
 
     def is_valid(self, *, cert_id: str | bytes) -> bool:
         """Whether the certificate exists and is not revoked, superseded or expired (the chain's
         ``isValid``; False for an unknown id)."""
-        cid = as_bytes32(cert_id, field="cert_id")
+        cid = _validate.bytes32(cert_id, field="cert_id")
         return bool(self._reader.call("isValid", to_bytes32(cid)))
 
     def valid_pass_refs(
@@ -415,12 +438,12 @@ class CertificatesClient:
         not revoked, its lab not revoked since, its device Active) and, when ``labs`` is given
         (an order's pinned labs), its lab is one of them. One batched ``eth_call`` round.
         """
-        device = as_uint(device_id, field="device_id")
-        spec = as_test_spec(test_spec)
-        size = as_uint(chunk_size, field="chunk_size")
+        device = _validate.uint(device_id, field="device_id")
+        spec = _validate.bytes32_or_text(test_spec, field="test_spec")
+        size = _validate.uint(chunk_size, field="chunk_size")
         if size < 1:
             raise InvalidInputError("chunk_size must be at least 1", field="chunk_size")
-        accepted = {as_address(lab, field="labs").lower() for lab in labs}
+        accepted = {_validate.address(lab, field="labs", allow_zero=True).lower() for lab in labs}
         events = self._reader.events(
             "CertificateIssued", topics=[None, f"{device:#066x}"], chunk_size=size
         )
@@ -466,7 +489,7 @@ class CertificatesClient:
         presented.
         """
         digest = report_digest(report)
-        size = as_uint(chunk_size, field="chunk_size")
+        size = _validate.uint(chunk_size, field="chunk_size")
         if size < 1:
             raise InvalidInputError("chunk_size must be at least 1", field="chunk_size")
         events = self._reader.events(
@@ -476,16 +499,19 @@ class CertificatesClient:
 
     def find_by_device(self, *, device_id: int, chunk_size: int = 5_000) -> list[Certificate]:
         """Every certificate (Pass and Fail) of a device, in chain order."""
-        size = as_uint(chunk_size, field="chunk_size")
+        size = _validate.uint(chunk_size, field="chunk_size")
         if size < 1:
             raise InvalidInputError("chunk_size must be at least 1", field="chunk_size")
-        topic = f"{as_uint(device_id, field='device_id'):#066x}"
+        topic = f"{_validate.uint(device_id, field='device_id'):#066x}"
         events = self._reader.events("CertificateIssued", topics=[None, topic], chunk_size=size)
         return self._reader.certificates_from(events)
 
     def batch(self, *, lab: str, root: str | bytes) -> Batch:
         """``lab``'s anchored batch ``root``. Raises BatchNotFoundError."""
-        return self._reader.batch(as_address(lab, field="lab"), as_bytes32(root, field="root"))
+        return self._reader.batch(
+            _validate.address(lab, field="lab", allow_zero=True),
+            _validate.bytes32(root, field="root"),
+        )
 
     def verify_batch_certificate(
         self,
@@ -498,8 +524,8 @@ class CertificatesClient:
         """Whether ``leaf`` of ``lab``'s batch could be presented now, as the chain says
         (``verifyBatchCertificate``: anchored by the lab after its latest revocation, not revoked,
         lab accredited now, proof valid, not expired)."""
-        lab_address = as_address(lab, field="lab")
-        root_hex = as_bytes32(root, field="root")
+        lab_address = _validate.address(lab, field="lab", allow_zero=True)
+        root_hex = _validate.bytes32(root, field="root")
         if not isinstance(leaf, BatchCertificate):
             raise InvalidInputError("leaf must be a BatchCertificate", field="leaf")
         nodes = _proof(proof)
@@ -542,7 +568,7 @@ class CertificatesClient:
             raise InvalidInputError("give a cert_id or a batch proof", field="cert_id")
         if batch is not None and not isinstance(batch, BatchProof):
             raise InvalidInputError("batch must be a BatchProof", field="batch")
-        cid = as_bytes32(cert_id, field="cert_id") if cert_id is not None else None
+        cid = _validate.bytes32(cert_id, field="cert_id") if cert_id is not None else None
         if batch is not None:
             if cid is not None and cid != batch.cert_id:
                 raise InvalidInputError(
@@ -582,7 +608,12 @@ class CertificatesClient:
                 )
         signature: str | None = None
         if device_signature is not None:
-            signature = "0x" + as_signature(device_signature, field="device_signature").hex()
+            signature = (
+                "0x"
+                + _validate.hex_bytes(
+                    device_signature, field="device_signature", allow_empty=False
+                ).hex()
+            )
         elif cert.device_attested:
             signature = self._issued_device_signature(cert.tx_hash)
         spec_text = _spec_text_of(test_spec_text, cert.test_spec)
@@ -653,14 +684,14 @@ class CertificatesClient:
             report=report,
             readings=readings,
             readings_seed=readings_seed,
-            cert_id=as_bytes32(cert_id, field="cert_id") if cert_id is not None else None,
+            cert_id=_validate.bytes32(cert_id, field="cert_id") if cert_id is not None else None,
             rpc_url=self._binding.connection.rpc_url,
         )
 
     def cast_call_hint(self, *, cert_id: str | bytes) -> str:
         """The Foundry ``cast call`` that asks the chain itself whether the certificate is valid,
         for a buyer who trusts no SDK."""
-        cid = as_bytes32(cert_id, field="cert_id")
+        cid = _validate.bytes32(cert_id, field="cert_id")
         url = self._binding.connection.rpc_url
         return f'cast call {self.registry} "isValid(bytes32)(bool)" {cid} --rpc-url {url}'
 
@@ -681,14 +712,14 @@ class CertificatesClient:
     ) -> tuple[int, bytes, bytes, bytes, int, int, bytes, bytes]:
         """The ``CertificateRequest`` struct, checked."""
         return (
-            as_uint(device_id, field="device_id"),
+            _validate.uint(device_id, field="device_id"),
             to_bytes32(report_digest(report)),
-            to_bytes32(as_bytes32(data_root, field="data_root")),
-            to_bytes32(as_test_spec(test_spec)),
+            to_bytes32(_validate.bytes32(data_root, field="data_root")),
+            to_bytes32(_validate.bytes32_or_text(test_spec, field="test_spec")),
             as_result(passed),
-            as_timestamp(valid_until, field="valid_until"),
-            to_bytes32(as_optional_bytes32(supersedes, field="supersedes") or ZERO_BYTES32),
-            as_signature(device_signature, field="device_signature")
+            _validate.timestamp(valid_until, field="valid_until"),
+            to_bytes32(_validate.optional_bytes32(supersedes, field="supersedes") or ZERO_BYTES32),
+            _validate.hex_bytes(device_signature, field="device_signature", allow_empty=False)
             if device_signature is not None
             else b"",
         )
@@ -729,7 +760,7 @@ def _reason(reason: str) -> str:
 def _proof(proof: Sequence[str | bytes]) -> list[str]:
     if isinstance(proof, str | bytes) or not isinstance(proof, Sequence):
         raise InvalidInputError("proof must be a list of 32-byte hex nodes", field="proof")
-    return [as_bytes32(node, field=f"proof[{i}]") for i, node in enumerate(proof)]
+    return [_validate.bytes32(node, field=f"proof[{i}]") for i, node in enumerate(proof)]
 
 
 def _spec_text_of(text: str | None, test_spec: str) -> str | None:
@@ -737,7 +768,7 @@ def _spec_text_of(text: str | None, test_spec: str) -> str | None:
     the spec; InvalidInputError when the text does not hash to ``test_spec``."""
     if text is None or _BYTES32_TEXT.fullmatch(text.strip()):
         return None
-    if as_test_spec(text) != test_spec:
+    if _validate.bytes32_or_text(text, field="test_spec") != test_spec:
         raise InvalidInputError(
             f"the specification text {text!r} does not hash to the certificate's {test_spec}",
             field="test_spec_text",

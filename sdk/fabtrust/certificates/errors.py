@@ -5,112 +5,14 @@ Each is the :class:`~fabtrust.errors.ContractError` subclass that
 to), exposed by name so callers can write ``except CertificateNotFoundError as e: e.cert_id``.
 Arguments are attributes in snake_case; ``bytes32`` values are ``bytes``, addresses checksummed.
 ``DeviceNotFoundError`` comes from the DeviceRegistry (a certificate for an unknown device).
+The classes are generated from the shipped ABI into ``_contract_errors.py`` (``make abi``).
 
 Light module: nothing beyond :mod:`fabtrust.errors`.
 """
 
 from __future__ import annotations
 
-from fabtrust.errors import error_class_for
+from fabtrust.certificates._contract_errors import *  # noqa: F403
+from fabtrust.certificates._contract_errors import __all__ as _generated
 
-__all__ = [
-    "BatchAlreadyAnchoredError",
-    "BatchAlreadyRevokedError",
-    "BatchAnchoredBeforeRevocationError",
-    "BatchNotFoundError",
-    "CannotSupersedeError",
-    "CertificateAlreadyExistsError",
-    "CertificateAlreadyRevokedError",
-    "CertificateNotFoundError",
-    "DeviceNotActiveError",
-    "DeviceNotFoundError",
-    "InvalidAccreditationExpiryError",
-    "InvalidBatchProofError",
-    "InvalidDeviceSignatureError",
-    "InvalidLabSignatureError",
-    "InvalidResultError",
-    "InvalidValidityError",
-    "LabNotAccreditedError",
-    "NotBatchIssuerError",
-    "NotCertificateIssuerError",
-    "SignatureExpiredError",
-    "ZeroAdminError",
-    "ZeroBatchCountError",
-    "ZeroBatchRootError",
-    "ZeroDeviceRegistryError",
-    "ZeroLabError",
-    "ZeroReportDigestError",
-]
-
-_LAB_ROOT = [{"name": "lab", "type": "address"}, {"name": "root", "type": "bytes32"}]
-
-BatchAlreadyAnchoredError = error_class_for(
-    "BatchAlreadyAnchored", _LAB_ROOT, selector="0x046a2165"
-)
-BatchAlreadyRevokedError = error_class_for("BatchAlreadyRevoked", _LAB_ROOT, selector="0xdedb4f09")
-BatchAnchoredBeforeRevocationError = error_class_for(
-    "BatchAnchoredBeforeRevocation",
-    [
-        *_LAB_ROOT,
-        {"name": "anchoredAt", "type": "uint64"},
-        {"name": "revokedAt", "type": "uint64"},
-    ],
-    selector="0x3c820120",
-)
-BatchNotFoundError = error_class_for("BatchNotFound", _LAB_ROOT, selector="0x68032f70")
-CannotSupersedeError = error_class_for(
-    "CannotSupersede", [{"name": "certId", "type": "bytes32"}], selector="0x65be5a6c"
-)
-CertificateAlreadyExistsError = error_class_for(
-    "CertificateAlreadyExists", [{"name": "certId", "type": "bytes32"}], selector="0x16b35fe3"
-)
-CertificateAlreadyRevokedError = error_class_for(
-    "CertificateAlreadyRevoked", [{"name": "certId", "type": "bytes32"}], selector="0xb93e450d"
-)
-CertificateNotFoundError = error_class_for(
-    "CertificateNotFound", [{"name": "certId", "type": "bytes32"}], selector="0x7585e638"
-)
-DeviceNotActiveError = error_class_for(
-    "DeviceNotActive",
-    [{"name": "deviceId", "type": "uint256"}, {"name": "status", "type": "uint8"}],
-    selector="0x1868c88c",
-)
-DeviceNotFoundError = error_class_for(
-    "DeviceNotFound", [{"name": "deviceId", "type": "uint256"}], selector="0x4b6f9025"
-)
-InvalidAccreditationExpiryError = error_class_for(
-    "InvalidAccreditationExpiry", [{"name": "validUntil", "type": "uint64"}], selector="0xcd3b2f65"
-)
-InvalidBatchProofError = error_class_for("InvalidBatchProof", _LAB_ROOT, selector="0x645a2d9f")
-InvalidDeviceSignatureError = error_class_for(
-    "InvalidDeviceSignature", [{"name": "deviceId", "type": "uint256"}], selector="0x7e8c48de"
-)
-InvalidLabSignatureError = error_class_for(
-    "InvalidLabSignature", [{"name": "lab", "type": "address"}], selector="0x49430789"
-)
-InvalidResultError = error_class_for(
-    "InvalidResult", [{"name": "result", "type": "uint8"}], selector="0x93af3ae6"
-)
-InvalidValidityError = error_class_for(
-    "InvalidValidity", [{"name": "validUntil", "type": "uint64"}], selector="0x5704a8d0"
-)
-LabNotAccreditedError = error_class_for(
-    "LabNotAccredited", [{"name": "lab", "type": "address"}], selector="0x404c44b6"
-)
-NotBatchIssuerError = error_class_for(
-    "NotBatchIssuer", [*_LAB_ROOT, {"name": "caller", "type": "address"}], selector="0xc524c2fd"
-)
-NotCertificateIssuerError = error_class_for(
-    "NotCertificateIssuer",
-    [{"name": "certId", "type": "bytes32"}, {"name": "caller", "type": "address"}],
-    selector="0x40a740b1",
-)
-SignatureExpiredError = error_class_for(
-    "SignatureExpired", [{"name": "deadline", "type": "uint256"}], selector="0xcd21db4f"
-)
-ZeroAdminError = error_class_for("ZeroAdmin", [], selector="0x7289db0e")
-ZeroBatchCountError = error_class_for("ZeroBatchCount", [], selector="0xf7288357")
-ZeroBatchRootError = error_class_for("ZeroBatchRoot", [], selector="0x46eb925b")
-ZeroDeviceRegistryError = error_class_for("ZeroDeviceRegistry", [], selector="0xf3cf455b")
-ZeroLabError = error_class_for("ZeroLab", [], selector="0x18a870b7")
-ZeroReportDigestError = error_class_for("ZeroReportDigest", [], selector="0xac126265")
+__all__ = [*_generated]

@@ -16,14 +16,8 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fabtrust.certificates._inputs import (
-    as_bytes32,
-    as_result,
-    as_test_spec,
-    as_timestamp,
-    as_uint,
-    report_digest,
-)
+from fabtrust import _validate
+from fabtrust.certificates._inputs import as_result, report_digest
 from fabtrust.certificates._types import (
     Address,
     Bytes32,
@@ -208,12 +202,12 @@ class BatchCertificate(BaseModel):
     ) -> BatchCertificate:
         """A leaf from a report file (or digest), a specification text (or id) and ``passed``."""
         return cls(
-            device_id=as_uint(device_id, field="device_id"),
+            device_id=_validate.uint(device_id, field="device_id"),
             report_sha256=report_digest(report),
-            data_root=as_bytes32(data_root, field="data_root"),
-            test_spec=as_test_spec(test_spec),
+            data_root=_validate.bytes32(data_root, field="data_root"),
+            test_spec=_validate.bytes32_or_text(test_spec, field="test_spec"),
             result=CertificateResult(as_result(passed)),
-            valid_until=as_timestamp(valid_until, field="valid_until"),
+            valid_until=_validate.timestamp(valid_until, field="valid_until"),
         )
 
     @property

@@ -4,8 +4,9 @@ Commands take their options as text and parse them here, inside the body, so tha
 :func:`~fabtrust.cli._context.command` wrapper turns a bad value into one line on stderr and exit
 code 2, e.g. ``error: --ship-by: '2024-13-01' is not a date (use YYYY-MM-DD or +7d)``.
 
-Light module: the standard library and :mod:`fabtrust.errors`; keccak, eth-account and the SDK
-clients are imported inside the functions that need them.
+Light module: the standard library, :mod:`fabtrust.errors` and :mod:`fabtrust._validate` (which
+parses addresses, bytes32 values and amounts for the SDK and the CLI alike); keccak, eth-account
+and the SDK clients are imported inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fabtrust import _validate
 from fabtrust.errors import ChainError, DeploymentNotFoundError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -46,9 +48,6 @@ __all__ = [
     "problem",
 ]
 
-_UINT256_MAX = 2**256 - 1
-_ADDRESS_RE = re.compile(r"0[xX][0-9a-fA-F]{40}")
-_BYTES32_RE = re.compile(r"0[xX][0-9a-fA-F]{64}")
 _DEV_RE = re.compile(r"dev:(\d)")
 _DURATION_PART_RE = re.compile(r"(\d+)([wdhms])")
 _UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -64,7 +63,7 @@ ROLES: dict[str, str] = {
 
 def bad(option: str, value: object, problem: str) -> InvalidInputError:
     """The one-line error for a bad option value: ``--ship-by: '2024-13-01' is not a date``."""
-    return InvalidInputError(f"{option}: {value!r} {problem}", field=option.lstrip("-"))
+    return _validate.bad(option, value, problem)
 
 
 def problem(option: str, message: str) -> InvalidInputError:
@@ -76,35 +75,22 @@ def problem(option: str, message: str) -> InvalidInputError:
 
 
 def parse_address(text: str, *, option: str, allow_zero: bool = False) -> str:
-    """An EIP-55 checksummed address: ``0x`` + 40 hex digits (mixed case must be a valid
-    checksum), or ``dev:N`` for development account N of the local test mnemonic."""
-    value = text.strip()
-    dev = _DEV_RE.fullmatch(value)
+    """An address as :func:`fabtrust._validate.address` reads it (``0x`` + 40 hex digits, mixed
+    case a valid EIP-55 checksum), or ``dev:N`` for development account N of the local test
+    mnemonic."""
+    dev = _DEV_RE.fullmatch(text.strip())
     if dev is not None:
         from fabtrust.accounts import Signer
 
         return Signer.dev(int(dev.group(1))).address
-    if not _ADDRESS_RE.fullmatch(value):
+    if not text.strip().lower().startswith("0x"):
         raise bad(option, text, "is not an address (use 0x + 40 hex digits, or dev:N)")
-    from fabtrust.deployments import checksum_address
-
-    try:
-        address = checksum_address("0x" + value[2:])
-    except ValueError:
-        raise bad(
-            option, text, "has a wrong EIP-55 checksum (mixed case): check for a typo"
-        ) from None
-    if not allow_zero and int(address, 16) == 0:
-        raise bad(option, text, "is the zero address")
-    return address
+    return _validate.address(text, field=option, allow_zero=allow_zero)
 
 
 def parse_bytes32(text: str, *, option: str) -> str:
-    """``0x`` + 64 hex digits, returned lowercase."""
-    value = text.strip()
-    if not _BYTES32_RE.fullmatch(value):
-        raise bad(option, text, "is not a 32-byte hex value (use 0x + 64 hex digits)")
-    return "0x" + value[2:].lower()
+    """``0x`` + 64 hex digits, returned lowercase (:func:`fabtrust._validate.bytes32`)."""
+    return _validate.bytes32(text, field=option)
 
 
 def parse_device_id(text: str, *, option: str) -> int:
@@ -119,7 +105,7 @@ def parse_device_id(text: str, *, option: str) -> int:
             raise ValueError(value)
     except ValueError:
         raise bad(option, text, "is not a device id (use decimal digits or 0x hex)") from None
-    if number > _UINT256_MAX:
+    if number > _validate.UINT256_MAX:
         raise bad(option, text, "is too large for a device id (uint256)")
     return number
 
@@ -127,7 +113,7 @@ def parse_device_id(text: str, *, option: str) -> int:
 def parse_order_id(text: str, *, option: str = "ORDER") -> int:
     """An order id: a positive decimal integer (ids start at 1)."""
     value = text.strip()
-    if not value.isdigit() or int(value) == 0 or int(value) > _UINT256_MAX:
+    if not value.isdigit() or int(value) == 0 or int(value) > _validate.UINT256_MAX:
         raise bad(option, text, "is not an order id (a positive integer)")
     return int(value)
 
@@ -232,13 +218,7 @@ def parse_when(text: str, *, option: str) -> When:
 
 def parse_amount(text: str, *, decimals: int, option: str = "--amount") -> int:
     """A positive amount such as ``1,250.00`` in base units of a token with ``decimals``."""
-    from fabtrust.escrow import parse_amount as sdk_parse_amount
-
-    try:
-        units = sdk_parse_amount(text, decimals)
-    except InvalidInputError as exc:
-        detail = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
-        raise bad(option, text, f"is not an amount ({detail})") from None
+    units = _validate.parse_amount(text, decimals, field=option)
     if units == 0:
         raise bad(option, text, "is zero: an order needs a positive amount")
     return units

@@ -96,7 +96,7 @@ def explain(exc: BaseException) -> str:
 
     if not isinstance(exc, ContractError):
         return str(exc)
-    values = {name: _value(name, value) for name, value in exc.args.items()}
+    values = {name: _value(name, value) for name, value in exc.arguments.items()}
     template = _SENTENCES.get(exc.error_name)
     if template is None:
         if not values:

@@ -117,11 +117,13 @@ def _entry(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError):
         address = None
     if isinstance(address, str) and address:
-        from fabtrust.deployments import checksum_address
+        from fabtrust import _validate
+        from fabtrust.errors import InvalidInputError
 
         try:
-            address = checksum_address("0x" + address.lower().removeprefix("0x"))
-        except ValueError:
+            body = address.lower().removeprefix("0x")
+            address = _validate.address("0x" + body, field="address", allow_zero=True)
+        except InvalidInputError:
             address = None
     else:
         address = None

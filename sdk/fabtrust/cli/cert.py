@@ -256,17 +256,28 @@ def issue(
             "completed after it (default: REPORT.bundle.json).",
         ),
     ] = None,
+    device_signature: Annotated[
+        str | None,
+        typer.Option(
+            "--device-signature",
+            metavar="HEX",
+            help="The device key's EIP-712 DataAttestation signature over the data root (0x "
+            "hex): the certificate records that the device attested its readings.",
+        ),
+    ] = None,
 ) -> None:
     """Issue a certificate as the connected, accredited lab: the report's SHA-256, the Merkle
     root of the raw readings, the test specification, the result and the validity window.
+    With --device-signature the device's own signature over the data root is checked (by the
+    contract's rules) before anything is sent, and anchored with the certificate.
 
     Nothing is lost: the seed file and the bundle are written (atomically) before the
     transaction is sent, and the bundle is completed with the receipt; after a crash,
     `fabtrust cert bundle CERT` rebuilds it."""
     import signal
 
+    from fabtrust import _validate
     from fabtrust.certificates import CertificateBundle
-    from fabtrust.certificates._inputs import as_test_spec
     from fabtrust.errors import TransactionRevertedError
     from fabtrust.evidence import cert_id_of
 
@@ -297,8 +308,26 @@ def issue(
         seed_path = seed_file or Path(readings).with_name(Path(readings).name + ".seed")
         if seed_path.exists():
             raise bad("--seed-file", display_name(seed_path), "exists already (not overwritten)")
+    attestation: str | None = None
+    if device_signature is not None:
+        if root is None:
+            raise problem("--device-signature", "needs the data root (--readings or --data-root)")
+        raw = _validate.hex_bytes(device_signature, field="--device-signature", allow_empty=False)
+        attestation = "0x" + raw.hex()
     bundle_path = bundle_out or _default_bundle(report_path)
     client = client_of(ctx)
+    if (
+        attestation is not None
+        and root is not None
+        and not client.certificates.verify_device_signature(
+            device_id=ref.device_id, data_root=root, signature=attestation
+        )
+    ):
+        raise bad(
+            "--device-signature",
+            device_signature,
+            "is not the device key's signature over this data root (by the contract's rules)",
+        )
     now = chain_now(client)
     until = when.resolve(now)
     if until <= now:
@@ -318,12 +347,13 @@ def issue(
         report_sha256=digest,
         report_file=display_name(report_path.name),
         data_root=root or "0x" + "00" * 32,
-        test_spec=as_test_spec(spec),
+        test_spec=_validate.bytes32_or_text(spec, field="test_spec"),
         test_spec_text=_spec_text(spec),
         result=1 if passed else 2,
         valid_until=until,
         tx_hash=None,
         block_number=None,
+        device_signature=attestation,
     )
     # Evidence first: the seed (secret) and the bundle are on disk before anything is sent.
     if seed_path is not None:
@@ -343,6 +373,7 @@ def issue(
             passed=passed,
             valid_until=until,
             supersedes=replaced,
+            device_signature=attestation,
         )
     except TransactionRevertedError:
         # Refused by the chain: nothing was anchored, so the evidence written for it goes.
@@ -353,7 +384,7 @@ def issue(
     if os.environ.get(CRASH_AFTER_ANCHOR_ENV) == "1":
         os.kill(os.getpid(), signal.SIGKILL)
     bundle = client.certificates.make_bundle(
-        cert_id=issued.cert_id, report=digest, test_spec_text=spec
+        cert_id=issued.cert_id, report=digest, test_spec_text=spec, device_signature=attestation
     )
     bundle = bundle.model_copy(update={"report_file": pending.report_file})
     _save_bundle(bundle, bundle_path)

@@ -136,7 +136,7 @@ def demo(
         step("The lab runs a bench test per motor and writes its report")
         seeds: dict[str, bytes] = {}
         roots: dict[str, str] = {}
-        signatures: dict[str, bytes] = {}
+        signatures: dict[str, str] = {}
         for serial in MOTORS:
             csv_text = generate_bench_readings(serial=serial, sensors=20, samples=120, seed=serial)
             readings_file = out_dir / "readings" / f"{serial}.csv"
@@ -145,8 +145,8 @@ def demo(
             seeds[serial] = generate_seed()
             tree = ReadingsTree.build(readings, seed=seeds[serial])
             roots[serial] = tree.root
-            signatures[serial] = maker.devices.sign_data_root(
-                key_signer=keys[serial], device_id=ids[serial], data_root=tree.root
+            signatures[serial] = maker.certificates.sign_data_attestation(
+                device=keys[serial], device_id=ids[serial], data_root=tree.root
             )
             report = out_dir / "reports" / f"{serial}.txt"
             report.write_text(_report_text(serial, ids[serial], len(readings), tree.root, True))

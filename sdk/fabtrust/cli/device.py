@@ -7,7 +7,6 @@ inside the commands.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -20,6 +19,7 @@ from ._parse import (
     bad,
     client_of,
     parse_address,
+    parse_bytes32,
     parse_device_ref,
     parse_readable_file,
 )
@@ -40,15 +40,18 @@ DeviceArg = Annotated[
     str, typer.Argument(metavar="DEVICE", help="Device id (decimal or 0x) or MANUFACTURER/SERIAL.")
 ]
 _STATUSES = ("active", "suspended", "decommissioned")
-_BYTES32_RE = re.compile(r"0[xX][0-9a-fA-F]{64}")
 
 
 def _metadata_hash(value: str | None) -> tuple[str | None, str | None]:
     """(bytes32 metadata hash, the file it was read from) from ``--metadata FILE|HASH``."""
     if value is None:
         return None, None
-    if _BYTES32_RE.fullmatch(value.strip()):
-        return "0x" + value.strip()[2:].lower(), None
+    from fabtrust.errors import InvalidInputError
+
+    try:
+        return parse_bytes32(value, option="--metadata"), None
+    except InvalidInputError:
+        pass  # not a hash: a file
     from fabtrust.evidence import sha256_file
 
     path = parse_readable_file(value, option="--metadata")

@@ -6,7 +6,8 @@ escrow's custom errors are classes in :mod:`fabtrust.escrow.errors` (``except No
 e.order_id``). Light package: importing it does not import web3.
 """
 
-from fabtrust.escrow._inputs import NATIVE_TOKEN, parse_amount
+from fabtrust._validate import parse_amount
+from fabtrust.escrow._inputs import NATIVE_TOKEN
 from fabtrust.escrow.client import ORDER_EVENTS, EscrowClient
 from fabtrust.escrow.models import (
     Eligibility,

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from fabtrust import _validate
 from fabtrust.errors import ContractError, FabtrustError, InvalidInputError
 from fabtrust.escrow import _inputs as check
 from fabtrust.escrow import errors as E
@@ -105,7 +106,7 @@ class EscrowClient:
         return int(block["number"]), int(block["timestamp"])
 
     def _order_id(self, value: Any) -> int:
-        return check.uint(value, field="order_id")
+        return _validate.uint(value, field="order_id")
 
     # -- buyer ------------------------------------------------------------------------------------
 
@@ -135,21 +136,21 @@ class EscrowClient:
         ``token`` must be allow-listed by the admin (TokenNotAllowedError otherwise).
         Returns the new order id (from ``OrderCreated``), the transaction and the approval.
         """
-        seller_address = check.address(seller, field="seller")
+        seller_address = _validate.address(seller, field="seller", allow_zero=True)
         token_address = check.token_address(token)
-        amount = check.uint(amount, field="amount")
+        amount = _validate.uint(amount, field="amount")
         ids = check.device_id_list(device_ids)
-        spec = check.bytes32_or_text(test_spec, field="test_spec")
-        ship_by_s = check.timestamp_seconds(ship_by, field="ship_by")
-        period_s = check.duration_seconds(inspection_period, field="inspection_period")
+        spec = _validate.bytes32_or_text(test_spec, field="test_spec")
+        ship_by_s = _validate.timestamp(ship_by, field="ship_by")
+        period_s = _validate.duration(inspection_period, field="inspection_period")
         if isinstance(labs, (str, bytes)):
             raise InvalidInputError("labs must be a list of addresses", field="labs")
-        lab_addresses = [check.address(lab, field="labs") for lab in labs]
+        lab_addresses = [_validate.address(lab, field="labs", allow_zero=True) for lab in labs]
         _, now = self._latest_block()
         if ship_by_s <= now:
             raise InvalidInputError(
-                f"ship_by {_iso(check.utc(ship_by_s))} is not after the chain's current time "
-                f"{_iso(check.utc(now))}",
+                f"ship_by {_iso(_validate.utc(ship_by_s))} is not after the chain's current time "
+                f"{_iso(_validate.utc(now))}",
                 field="ship_by",
             )
         buyer = self._binding.address  # AccountError for a read-only client, before any tx
@@ -235,7 +236,7 @@ class EscrowClient:
         first (only when the order exists, is Funded and the caller is its seller).
         """
         oid = self._order_id(order_id)
-        shipment_hash = check.bytes32_or_text(shipment, field="shipment")
+        shipment_hash = _validate.bytes32_or_text(shipment, field="shipment")
         caller = self._binding.address
         order = self._try_order(oid)
         if (
@@ -267,7 +268,7 @@ class EscrowClient:
         that were settled."""
         if isinstance(order_ids, (str, bytes)) or not isinstance(order_ids, Iterable):
             raise InvalidInputError("order_ids must be a list of order ids", field="order_ids")
-        ids = [check.uint(i, field="order_ids") for i in order_ids]
+        ids = [_validate.uint(i, field="order_ids") for i in order_ids]
         if not ids:
             raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
         _ = self._binding.address  # AccountError for a read-only client, before any read
@@ -318,7 +319,7 @@ class EscrowClient:
         amount (rounded down) and the buyer the rest. The devices go to the buyer when the share
         is above 0, back to the seller when it is 0."""
         oid = self._order_id(order_id)
-        bps = check.uint(seller_share_bps, field="seller_share_bps", bits=16)
+        bps = _validate.uint(seller_share_bps, field="seller_share_bps", bits=16)
         return self._binding.transact(_ESCROW, "resolveDispute", oid, bps)
 
     # -- admin ------------------------------------------------------------------------------------
@@ -329,7 +330,10 @@ class EscrowClient:
         if not isinstance(allowed, bool):
             raise InvalidInputError("allowed must be true or false", field="allowed")
         return self._binding.transact(
-            _ESCROW, "setTokenAllowed", check.address(token, field="token"), allowed
+            _ESCROW,
+            "setTokenAllowed",
+            _validate.address(token, field="token", allow_zero=True),
+            allowed,
         )
 
     def is_token_allowed(self, *, token: str | None) -> bool:
@@ -344,7 +348,7 @@ class EscrowClient:
             self._binding.call(
                 _ESCROW,
                 "creditOf",
-                check.address(account, field="account"),
+                _validate.address(account, field="account", allow_zero=True),
                 check.token_address(token),
             )
         )
@@ -387,21 +391,21 @@ class EscrowClient:
         shipped = int(shipped_at)
         return Order(
             id=order_id,
-            buyer=check.address(buyer, field="buyer"),
-            seller=check.address(seller, field="seller"),
-            token=check.address(token, field="token"),
+            buyer=_validate.address(buyer, field="buyer", allow_zero=True),
+            seller=_validate.address(seller, field="seller", allow_zero=True),
+            token=_validate.address(token, field="token", allow_zero=True),
             amount=int(amount),
             device_ids=tuple(int(d) for d in devices),
             test_spec=_hex32(test_spec),
-            arbiter=check.address(arbiter, field="arbiter"),
-            ship_by=check.utc(int(ship_by)),
+            arbiter=_validate.address(arbiter, field="arbiter", allow_zero=True),
+            ship_by=_validate.utc(int(ship_by)),
             inspection_period=timedelta(seconds=int(period)),
             state=OrderState(int(state)),
-            shipped_at=check.utc(shipped) if shipped else None,
-            accepted_at=check.utc(int(accepted_at)) if int(accepted_at) else None,
+            shipped_at=_validate.utc(shipped) if shipped else None,
+            accepted_at=_validate.utc(int(accepted_at)) if int(accepted_at) else None,
             shipment_hash=None if _hex32(shipment_hash) == _ZERO32 else _hex32(shipment_hash),
-            inspection_ends_at=check.utc(shipped + int(period)) if shipped else None,
-            labs=tuple(check.address(lab, field="labs") for lab in labs),
+            inspection_ends_at=_validate.utc(shipped + int(period)) if shipped else None,
+            labs=tuple(_validate.address(lab, field="labs", allow_zero=True) for lab in labs),
             disputed_late=bool(disputed_late),
         )
 
@@ -425,8 +429,12 @@ class EscrowClient:
         that state (an OrderState, its number or name such as ``"shipped"``)."""
         topics: list[str | None] = [
             None,
-            _topic_address(check.address(buyer, field="buyer")) if buyer is not None else None,
-            _topic_address(check.address(seller, field="seller")) if seller is not None else None,
+            _topic_address(_validate.address(buyer, field="buyer", allow_zero=True))
+            if buyer is not None
+            else None,
+            _topic_address(_validate.address(seller, field="seller", allow_zero=True))
+            if seller is not None
+            else None,
         ]
         wanted = OrderState.parse(state) if state is not None else None
         block, _ = self._latest_block()
@@ -472,7 +480,7 @@ class EscrowClient:
         """
         oid = self._order_id(order_id)
         block, now = self._latest_block()
-        block_time = check.utc(now)
+        block_time = _validate.utc(now)
         order = self._try_order(oid, block=block)
         if order is None:
             detail = f"order {oid} does not exist"

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from fabtrust import _validate
 from fabtrust.errors import InvalidInputError
-from fabtrust.evidence._hashing import abi_encode, parse_hex, to_checksum_address
+from fabtrust.evidence._hashing import abi_encode
 
 __all__ = ["JS_MAX_SAFE_INTEGER", "LeafCodec", "codec_for", "to_json_safe"]
 
@@ -44,7 +45,7 @@ class _Type:
         if kind == "address":
             if not isinstance(value, (str, bytes, bytearray)):
                 raise _bad(where, self.text, value)
-            return to_checksum_address(value, what=where)
+            return _validate.address(value, field=where, allow_zero=True)
         if kind == "bool":
             if not isinstance(value, bool):
                 raise _bad(where, self.text, value)
@@ -52,7 +53,7 @@ class _Type:
         if kind == "bytes":
             if not isinstance(value, (str, bytes, bytearray)):
                 raise _bad(where, self.text, value)
-            return "0x" + parse_hex(value, what=where, length=self.size).hex()
+            return "0x" + _validate.hex_bytes(value, field=where, length=self.size).hex()
         if kind == "string":
             if not isinstance(value, str):
                 raise _bad(where, self.text, value)

@@ -33,9 +33,10 @@ from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fabtrust import _validate
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence._abi_values import codec_for, to_json_safe
-from fabtrust.evidence._hashing import keccak256, parse_hex
+from fabtrust.evidence._hashing import keccak256
 
 __all__ = [
     "STANDARD_V1",
@@ -117,7 +118,7 @@ def process_multi_proof(
 
 
 def _node(value: str | bytes, what: str) -> bytes:
-    return parse_hex(value, what=f"{what} (Merkle tree nodes are 32 bytes)", length=32)
+    return _validate.hex_bytes(value, field=f"{what} (Merkle tree nodes are 32 bytes)", length=32)
 
 
 def _nodes(values: Sequence[str | bytes], what: str) -> list[bytes]:

@@ -43,8 +43,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from fabtrust import _validate
 from fabtrust.errors import InvalidInputError
-from fabtrust.evidence._hashing import abi_encode, bytes32_hex, parse_hex
+from fabtrust.evidence._hashing import abi_encode
 from fabtrust.evidence.merkle import StandardMerkleTree, process_proof, standard_leaf_hash
 
 __all__ = [
@@ -334,7 +335,10 @@ def generate_seed() -> bytes:
 
 
 def _seed_bytes(seed: bytes | str) -> bytes:
-    return parse_hex(seed, what="salt seed (32 bytes)", length=32)
+    # A seed is 32 bytes, as hex with or without 0x (the form FABTRUST_SEED and seed files hold).
+    if isinstance(seed, str) and not seed.strip().lower().startswith("0x"):
+        seed = "0x" + seed.strip()
+    return _validate.hex_bytes(seed, field="salt seed (32 bytes)", length=32)
 
 
 def derive_salt(seed: bytes | str, index: int, reading: Reading) -> str:
@@ -365,14 +369,14 @@ class ReadingProof(BaseModel):
     @field_validator("salt", "root", mode="before")
     @classmethod
     def _check_bytes32(cls, value: Any) -> str:
-        return bytes32_hex(value, what="bytes32")
+        return _validate.bytes32(value, field="bytes32")
 
     @field_validator("proof", mode="before")
     @classmethod
     def _check_proof(cls, value: Any) -> tuple[str, ...]:
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
             raise ValueError("proof must be a list of 32-byte hex nodes")
-        return tuple(bytes32_hex(node, what="proof node") for node in value)
+        return tuple(_validate.bytes32(node, field="proof node") for node in value)
 
     @field_validator("leaf_encoding")
     @classmethod
@@ -490,7 +494,7 @@ def verify_reading(proof: ReadingProof, root: str | bytes) -> bool:
     Raises:
         InvalidInputError: ``root`` is not 32 bytes.
     """
-    expected = bytes32_hex(root, what="root")
+    expected = _validate.bytes32(root, field="root")
     if proof.root != expected:
         return False
     computed = process_proof(standard_leaf_hash(READINGS_LEAF_ENCODING, proof.leaf), proof.proof)
@@ -505,5 +509,5 @@ def verify_readings_file(
     Raises:
         InvalidInputError: the file does not parse, or ``root``/``seed`` are malformed.
     """
-    expected = bytes32_hex(root, what="root")
+    expected = _validate.bytes32(root, field="root")
     return ReadingsTree.from_file(path, seed=seed).root == expected

@@ -22,14 +22,9 @@ from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
 
+from fabtrust import _validate
 from fabtrust.errors import InvalidInputError
-from fabtrust.evidence._hashing import (
-    abi_encode,
-    bytes32_hex,
-    keccak256,
-    parse_hex,
-    to_checksum_address,
-)
+from fabtrust.evidence._hashing import abi_encode, keccak256
 
 __all__ = [
     "BATCH_LEAF_ENCODING",
@@ -52,7 +47,7 @@ __all__ = [
 CERTIFICATE_REGISTRY_NAME = "fabtrust CertificateRegistry"
 DEVICE_REGISTRY_NAME = "fabtrust DeviceRegistry"
 EIP712_VERSION = "1"
-ZERO_BYTES32 = "0x" + "00" * 32
+ZERO_BYTES32 = _validate.ZERO_BYTES32
 
 BATCH_LEAF_ENCODING: tuple[str, ...] = (
     "uint256",
@@ -100,28 +95,6 @@ _DEVICE_KEY_PROOF = (("manufacturer", "address"), ("deviceId", "uint256"), ("dev
 # argument checks
 
 
-def _uint(value: Any, bits: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(
-            f"{what} must be an integer, got {type(value).__name__}", field=what
-        )
-    if not 0 <= value < 2**bits:
-        raise InvalidInputError(f"{what} {value} does not fit uint{bits}", field=what)
-    return int(value)
-
-
-def _bytes32(value: Any, what: str) -> str:
-    if not isinstance(value, (str, bytes, bytearray)):
-        raise InvalidInputError(f"{what} must be 32 bytes (hex or bytes)", field=what)
-    return bytes32_hex(value, what=what)
-
-
-def _address(value: Any, what: str) -> str:
-    if not isinstance(value, (str, bytes, bytearray)):
-        raise InvalidInputError(f"{what} must be an address", field=what)
-    return to_checksum_address(value, what=what)
-
-
 def _result(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value not in (1, 2):
         raise InvalidInputError(
@@ -156,8 +129,10 @@ def eip712_domain(
     return {
         "name": name,
         "version": version,
-        "chainId": _uint(chain_id, 256, "chain_id"),
-        "verifyingContract": _address(verifying_contract, "verifying_contract"),
+        "chainId": _validate.uint(chain_id, field="chain_id", bits=256),
+        "verifyingContract": _validate.address(
+            verifying_contract, field="verifying_contract", allow_zero=True
+        ),
     }
 
 
@@ -172,8 +147,8 @@ def data_attestation_typed_data(
         name=CERTIFICATE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
     )
     message = {
-        "deviceId": _uint(device_id, 256, "device_id"),
-        "dataRoot": _bytes32(data_root, "data_root"),
+        "deviceId": _validate.uint(device_id, field="device_id", bits=256),
+        "dataRoot": _validate.bytes32(data_root, field="data_root"),
     }
     return _full_message("DataAttestation", _DATA_ATTESTATION, domain, message)
 
@@ -202,7 +177,7 @@ def issue_certificate_typed_data(
     attestation); ``result`` is 1 (Pass) or 2 (Fail).
     """
     if isinstance(device_signature, str):
-        signature = parse_hex(device_signature, what="device_signature")
+        signature = _validate.hex_bytes(device_signature, field="device_signature")
     elif isinstance(device_signature, (bytes, bytearray)):
         signature = bytes(device_signature)
     else:
@@ -211,16 +186,16 @@ def issue_certificate_typed_data(
         name=CERTIFICATE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
     )
     message = {
-        "lab": _address(lab, "lab"),
-        "deviceId": _uint(device_id, 256, "device_id"),
-        "reportSha256": _bytes32(report_sha256, "report_sha256"),
-        "dataRoot": _bytes32(data_root, "data_root"),
-        "testSpec": _bytes32(test_spec, "test_spec"),
+        "lab": _validate.address(lab, field="lab", allow_zero=True),
+        "deviceId": _validate.uint(device_id, field="device_id", bits=256),
+        "reportSha256": _validate.bytes32(report_sha256, field="report_sha256"),
+        "dataRoot": _validate.bytes32(data_root, field="data_root"),
+        "testSpec": _validate.bytes32(test_spec, field="test_spec"),
         "result": _result(result),
-        "validUntil": _uint(valid_until, 64, "valid_until"),
-        "supersedes": _bytes32(supersedes, "supersedes"),
+        "validUntil": _validate.uint(valid_until, field="valid_until", bits=64),
+        "supersedes": _validate.bytes32(supersedes, field="supersedes"),
         "deviceSignatureHash": "0x" + keccak256(signature).hex(),
-        "deadline": _uint(deadline, 256, "deadline"),
+        "deadline": _validate.uint(deadline, field="deadline", bits=256),
     }
     return _full_message("IssueCertificate", _ISSUE_CERTIFICATE, domain, message)
 
@@ -234,9 +209,9 @@ def device_key_proof_typed_data(
         name=DEVICE_REGISTRY_NAME, chain_id=chain_id, verifying_contract=registry
     )
     message = {
-        "manufacturer": _address(manufacturer, "manufacturer"),
-        "deviceId": _uint(device_id, 256, "device_id"),
-        "deviceKey": _address(device_key, "device_key"),
+        "manufacturer": _validate.address(manufacturer, field="manufacturer", allow_zero=True),
+        "deviceId": _validate.uint(device_id, field="device_id", bits=256),
+        "deviceKey": _validate.address(device_key, field="device_key", allow_zero=True),
     }
     return _full_message("DeviceKeyProof", _DEVICE_KEY_PROOF, domain, message)
 
@@ -249,7 +224,10 @@ def device_id_of(manufacturer: str, serial: str) -> int:
     """``uint256(keccak256(abi.encode(manufacturer, serial)))``, as ``deviceIdOf`` computes it."""
     if not isinstance(serial, str):
         raise InvalidInputError("serial must be a string", field="serial")
-    encoded = abi_encode(("address", "string"), (_address(manufacturer, "manufacturer"), serial))
+    encoded = abi_encode(
+        ("address", "string"),
+        (_validate.address(manufacturer, field="manufacturer", allow_zero=True), serial),
+    )
     return int.from_bytes(keccak256(encoded), "big")
 
 
@@ -258,9 +236,9 @@ def cert_id_of(lab: str, device_id: int, report_sha256: str | bytes) -> str:
     encoded = abi_encode(
         ("address", "uint256", "bytes32"),
         (
-            _address(lab, "lab"),
-            _uint(device_id, 256, "device_id"),
-            parse_hex(report_sha256, what="report_sha256", length=32),
+            _validate.address(lab, field="lab", allow_zero=True),
+            _validate.uint(device_id, field="device_id", bits=256),
+            _validate.hex_bytes(report_sha256, field="report_sha256", length=32),
         ),
     )
     return "0x" + keccak256(encoded).hex()
@@ -288,12 +266,12 @@ def batch_leaf(
 ) -> tuple[int, str, str, str, int, int]:
     """A certificate-batch leaf value in :data:`BATCH_LEAF_ENCODING` order."""
     return (
-        _uint(device_id, 256, "device_id"),
-        _bytes32(report_sha256, "report_sha256"),
-        _bytes32(data_root, "data_root"),
-        _bytes32(test_spec, "test_spec"),
+        _validate.uint(device_id, field="device_id", bits=256),
+        _validate.bytes32(report_sha256, field="report_sha256"),
+        _validate.bytes32(data_root, field="data_root"),
+        _validate.bytes32(test_spec, field="test_spec"),
         _result(result),
-        _uint(valid_until, 64, "valid_until"),
+        _validate.uint(valid_until, field="valid_until", bits=64),
     )
 
 
@@ -351,10 +329,10 @@ def _hash_struct(types: Mapping[str, Any], primary: str, data: Mapping[str, Any]
         elif type_ == "string":
             encoded.append(keccak256(str(value).encode("utf-8")))
         elif type_ == "bytes":
-            encoded.append(keccak256(parse_hex(value, what=name)))
+            encoded.append(keccak256(_validate.hex_bytes(value, field=name)))
         elif _ATOMIC_RE.match(type_):
             if type_.startswith("bytes"):
-                value = parse_hex(value, what=name, length=int(type_[5:]))
+                value = _validate.hex_bytes(value, field=name, length=int(type_[5:]))
             encoded.append(abi_encode((type_,), (value,)))
         else:
             raise InvalidInputError(f"EIP-712 type {type_!r} of field {name!r} is not supported")

@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from fabtrust import _validate
 from fabtrust.accounts import Signer
 from fabtrust.errors import (
     ChainError,
     InvalidInputError,
 )
 from fabtrust.evidence.typed_data import (
-    data_attestation_typed_data,
     device_id_of,
     device_key_proof_typed_data,
     typed_data_digest,
@@ -31,9 +31,6 @@ from fabtrust.identity._batch import (
     plan_size,
 )
 from fabtrust.identity._inputs import (
-    check_address,
-    check_bytes,
-    check_bytes32,
     check_device_id,
     check_serial,
     device_id_topic,
@@ -63,8 +60,6 @@ if TYPE_CHECKING:
 __all__ = ["DevicesClient"]
 
 REGISTRY = "DeviceRegistry"
-_ERC1271_MAGIC = bytes.fromhex("1626ba7e")
-_SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 _MAX_RACE_RETRIES = 8
 _FINAL_DEPTH = 64  # blocks below the head whose timestamps are cached
 
@@ -105,7 +100,7 @@ class DevicesClient:
         maker = (
             self._binding.address
             if manufacturer is None
-            else check_address(manufacturer, "manufacturer")
+            else _validate.address(manufacturer, field="manufacturer")
         )
         return device_id_of(maker, serial)
 
@@ -441,7 +436,7 @@ class DevicesClient:
         return bool(
             self._call(
                 "isApprovedForAll",
-                check_address(owner, "owner"),
+                _validate.address(owner, field="owner"),
                 self._operator(operator),
             )
         )
@@ -530,7 +525,7 @@ class DevicesClient:
         IERC721Receiver). Not the owner nor approved → ``ERC721InsufficientApprovalError``;
         unknown device → ``ERC721NonexistentTokenError``."""
         device_id = check_device_id(device_id)
-        receiver = check_address(to, "to")
+        receiver = _validate.address(to, field="to")
         function = "safeTransferFrom" if safe else "transferFrom"
         return self._transact(function, self._binding.address, receiver, device_id)
 
@@ -563,7 +558,7 @@ class DevicesClient:
             if key_signer is None:
                 raise InvalidInputError("new_key is required", field="new_key")
             new_key = key_signer.address
-        key = check_address(new_key, "new_key")
+        key = _validate.address(new_key, field="new_key")
         if key_signer is None:
             return self._transact("rotateDeviceKey", device_id, key)
         if key_signer.address != key:
@@ -598,40 +593,6 @@ class DevicesClient:
         ``approved=False`` withdraws it."""
         return self._transact("setApprovalForAll", self._operator(operator), bool(approved))
 
-    # -- device signatures ----------------------------------------------------------------------
-
-    def sign_data_root(
-        self, *, key_signer: Signer, device_id: int, data_root: str | bytes
-    ) -> bytes:
-        """The device key's EIP-712 ``DataAttestation(deviceId, dataRoot)`` signature (65 bytes),
-        in the CertificateRegistry's domain on this chain (no transaction)."""
-        if not isinstance(key_signer, Signer):
-            raise InvalidInputError("key_signer must be a fabtrust Signer", field="key_signer")
-        typed = self._attestation(device_id, data_root)
-        return key_signer.sign_typed_data(typed)
-
-    def verify_device_signature(
-        self, *, device_id: int, data_root: str | bytes, signature: str | bytes
-    ) -> bool:
-        """True when ``signature`` is the device's current key's ``DataAttestation`` of
-        ``data_root`` (ECDSA with the contract's rules - 65 bytes, v 27/28, low s - or ERC-1271
-        for a contract key). Unknown device → DeviceNotFoundError."""
-        sig = check_bytes(signature, "signature")
-        typed = self._attestation(device_id, data_root)
-        device_key = str(self._call("device", int(typed["message"]["deviceId"]))[4])
-        digest = bytes.fromhex(typed_data_digest(typed)[2:])
-        if self._has_code(device_key):
-            return self._erc1271_valid(device_key, digest, sig)
-        return _recover(typed, sig) == device_key
-
-    def _attestation(self, device_id: int, data_root: str | bytes) -> dict[str, Any]:
-        return data_attestation_typed_data(
-            chain_id=self._binding.connection.chain_id,
-            registry=self._binding.deployment.contract("CertificateRegistry").address,
-            device_id=check_device_id(device_id),
-            data_root=check_bytes32(data_root, "data_root"),
-        )
-
     def _key_proof(self, key_signer: Signer, *, manufacturer: str, device_id: int) -> bytes:
         """Sign ``DeviceKeyProof`` after checking our digest against the contract's."""
         typed = device_key_proof_typed_data(
@@ -653,29 +614,12 @@ class DevicesClient:
             )
         return key_signer.sign_typed_data(typed)
 
-    def _has_code(self, address: str) -> bool:
-        code = self._binding.rpc(lambda: self._binding.w3.eth.get_code(address), "eth_getCode")  # type: ignore[arg-type]
-        return len(bytes(code)) > 0
-
-    def _erc1271_valid(self, address: str, digest: bytes, signature: bytes) -> bool:
-        from eth_abi.abi import encode
-
-        data = b"\x16\x26\xba\x7e" + encode(["bytes32", "bytes"], [digest, signature])
-        try:
-            result = bytes(
-                self._binding.w3.eth.call({"to": address, "data": "0x" + data.hex()})  # type: ignore[typeddict-item]
-            )
-        except Exception as exc:
-            self._binding.raise_if_unreachable(exc)
-            return False  # reverted: not valid
-        return len(result) >= 32 and result[:4] == _ERC1271_MAGIC
-
     # -- plumbing -------------------------------------------------------------------------------
 
     def _operator(self, operator: str | None) -> str:
         if operator is None:
             return str(self._binding.deployment.contract("SupplyChainEscrow").address)
-        return check_address(operator, "operator")
+        return _validate.address(operator, field="operator")
 
     def _call(self, function: str, *args: Any, block: int | str = "latest") -> Any:
         return self._binding.call(REGISTRY, function, *args, block=block)
@@ -762,21 +706,3 @@ def _check_specs(devices: Any) -> list[DeviceSpec]:
                 field=f"devices[{index}]",
             )
     return specs
-
-
-def _recover(typed: dict[str, Any], signature: bytes) -> str | None:
-    """The ECDSA signer of EIP-712 ``typed`` under OpenZeppelin ECDSA's rules, or None."""
-    if len(signature) != 65:
-        return None
-    s = int.from_bytes(signature[32:64], "big")
-    if signature[64] not in (27, 28) or s > _SECP256K1_HALF_N:
-        return None
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
-    try:
-        return str(
-            Account.recover_message(encode_typed_data(full_message=typed), signature=signature)
-        )
-    except Exception:  # malformed r/s: not a valid signature
-        return None

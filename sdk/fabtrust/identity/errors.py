@@ -1,62 +1,22 @@
 """The DeviceRegistry's Solidity errors as Python exceptions, plus the identity input errors.
 
 Each ``<Name>Error`` is the :class:`~fabtrust.errors.ContractError` subclass that
-:func:`fabtrust.errors.error_class_for` builds for the DeviceRegistry ABI entry, so it is the very
-class a reverted call raises: ``except DeviceAlreadyRegisteredError as e: e.device_id``.
-OpenZeppelin errors the registry can raise (``AccessControlUnauthorizedAccountError``,
-``ERC721InsufficientApprovalError``, ...) live in :mod:`fabtrust.errors`.
+:func:`fabtrust.errors.error_class_for` builds for the DeviceRegistry ABI entry (generated into
+``_contract_errors.py`` by ``make abi``), so it is the very class a reverted call raises:
+``except DeviceAlreadyRegisteredError as e: e.device_id``. OpenZeppelin errors the registry can
+raise (``AccessControlUnauthorizedAccountError``, ``ERC721InsufficientApprovalError``, ...) live in
+:mod:`fabtrust.errors`.
 
 Light module: no web3 import.
 """
 
 from __future__ import annotations
 
-from fabtrust.errors import InvalidInputError, error_class_for
+from fabtrust.errors import InvalidInputError
+from fabtrust.identity._contract_errors import *  # noqa: F403
+from fabtrust.identity._contract_errors import __all__ as _generated
 
-__all__ = [
-    "DeviceAlreadyRegisteredError",
-    "DeviceCsvError",
-    "DeviceIsDecommissionedError",
-    "DeviceKeyAlreadyProvenError",
-    "DeviceKeyUnchangedError",
-    "DeviceNotFoundError",
-    "EmptyBatchError",
-    "EmptySerialError",
-    "InvalidKeyProofError",
-    "NotDeviceManagerError",
-    "NotDeviceManufacturerError",
-    "StatusUnchangedError",
-    "ZeroAdminError",
-    "ZeroDeviceKeyError",
-    "ZeroOwnerError",
-]
-
-_DEVICE_ID = {"name": "deviceId", "type": "uint256"}
-
-ZeroAdminError = error_class_for("ZeroAdmin", [])
-DeviceAlreadyRegisteredError = error_class_for("DeviceAlreadyRegistered", [_DEVICE_ID])
-EmptySerialError = error_class_for("EmptySerial", [])
-ZeroOwnerError = error_class_for("ZeroOwner", [])
-ZeroDeviceKeyError = error_class_for("ZeroDeviceKey", [])
-InvalidKeyProofError = error_class_for(
-    "InvalidKeyProof", [{"name": "deviceKey", "type": "address"}]
-)
-EmptyBatchError = error_class_for("EmptyBatch", [])
-DeviceNotFoundError = error_class_for("DeviceNotFound", [_DEVICE_ID])
-NotDeviceManagerError = error_class_for(
-    "NotDeviceManager", [_DEVICE_ID, {"name": "caller", "type": "address"}]
-)
-NotDeviceManufacturerError = error_class_for(
-    "NotDeviceManufacturer", [_DEVICE_ID, {"name": "caller", "type": "address"}]
-)
-DeviceIsDecommissionedError = error_class_for("DeviceIsDecommissioned", [_DEVICE_ID])
-StatusUnchangedError = error_class_for(
-    "StatusUnchanged", [_DEVICE_ID, {"name": "status", "type": "uint8"}]
-)
-DeviceKeyUnchangedError = error_class_for(
-    "DeviceKeyUnchanged", [_DEVICE_ID, {"name": "deviceKey", "type": "address"}]
-)
-DeviceKeyAlreadyProvenError = error_class_for("DeviceKeyAlreadyProven", [_DEVICE_ID])
+__all__ = sorted([*_generated, "DeviceCsvError"])
 
 
 class DeviceCsvError(InvalidInputError):

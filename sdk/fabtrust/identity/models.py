@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from fabtrust import _validate
+from fabtrust._validate import ZERO_BYTES32
 from fabtrust.errors import InvalidInputError
 from fabtrust.identity._inputs import (
-    ZERO_BYTES32,
-    check_address,
-    check_bytes32,
     check_model,
     check_serial,
     model_text,
@@ -137,17 +136,17 @@ class DeviceSpec(BaseModel):
     @field_validator("device_key", mode="plain")
     @classmethod
     def _device_key(cls, value: Any) -> str:
-        return check_address(value, "device_key")
+        return _validate.address(value, field="device_key")
 
     @field_validator("metadata_hash", mode="plain")
     @classmethod
     def _metadata_hash(cls, value: Any) -> str:
-        return check_bytes32(value, "metadata_hash")
+        return _validate.bytes32(value, field="metadata_hash")
 
     @field_validator("owner", mode="plain")
     @classmethod
     def _owner(cls, value: Any) -> str | None:
-        return None if value is None else check_address(value, "owner")
+        return None if value is None else _validate.address(value, field="owner")
 
     @property
     def model_text(self) -> str | None:

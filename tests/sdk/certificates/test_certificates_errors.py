@@ -79,7 +79,8 @@ def test_every_registry_error_has_an_exported_class_with_the_abi_selector() -> N
         assert issubclass(cls, ContractError) and issubclass(cls, TransactionRevertedError)
         # Revert data of this error decodes to exactly this class.
         assert type(decode_revert(selector + "00" * 32 * len(entry["inputs"]))) is cls
-    assert sorted(errors.__all__) == errors.__all__
+    classes = [name for name in errors.__all__ if name.endswith("Error")]
+    assert sorted(classes) == classes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ def _issue(client: CertificatesClient, world: World, device_id: int, **changes: 
 def test_zero_lab(admin: CertificatesClient) -> None:
     with pytest.raises(ZeroLabError) as info:
         admin.accredit_lab(lab=ZERO_ADDRESS, name="nobody", valid_until=2**40)
-    assert info.value.args == {}
+    assert info.value.arguments == {}
     assert info.value.tx_hash is None  # caught in simulation, nothing mined
 
 
@@ -111,7 +112,7 @@ def test_invalid_accreditation_expiry(world: World, admin: CertificatesClient) -
     with pytest.raises(InvalidAccreditationExpiryError) as info:
         admin.accredit_lab(lab=BUYER, name="late", valid_until=past)
     assert info.value.valid_until == past
-    assert info.value.args == {"validUntil": past}
+    assert info.value.arguments == {"validUntil": past}
 
 
 def test_accreditation_needs_the_admin_role(world: World, buyer: CertificatesClient) -> None:

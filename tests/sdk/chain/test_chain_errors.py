@@ -122,7 +122,7 @@ def test_error_class_for_builds_and_caches() -> None:
     assert "0x" + selector("DeviceAlreadyRegistered(uint256)").hex() == cls.SELECTOR
     err = cls(device_id=42, tx_hash="0xabc")
     assert err.device_id == 42
-    assert err.args == {"deviceId": 42}
+    assert err.arguments == {"deviceId": 42}
     assert err.error_name == "DeviceAlreadyRegistered"
     assert err.tx_hash == "0xabc"
     assert "DeviceAlreadyRegistered(device_id=42)" in str(err) and "0xabc" in str(err)
@@ -153,7 +153,7 @@ def test_error_class_names_edge_cases() -> None:
     assert cls.SIGNATURE == "Odd(uint8,address,bool,(uint8))"
     err = cls(arg0=1, from_=ALICE, args_=True, item=(5,))
     assert (err.arg0, err.from_, err.args_, err.item) == (1, ALICE, True, (5,))
-    assert err.args == {"arg0": 1, "from": ALICE, "args": True, "item": (5,)}
+    assert err.arguments == {"arg0": 1, "from": ALICE, "args": True, "item": (5,)}
     with pytest.raises(InvalidInputError):
         error_class_for("not valid", [])
 
@@ -209,7 +209,7 @@ def test_decode_custom_error_from_abi() -> None:
     assert type(err).__name__ == "FooError"
     assert err.a == 7
     assert err.b == ALICE  # checksummed
-    assert err.args == {"a": 7, "b": ALICE}
+    assert err.arguments == {"a": 7, "b": ALICE}
     assert err.selector == "0x" + selector("Foo(uint256,address)").hex()
     assert err.tx_hash == "0xfeed"
     assert err.raw_data == data
@@ -349,3 +349,17 @@ def test_error_selector() -> None:
         )
         == "(uint8,string)[]"
     )
+
+
+def test_args_is_the_usual_exception_tuple() -> None:
+    """``args`` is BaseException's tuple (``e.args[0]`` is the message, as for every exception);
+    the decoded Solidity arguments are ``arguments``."""
+    from fabtrust.errors import error_class_for
+
+    cls = error_class_for("ArgsProbe", [{"name": "deviceId", "type": "uint256"}])
+    err: ContractError = cls(device_id=42, tx_hash="0x" + "ab" * 32)
+    assert isinstance(err.args, tuple)
+    assert err.args[0] == str(err) == f"ArgsProbe(device_id=42) in transaction 0x{'ab' * 32}"
+    assert err.arguments == {"deviceId": 42} and err.device_id == 42
+    err.arguments["deviceId"] = 7  # a copy: the error is not changed
+    assert err.device_id == 42

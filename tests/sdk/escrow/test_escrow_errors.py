@@ -268,7 +268,7 @@ def case_incorrect_payment(market: Market) -> tuple[Any, dict[str, Any]]:
     erc20 = (market.seller.account, market.stablecoin, *args[2:])
     with pytest.raises(E.IncorrectPaymentError) as with_value:
         market.buyer.chain.transact("SupplyChainEscrow", "createOrder", *erc20, value=1)
-    assert with_value.value.args == {"expected": 0, "received": 1}
+    assert with_value.value.arguments == {"expected": 0, "received": 1}
     return info.value, {"expected": 10**18, "received": 10**18 - 1}
 
 
@@ -474,8 +474,8 @@ def test_escrow_error_is_raised_with_its_arguments(market: Market, name: str) ->
     cls = E.ESCROW_ERRORS[name]
     assert type(error) is cls
     assert error.error_name == name
-    assert error.args == {abi: expected[attr] for abi, attr, _ in cls.INPUTS}, (
-        f"{name}: {error.args}"
+    assert error.arguments == {abi: expected[attr] for abi, attr, _ in cls.INPUTS}, (
+        f"{name}: {error.arguments}"
     )
     for attr, value in expected.items():
         assert getattr(error, attr) == value

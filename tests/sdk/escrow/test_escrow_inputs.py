@@ -113,9 +113,9 @@ def _good(market: Market) -> dict[str, Any]:
 
 
 BAD_CREATE: list[tuple[str, Any, str]] = [
-    ("seller", "0x1234", "not a 0x-prefixed 20-byte hex address"),
+    ("seller", "0x1234", "is not an address (0x + 40 hex digits)"),
     ("seller", "0x70997970C51812dc3A010C7d01b50e0d17dc79c8", "checksum"),
-    ("seller", 1234, "address string"),
+    ("seller", 1234, "is not an address (0x + 40 hex digits), it is a int"),
     ("token", "USDC", "'native'"),
     ("token", "eth", "'native'"),
     ("token", "0xZZ997970C51812dc3A010C7d01b50e0d17dc79C8", "address"),

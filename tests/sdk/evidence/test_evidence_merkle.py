@@ -362,7 +362,7 @@ def test_bad_inputs_raise_invalid_input() -> None:
         StandardMerkleTree.of([[-1]], ["uint256"])
     with pytest.raises(InvalidInputError, match="checksum"):
         StandardMerkleTree.of([["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"]], ["address"])
-    with pytest.raises(InvalidInputError, match="expected 32 bytes"):
+    with pytest.raises(InvalidInputError, match="is 2 bytes, not 32"):
         StandardMerkleTree.of([["0x1234"]], ["bytes32"])
     with pytest.raises(InvalidInputError, match="not a valid bool"):
         StandardMerkleTree.of([[1]], ["bool"])

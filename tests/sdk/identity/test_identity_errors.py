@@ -70,7 +70,7 @@ def test_decoded_revert_is_the_exported_class(item: dict[str, Any]) -> None:
     cls = getattr(identity_errors, item["name"] + "Error")
     assert type(error) is cls
     assert isinstance(error, ContractError)
-    assert list(error.args.values()) == values
+    assert list(error.arguments.values()) == values
     assert "0x" + selector.hex() == cls.SELECTOR
 
 
@@ -88,7 +88,7 @@ def test_already_registered(maker: Any, device: int, device_key: Signer) -> None
     with pytest.raises(DeviceAlreadyRegisteredError) as info:
         maker.devices.register(serial="SN-err", model="m", device_key=device_key.address)
     assert info.value.device_id == device
-    assert info.value.args == {"deviceId": device}
+    assert info.value.arguments == {"deviceId": device}
 
 
 def test_device_not_found_everywhere(maker: Any, device_key: Signer) -> None:
@@ -99,7 +99,7 @@ def test_device_not_found_everywhere(maker: Any, device_key: Signer) -> None:
         lambda: maker.devices.rotate_key(device_id=missing, new_key=device_key.address),
         lambda: maker.devices.rotate_key(device_id=missing, key_signer=device_key),
         lambda: maker.devices.prove_key(device_id=missing, key_signer=device_key),
-        lambda: maker.devices.verify_device_signature(
+        lambda: maker.certificates.verify_device_signature(
             device_id=missing, data_root=Z32, signature=b"\1" * 65
         ),
     ]

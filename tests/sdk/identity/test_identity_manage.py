@@ -113,8 +113,10 @@ def test_approve_escrow_and_is_approved(maker: Any, fresh_chain: Any) -> None:
 
 
 def test_sign_and_verify_data_root(maker: Any, buyer: Any, device: int, device_key: Signer) -> None:
-    signature = maker.devices.sign_data_root(
-        key_signer=device_key, device_id=device, data_root=ROOT
+    signature = bytes.fromhex(
+        maker.certificates.sign_data_attestation(
+            device=device_key, device_id=device, data_root=ROOT
+        )[2:]
     )
     assert isinstance(signature, bytes) and len(signature) == 65
     # The CertificateRegistry computes the same digest.
@@ -127,12 +129,14 @@ def test_sign_and_verify_data_root(maker: Any, buyer: Any, device: int, device_k
     onchain = maker.chain.call("CertificateRegistry", "hashDataAttestation", device, ROOT)
     assert typed_data_digest(typed) == "0x" + bytes(onchain).hex()
 
-    verify = buyer.devices.verify_device_signature  # anyone can check
+    verify = buyer.certificates.verify_device_signature  # anyone can check
     assert verify(device_id=device, data_root=ROOT, signature=signature) is True
     assert verify(device_id=device, data_root=ROOT, signature="0x" + signature.hex()) is True
     assert verify(device_id=device, data_root="0x" + "5b" * 32, signature=signature) is False
-    other = maker.devices.sign_data_root(
-        key_signer=Signer.generate(), device_id=device, data_root=ROOT
+    other = bytes.fromhex(
+        maker.certificates.sign_data_attestation(
+            device=Signer.generate(), device_id=device, data_root=ROOT
+        )[2:]
     )
     assert verify(device_id=device, data_root=ROOT, signature=other) is False
     assert verify(device_id=device, data_root=ROOT, signature=signature[:64]) is False
@@ -147,7 +151,11 @@ def test_sign_and_verify_data_root(maker: Any, buyer: Any, device: int, device_k
     new_key = Signer.generate()
     maker.devices.rotate_key(device_id=device, key_signer=new_key)
     assert verify(device_id=device, data_root=ROOT, signature=signature) is False
-    fresh = maker.devices.sign_data_root(key_signer=new_key, device_id=device, data_root=ROOT)
+    fresh = bytes.fromhex(
+        maker.certificates.sign_data_attestation(device=new_key, device_id=device, data_root=ROOT)[
+            2:
+        ]
+    )
     assert verify(device_id=device, data_root=ROOT, signature=fresh) is True
 
     with pytest.raises(DeviceNotFoundError):
@@ -165,8 +173,10 @@ def test_device_signature_accepted_by_certificate_registry(
 ) -> None:
     """The signature the SDK makes is the one CertificateRegistry.issueCertificate accepts."""
     lab = client_for(2)
-    signature = maker.devices.sign_data_root(
-        key_signer=device_key, device_id=device, data_root=ROOT
+    signature = bytes.fromhex(
+        maker.certificates.sign_data_attestation(
+            device=device_key, device_id=device, data_root=ROOT
+        )[2:]
     )
     abi = {item.get("name") for item in lab.chain.contract("CertificateRegistry").abi}
     if "issueCertificateWithOptions" not in abi:

@@ -17,7 +17,9 @@ def test_every_method_reports_an_unreachable_node(relay: Any, relay_client: Any)
     client = relay_client(1)
     key = Signer.generate()
     device = client.devices.register(serial="SN-down", model="m", device_key=key.address).device_id
-    signature = client.devices.sign_data_root(key_signer=key, device_id=device, data_root=ROOT)
+    signature = bytes.fromhex(
+        client.certificates.sign_data_attestation(device=key, device_id=device, data_root=ROOT)[2:]
+    )
     relay.down()
 
     devices = client.devices
@@ -37,7 +39,7 @@ def test_every_method_reports_an_unreachable_node(relay: Any, relay_client: Any)
         "rotate_key": lambda: devices.rotate_key(device_id=device, new_key=Signer.dev(5).address),
         "prove_key": lambda: devices.prove_key(device_id=device, key_signer=key),
         "approve_escrow": lambda: devices.approve_escrow(),
-        "verify": lambda: devices.verify_device_signature(
+        "verify": lambda: client.certificates.verify_device_signature(
             device_id=device, data_root=ROOT, signature=signature
         ),
     }
@@ -48,9 +50,13 @@ def test_every_method_reports_an_unreachable_node(relay: Any, relay_client: Any)
 
     # Local computations need no node.
     assert devices.id_of(serial="SN-down") == device
-    again = devices.sign_data_root(key_signer=key, device_id=device, data_root=ROOT)
+    again = bytes.fromhex(
+        client.certificates.sign_data_attestation(device=key, device_id=device, data_root=ROOT)[2:]
+    )
     assert again == signature
 
     relay.up()
     assert devices.get(device_id=device).serial == "SN-down"
-    assert devices.verify_device_signature(device_id=device, data_root=ROOT, signature=signature)
+    assert client.certificates.verify_device_signature(
+        device_id=device, data_root=ROOT, signature=signature
+    )
