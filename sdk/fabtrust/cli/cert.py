@@ -802,16 +802,27 @@ def verify(
     if seed_file is not None and data_path is None:
         raise problem("--seed-file", "is only used with --data READINGS.csv")
     seed_hex = read_seed(seed_file) if data_path is not None else None
-    client = client_of(ctx, signer=False)
-    verdict = client.certificates.verify_bundle(
-        bundle=bundle_path,
-        report=report_value,
-        readings=data_path,
-        readings_seed=seed_hex,
-    )
+    # The buyer's path: no web3 import (see fabtrust.certificates._light_verify).
+    from fabtrust.certificates._light_verify import light_device_words, verify_light
+    from fabtrust.errors import DeploymentNotFoundError
+
+    settings = settings_of(ctx)
+    try:
+        verdict, reader = verify_light(
+            rpc_url=settings.rpc_url,
+            deployments=settings.deployments,
+            bundle=bundle_path,
+            report=report_value,
+            readings=data_path,
+            readings_seed=seed_hex,
+        )
+    except DeploymentNotFoundError as exc:  # as client_of: a chain problem (exit code 3)
+        from fabtrust.errors import ChainError
+
+        raise ChainError(str(exc)) from None
     document = verdict_document(verdict, bundle=bundle_path)
     if verdict.certificate is not None:
-        document["device"] = device_words(client, verdict.certificate.device_id)
+        document["device"] = light_device_words(reader, verdict.certificate.device_id)
     out.result(document, verdict_view(document))
     if not verdict.verified:
         failed = "; ".join(
