@@ -52,7 +52,9 @@ def checksum_address(value: str) -> str:
     """
     if not isinstance(value, str) or not _ADDRESS_RE.fullmatch(value):
         raise ValueError("not a 0x-prefixed 20-byte hex address")
-    from eth_hash.auto import keccak  # lazy: ~40 ms
+    # lazy; pysha3's C keccak when installed (eth_hash's pycryptodome backend loads cffi and
+    # pycparser: ~50 ms of a buyer's `cert verify`)
+    from fabtrust.evidence._hashing import keccak256 as keccak
 
     body = value[2:]
     digest = keccak(body.lower().encode()).hex()

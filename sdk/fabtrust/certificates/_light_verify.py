@@ -86,8 +86,6 @@ def verify_light(
 def light_device_words(reader: LightReader, device_id: int) -> dict[str, Any] | None:
     """As ``fabtrust.cli.cert.device_words``: serial, model and status for people, or None when
     they cannot be read (from the device record and its DeviceRegistered event)."""
-    from fabtrust.identity._inputs import model_text
-
     try:
         info = reader.device(device_id)
         topic = "0x" + device_id.to_bytes(32, "big").hex()
@@ -100,7 +98,21 @@ def light_device_words(reader: LightReader, device_id: int) -> dict[str, Any] | 
     model = str(args["model"])
     return {
         "serial": str(args["serial"]),
-        "model": model_text(model) or model,
+        "model": _model_text(model) or model,
         "manufacturer": info.manufacturer,
         "status": info.status.capitalize(),
     }
+
+
+def _model_text(model: str) -> str | None:
+    """:func:`fabtrust.identity._inputs.model_text`, which cannot be imported without the identity
+    package (its error classes load a keccak backend: ~50 ms of the buyer's process); a test holds
+    the two equal through :func:`light_device_words`."""
+    raw = bytes.fromhex(model[2:]).rstrip(b"\0")
+    if not raw or b"\0" in raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() else None
