@@ -142,3 +142,31 @@ def test_cert_verify_process_imports_no_web3(chain: Any, tmp_path: Path) -> None
         document = json.loads(result.stdout)
         assert document["verified"] is (exit_code == 0)
         assert document["device"]["serial"] == "SN-L1"
+
+
+def test_fast_signature_recovery_agrees_with_eth_account() -> None:
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    from fabtrust.certificates._verify import _recover_fast, recover_signer
+    from fabtrust.evidence.typed_data import data_attestation_typed_data
+
+    typed = data_attestation_typed_data(chain_id=31337, registry=DEV1, device_id=5, data_root=ROOT)
+    signer = Signer.dev(7)
+    message = encode_typed_data(full_message=typed)
+    signature = signer.sign_typed_data(typed)
+    assert _recover_fast(typed, signature) == signer.address == recover_signer(typed, signature)
+    high_s = bytearray(signature)
+    s = int.from_bytes(signature[32:64], "big")
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    high_s[32:64] = (n - s).to_bytes(32, "big")
+    high_s[64] = 55 - signature[64]  # the other parity: the same signer, high s
+    assert _recover_fast(typed, bytes(high_s)) is None  # left to eth-account
+    for flipped in range(0, 64, 7):
+        bad = bytearray(signature)
+        bad[flipped] ^= 1
+        try:
+            slow: str | None = Account.recover_message(message, signature=bytes(bad))
+        except Exception:
+            slow = None
+        assert _recover_fast(typed, bytes(bad)) in (None, slow)
