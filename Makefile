@@ -169,6 +169,7 @@ docs: $(STAMPS)/python
 
 bench: compile
 	$(BIN)/python scripts/bench_bench.py
+	$(BIN)/python scripts/bench_verify.py
 	$(BIN)/python scripts/bench.py
 
 # Regenerate the constraints from a fresh resolution (then review the diff).

@@ -53,10 +53,15 @@ def gas_section() -> list[str]:
         "## Gas",
         "",
         "Measured on Anvil with the contracts as deployed (solc 0.8.24, EVM Shanghai, optimizer "
-        "200 runs). *Floor* is what the storage the call writes costs at the very least: 21,000 "
-        "+ 22,100 per storage slot written from zero (from the transaction's state diff) + "
-        "calldata (4/16 gas per zero/non-zero byte) + logs (375 + 375 per topic + 8 per data "
-        "byte). Batch figures are per item.",
+        "200 runs). *Floor* is what the state the call touches costs at the very least "
+        "(EIP-2929/2200/3529, `floor_from_traces` in scripts/bench/_gas.py): 21,000 + calldata "
+        "(4/16 gas per zero/non-zero byte) + logs (375 + 375 per topic + 8 per data byte) + "
+        "22,100 per slot written from zero + 5,000 per slot updated or cleared (2,900 + 2,100 "
+        "cold) + 2,100 per slot only read (cold) + 2,600 per cold account touched (all but the "
+        "sender, the target, the coinbase and the precompiles) - refunds (4,800 per cleared "
+        "slot, capped at a fifth). Slots and accounts come from the transaction's prestate "
+        "traces on Anvil (plain and diff mode); *new slots* counts the slots written from zero. "
+        "Batch figures are per item.",
         "",
         "| call | gas | floor | distance | new slots | target | |",
         "|---|---:|---:|---:|---:|---|---|",

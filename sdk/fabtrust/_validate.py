@@ -79,10 +79,12 @@ def _kind(value: Any) -> str:
 
 def checksum(body: str) -> str:
     """The EIP-55 checksummed ``0x`` address of 40 hex digits (any case, no prefix)."""
-    from eth_hash.auto import keccak  # lazy: ~40 ms
+    # lazy; pysha3's C keccak when installed (eth_hash's pycryptodome backend loads cffi and
+    # pycparser: ~50 ms of a buyer's `cert verify`)
+    from fabtrust.evidence._hashing import keccak256
 
     lower = body.lower()
-    digest = keccak(lower.encode("ascii")).hex()
+    digest = keccak256(lower.encode("ascii")).hex()
     return "0x" + "".join(
         c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower)
     )
@@ -174,9 +176,9 @@ def bytes32_or_text(value: Any, *, field: str) -> str:
         raise bad(field, value, f"is not 32 bytes: 0x + 64 hex digits, got {len(text) - 2}")
     if re.fullmatch(r"[0-9a-fA-F]{64}", text):
         raise bad(field, value, "looks like a 32-byte id without its 0x prefix")
-    from eth_hash.auto import keccak  # lazy: ~40 ms
+    from fabtrust.evidence._hashing import keccak256
 
-    return "0x" + keccak(value.encode("utf-8")).hex()
+    return "0x" + keccak256(value.encode("utf-8")).hex()
 
 
 # -- numbers -------------------------------------------------------------------------------------
