@@ -204,9 +204,9 @@ class LightRpc:
 @lru_cache(maxsize=4096)
 def checksum(address: str) -> str:
     """EIP-55 form of a 20-byte hex address."""
-    from fabtrust.evidence._hashing import to_checksum_address
+    from fabtrust._validate import checksum as eip55
 
-    return to_checksum_address(address.lower())
+    return eip55(address.lower().removeprefix("0x"))
 
 
 def _keccak(data: bytes) -> bytes:
