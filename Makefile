@@ -44,7 +44,7 @@ $(BIN)/python:
 
 # eth-brownie is installed pure-Python: its compiled wheel breaks hypothesis stateful tests,
 # some brownie-config network keys and coverage.
-$(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
+$(STAMPS)/python: pyproject.toml requirements/constraints.txt sdk/fabtrust/_version.py | $(BIN)/python
 	BROWNIE_NOCOMPILE=1 $(BIN)/python -m pip install --quiet --no-binary eth-brownie \
 	    -c requirements/constraints.txt -e '.[dev,fast,bench]'
 	@mkdir -p $(STAMPS) && touch $@

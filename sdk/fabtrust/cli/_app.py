@@ -58,13 +58,9 @@ def _usage_error(code: int, message: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from fabtrust._version import __version__
 
-        try:
-            text = version("fabtrust")
-        except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
-            text = "unknown"
-        print(f"fabtrust {text}")
+        print(f"fabtrust {__version__}")
         raise typer.Exit()
 
 
