@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fabtrust._constants import REMOTE_CONFIRMATIONS
 from fabtrust.agent import _orders
 from fabtrust.agent._actions import ActionSender, action_label
 from fabtrust.agent._actor import Actor, ActorSettings
@@ -92,10 +93,6 @@ Hook = Callable[[AgentEvent], None]
 
 DEFAULT_POLL_INTERVAL = 2.0
 """Seconds between polls."""
-
-REMOTE_CONFIRMATIONS = 3
-"""Default depth (blocks) before the agent trusts an event on a non-local chain (0 on Anvil /
-Ganache, whose blocks never re-org unless asked to)."""
 
 DEFAULT_PAGE_SIZE = 1_000
 """Orders read from the store at a time (memory per poll is bounded by this, not by how many

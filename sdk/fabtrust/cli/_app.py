@@ -129,7 +129,7 @@ def _root(
         typer.Option(
             envvar="FABTRUST_CONFIRMATIONS",
             min=0,
-            help="Blocks to wait after a transaction (default: 0 on local chains, 2 elsewhere).",
+            help="Blocks to wait after a transaction (default: 0 on local chains, 3 elsewhere).",
         ),
     ] = None,
     json_output: Annotated[
