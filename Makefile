@@ -104,9 +104,13 @@ web-browser:
 
 # ---- quality gates and tests ------------------------------------------------------------------
 
-lint: $(STAMPS)/python
+# Solidity: solhint (rules in .solhint.json, warnings fail too) and forge fmt (style in foundry.toml
+# [fmt]; `forge fmt contracts` rewrites). The same checks run as pre-commit hooks (.pre-commit-config.yaml).
+lint: $(STAMPS)/python $(STAMPS)/node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol'
+	node_modules/.bin/forge fmt --check contracts
 
 format: $(STAMPS)/python
 	$(BIN)/ruff format .
