@@ -30,6 +30,7 @@ from fabtrust._artifacts import artifact
 from fabtrust.accounts import Signer
 from fabtrust.deployments import Deployment
 from fabtrust.evidence import device_id_of, test_spec_id
+from fabtrust.testing import free_port
 
 BUILD = Path(__file__).resolve().parents[2] / "build" / "contracts"
 SPEC = "ISO 4409:2019 hydraulic motor bench"
@@ -361,9 +362,7 @@ class NodeProxy:
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: socket.socket | None = None
         self._conns: list[socket.socket] = []
@@ -436,9 +435,7 @@ class WebhookReceiver:
     answered 500 (the sender must retry them with the same key)."""
 
     def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.deliveries: list[Delivery] = []
         self.fail_next = 0
