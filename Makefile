@@ -142,7 +142,7 @@ invariants: toolchain
 # Contract coverage (forge coverage over the invariant campaigns, offline solc front): the table is
 # printed and written to reports/coverage/summary.md, LCOV to reports/coverage/lcov.info.
 coverage: toolchain
-	$(BIN)/python scripts/coverage.py
+	$(BIN)/python scripts/contract_coverage.py
 
 test-ganache: compile
 	$(BIN)/brownie test tests/contracts --network fabtrust-ganache

@@ -1,8 +1,8 @@
 """Contract coverage: which lines, statements, branches and functions of contracts/ the forge
 invariant campaigns (tests/forge/) execute. What `make coverage` runs.
 
-    python scripts/coverage.py                     # runs/depth below (about a minute)
-    python scripts/coverage.py --runs 128 --depth 100
+    python scripts/contract_coverage.py                     # runs/depth below (about a minute)
+    python scripts/contract_coverage.py --runs 128 --depth 100
 
 forge coverage compiles with the project's offline solc front (foundry.toml), unoptimised, so
 nothing is downloaded. Writes reports/coverage/lcov.info (for genhtml or an editor) and
