@@ -22,7 +22,7 @@ PYTEST_PURE := $(BIN)/pytest -p no:pytest-brownie
 PURE_TESTS := tests/toolchain tests/sdk tests/cli tests/agent tests/web tests/bench
 
 .PHONY: help setup toolchain compile test test-pure test-contracts test-ganache lint format \
-        typecheck slither invariants demo deploy bench abi docs lock clean distclean web \
+        typecheck slither invariants coverage demo deploy bench abi docs lock clean distclean web \
         web-browser mqtt-broker
 
 help:
@@ -31,6 +31,7 @@ help:
 	@echo "make test-ganache  the contract suite on Ganache 7.9"
 	@echo "make slither       static analysis; fails on findings not triaged in slither-triage.json"
 	@echo "make invariants    forge invariant campaigns (tests/forge/), runs and depth in foundry.toml"
+	@echo "make coverage      contract coverage (forge), written to reports/coverage/"
 	@echo "make bench         gas and speed benchmarks, written to docs/benchmarks.md"
 	@echo "make web           build the buyer's verification page (build/web/index.html)"
 	@echo "make clean         remove build output (keeps .venv and node_modules)"
@@ -44,7 +45,7 @@ $(BIN)/python:
 
 # eth-brownie is installed pure-Python: its compiled wheel breaks hypothesis stateful tests,
 # some brownie-config network keys and coverage.
-$(STAMPS)/python: pyproject.toml requirements/constraints.txt | $(BIN)/python
+$(STAMPS)/python: pyproject.toml requirements/constraints.txt sdk/fabtrust/_version.py | $(BIN)/python
 	BROWNIE_NOCOMPILE=1 $(BIN)/python -m pip install --quiet --no-binary eth-brownie \
 	    -c requirements/constraints.txt -e '.[dev,fast,bench]'
 	@mkdir -p $(STAMPS) && touch $@
@@ -117,9 +118,14 @@ mqtt-broker:
 
 # ---- quality gates and tests ------------------------------------------------------------------
 
-lint: $(STAMPS)/python
+# Solidity: solhint (rules in .solhint.json, warnings fail too) and forge fmt (style in foundry.toml
+# [fmt]; `forge fmt contracts` rewrites). The same checks run as pre-commit hooks (.pre-commit-config.yaml).
+# forge is the binary linked by the toolchain: npm's node_modules/.bin/forge wrapper exits 0 always.
+lint: toolchain
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/solhint --max-warnings 0 --disc 'contracts/**/*.sol'
+	$(BIN)/forge fmt --check contracts
 
 format: $(STAMPS)/python
 	$(BIN)/ruff format .
@@ -145,6 +151,11 @@ slither: toolchain
 # contracts/, compiled by the solc front (see foundry.toml and docs/security.md).
 invariants: toolchain
 	$(BIN)/python scripts/invariants.py
+
+# Contract coverage (forge coverage over the invariant campaigns, offline solc front): the table is
+# printed and written to reports/coverage/summary.md, LCOV to reports/coverage/lcov.info.
+coverage: toolchain
+	$(BIN)/python scripts/contract_coverage.py
 
 test-ganache: compile
 	$(BIN)/brownie test tests/contracts --network fabtrust-ganache

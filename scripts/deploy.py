@@ -37,6 +37,7 @@ from typing import Any
 from brownie import accounts, network, project, web3
 
 from fabtrust._artifacts import Artifact
+from fabtrust._constants import LOCAL_CHAIN_IDS, REMOTE_CONFIRMATIONS
 from fabtrust.accounts import Signer
 from fabtrust.chain import connect_web3
 from fabtrust.deploy import deploy_contracts, load_role_config, matching_deployment
@@ -44,7 +45,6 @@ from fabtrust.deployments import load_deployment, save_deployment
 from fabtrust.errors import DeploymentNotFoundError, FabtrustError
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_CHAIN_IDS = {31337, 1337}
 
 
 class DeployError(Exception):
@@ -104,7 +104,7 @@ def deploy() -> None:
             print("Nothing deployed. Set FABTRUST_REDEPLOY=1 to deploy a new set.")
             return
     roles = load_role_config(config_path(chain_id), chain_id=chain_id, now=int(time.time()))
-    confirmations = 0 if chain_id in LOCAL_CHAIN_IDS else 2
+    confirmations = 0 if chain_id in LOCAL_CHAIN_IDS else REMOTE_CONFIRMATIONS
     sender = connection.sender(deployer_signer(chain_id), confirmations=confirmations)
     deployment = deploy_contracts(connection, sender, roles, artifacts=brownie_artifact)
     path = save_deployment(deployment, out_dir)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {IVersioned} from "../common/IVersioned.sol";
+
 /// @title ILabAccreditation
 /// @notice The one view of the CertificateRegistry that TestCheckpoints needs: whether a lab is
 ///         accredited now.
@@ -27,7 +29,7 @@ interface ILabAccreditation {
 /// @dev A session is keyed by `(deviceId, sessionId)`; its first checkpoint binds it to the lab that
 ///      sent it. Sequence numbers and reading counts strictly increase within a session. Storage: one
 ///      slot per session (lab | sequence | readingCount); the roots live in `CheckpointAnchored` events.
-interface ITestCheckpoints {
+interface ITestCheckpoints is IVersioned {
     // ---------------------------------------------------------------------------------------------
     // Types
     // ---------------------------------------------------------------------------------------------

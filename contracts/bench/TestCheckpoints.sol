@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
+import {Versioned} from "../common/Versioned.sol";
 import {ILabAccreditation, ITestCheckpoints} from "./ITestCheckpoints.sol";
 
 /// @title TestCheckpoints
@@ -8,7 +9,7 @@ import {ILabAccreditation, ITestCheckpoints} from "./ITestCheckpoints.sol";
 ///         ITestCheckpoints).
 /// @dev One slot per session: lab(160) | sequence(48) | readingCount(48), keyed by
 ///      keccak256(abi.encode(deviceId, sessionId)). Roots are carried by events only.
-contract TestCheckpoints is ITestCheckpoints {
+contract TestCheckpoints is ITestCheckpoints, Versioned {
     // ---------------------------------------------------------------------------------------------
     // Storage
     // ---------------------------------------------------------------------------------------------

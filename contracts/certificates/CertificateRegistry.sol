@@ -7,6 +7,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {Roles} from "../common/Roles.sol";
+import {Versioned} from "../common/Versioned.sol";
 import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 import {ICertificateRegistry} from "./ICertificateRegistry.sol";
 
@@ -16,7 +17,7 @@ import {ICertificateRegistry} from "./ICertificateRegistry.sol";
 /// @dev Storage per certificate: slot 0 deviceId; slot 1 labId(32) | issuedAt(40) | validUntil(40) |
 ///      result(8) | flags(8) | fieldsDigest(128). Successor and batch links are written only when used. Labs are referenced by a 32-bit
 ///      labId (assigned at the first accreditation) so that the digest of dataRoot and testSpec fits slot 1.
-contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712 {
+contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Versioned {
     // ---------------------------------------------------------------------------------------------
     // Storage
     // ---------------------------------------------------------------------------------------------

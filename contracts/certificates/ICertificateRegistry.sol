@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {IVersioned} from "../common/IVersioned.sol";
 import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 
 /// @title ICertificateRegistry
@@ -53,7 +54,7 @@ import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 ///      `(uint256 deviceId, bytes32 reportSha256, bytes32 dataRoot, bytes32 testSpec, uint8 result, uint64 validUntil)`:
 ///      `leaf = keccak256(bytes.concat(keccak256(abi.encode(deviceId, reportSha256, dataRoot, testSpec, result, validUntil))))`,
 ///      sorted-pair hashing (the JS package openzeppelin/merkle-tree, `StandardMerkleTree.of(values, types)`).
-interface ICertificateRegistry {
+interface ICertificateRegistry is IVersioned {
     // ---------------------------------------------------------------------------------------------
     // Types
     // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ pragma solidity ^0.8.20;
 
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {ICertificateRegistry} from "../certificates/ICertificateRegistry.sol";
+import {IVersioned} from "../common/IVersioned.sol";
 
 /// @title ISupplyChainEscrow
 /// @notice Escrow for device sales between parties that do not trust each other. The buyer funds an
@@ -23,7 +24,7 @@ import {ICertificateRegistry} from "../certificates/ICertificateRegistry.sol";
 ///      `transfer` with {TOKEN_CALL_GAS}); a push that fails is credited to the receiver, who takes it
 ///      with {withdraw}. So no receiver and no token can make a settlement run out of gas.
 ///      Only tokens the admin allow-listed ({setTokenAllowed}) can pay an order; the native coin always can.
-interface ISupplyChainEscrow {
+interface ISupplyChainEscrow is IVersioned {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
     //////////////////////////////////////////////////////////////*/

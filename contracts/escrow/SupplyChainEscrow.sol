@@ -9,6 +9,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ICertificateRegistry} from "../certificates/ICertificateRegistry.sol";
 import {Roles} from "../common/Roles.sol";
+import {Versioned} from "../common/Versioned.sol";
 import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 import {ISupplyChainEscrow} from "./ISupplyChainEscrow.sol";
 
@@ -16,7 +17,7 @@ import {ISupplyChainEscrow} from "./ISupplyChainEscrow.sol";
 /// @notice Payment that follows proof: buyer's money waits here until the devices are shipped,
 ///         certified and accepted (or the inspection period is over), then one transaction pays the
 ///         seller and hands the device records to the buyer. See {ISupplyChainEscrow}.
-contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard {
+contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////

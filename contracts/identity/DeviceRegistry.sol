@@ -8,13 +8,14 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {Roles} from "../common/Roles.sol";
+import {Versioned} from "../common/Versioned.sol";
 import {IDeviceRegistry} from "./IDeviceRegistry.sol";
 
 /// @title DeviceRegistry
 /// @notice ERC-721 device identity registry of fabtrust (see IDeviceRegistry for the full contract).
 /// @dev Storage per device: two slots (manufacturer | registeredAt | status | keyProven, then deviceKey)
 ///      plus ERC-721's owner and balance. model and metadataHash live in the DeviceRegistered event only.
-contract DeviceRegistry is IDeviceRegistry, ERC721, AccessControl, EIP712 {
+contract DeviceRegistry is IDeviceRegistry, ERC721, AccessControl, EIP712, Versioned {
     // ---------------------------------------------------------------------------------------------
     // Storage
     // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.20;
 
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IVersioned} from "../common/IVersioned.sol";
 
 /// @title IDeviceRegistry
 /// @notice On-chain identity of manufactured devices. Every device is an ERC-721 token (so wallets and
@@ -21,7 +22,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 ///
 ///      The ERC-165 id of this interface (`type(IDeviceRegistry).interfaceId`) covers only the functions
 ///      declared here, not the inherited IERC721 ones; `supportsInterface` answers true for both.
-interface IDeviceRegistry is IERC721 {
+interface IDeviceRegistry is IERC721, IVersioned {
     // ---------------------------------------------------------------------------------------------
     // Types
     // ---------------------------------------------------------------------------------------------

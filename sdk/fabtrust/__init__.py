@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fabtrust._version import __version__
 from fabtrust.errors import FabtrustError
 
 if TYPE_CHECKING:
     from fabtrust.accounts import Signer
     from fabtrust.client import Fabtrust, connect
     from fabtrust.models import Event, TxResult
-
-__version__ = "0.1.0"
 
 __all__ = ["Event", "Fabtrust", "FabtrustError", "Signer", "TxResult", "__version__", "connect"]
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict
 
+from fabtrust._constants import LOCAL_CHAIN_IDS
 from fabtrust.errors import AccountError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -35,9 +36,6 @@ __all__ = [
     "is_local_chain",
     "parse_account_spec",
 ]
-
-LOCAL_CHAIN_IDS: frozenset[int] = frozenset({31337, 1337})
-"""Chain ids of local development chains (Anvil/Hardhat 31337, Ganache 1337)."""
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 """The public development mnemonic; keys derived at m/44'/60'/0'/0/i are known to everyone."""

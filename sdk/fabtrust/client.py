@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fabtrust._binding import Binding
+from fabtrust._constants import REMOTE_CONFIRMATIONS
 from fabtrust.accounts import Signer, parse_account_spec
 from fabtrust.certificates import CertificatesClient
 from fabtrust.chain import ChainConnection, Journal, NonceManager, TransactionSender, connect_web3
@@ -16,8 +17,6 @@ from fabtrust.escrow import EscrowClient
 from fabtrust.identity import DevicesClient
 
 __all__ = ["Fabtrust", "connect"]
-
-REMOTE_CONFIRMATIONS = 2
 
 # One nonce manager per chain and node in this process: any number of clients of the same signer
 # (threads of an MES, each with its own connect()) draw nonces from one counter.
@@ -82,8 +81,9 @@ def connect(
     ``account``: a :class:`Signer`, ``"dev:N"`` (local chains only), a raw ``0x`` key, or a
     keystore path (with ``password`` or ``password_callback``); None for a read-only client.
     ``deployments``: a folder of ``<chainId>.json`` files, one such file, or a Deployment.
-    ``confirmations``: blocks to wait after each transaction (default 0 on local chains, 2
-    elsewhere). ``journal``: SQLite file of in-flight transactions (resumed on connect).
+    ``confirmations``: blocks to wait after each transaction (default 0 on local chains,
+    ``REMOTE_CONFIRMATIONS`` = 3 elsewhere, the depth the settlement agent acts at).
+    ``journal``: SQLite file of in-flight transactions (resumed on connect).
     Raises NodeUnreachableError, WrongChainError (chain id, genesis hash or code, whichever
     differs), DeploymentNotFoundError, AccountError.
     """

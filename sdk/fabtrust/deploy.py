@@ -17,12 +17,11 @@ from typing import Any
 from web3 import Web3
 
 from fabtrust._artifacts import Artifact, all_abis, artifact
+from fabtrust._constants import LOCAL_CHAIN_IDS
 from fabtrust.accounts import Signer
 from fabtrust.chain import ChainConnection, TransactionSender
 from fabtrust.deployments import CompilerInfo, ContractDeployment, Deployment, abi_digest
 from fabtrust.errors import InvalidInputError
-
-LOCAL_CHAIN_IDS = frozenset({31337, 1337})
 
 __all__ = [
     "LabGrant",

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fabtrust import _validate
+from fabtrust._constants import LOCAL_CHAIN_IDS
 from fabtrust.errors import DeploymentNotFoundError, InvalidInputError
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
 CORE_CONTRACTS: tuple[str, ...] = ("DeviceRegistry", "CertificateRegistry", "SupplyChainEscrow")
 """The contracts every full deployment has; ``TestStablecoin`` is added on local chains only."""
 
-_LOCAL_CHAIN_IDS = frozenset({31337, 1337})
 
 
 def checksum_address(value: str) -> str:
@@ -101,7 +101,7 @@ class Deployment(BaseModel):
     def _check(self) -> Deployment:
         if self.deployed_at.tzinfo is None:
             raise ValueError("deployed_at must carry a timezone (e.g. 2024-05-01T12:00:00Z)")
-        if "TestStablecoin" in self.contracts and self.chain_id not in _LOCAL_CHAIN_IDS:
+        if "TestStablecoin" in self.contracts and self.chain_id not in LOCAL_CHAIN_IDS:
             raise ValueError(
                 f"TestStablecoin may only be deployed on local chains, not chain id {self.chain_id}"
             )
@@ -127,7 +127,7 @@ class Deployment(BaseModel):
     @property
     def is_local(self) -> bool:
         """True on a local development chain (31337, 1337)."""
-        return self.chain_id in _LOCAL_CHAIN_IDS
+        return self.chain_id in LOCAL_CHAIN_IDS
 
 
 def abi_digest(abi: Sequence[Mapping[str, Any]]) -> str:

@@ -77,20 +77,21 @@ class LocalAnvil:
         self,
         *,
         port: int | None = None,
-        gas_limit: int = 60_000_000,
+        gas_limit: int | None = 60_000_000,
+        base_fee: int | None = 0,
         extra_args: tuple[str, ...] = (),
         start_timeout: float = 20.0,
     ) -> None:
+        """``port``: a free one by default. ``gas_limit``/``base_fee``: None keeps Anvil's own
+        (EIP-1559 fees as on a public chain)."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._cmd = [
-            find_anvil(),
-            "--port", str(self.port),
-            "--silent",
-            "--block-base-fee-per-gas", "0",
-            "--gas-limit", str(gas_limit),
-            *extra_args,
-        ]  # fmt: skip
+        self._cmd = [find_anvil(), "--port", str(self.port), "--silent"]
+        if base_fee is not None:
+            self._cmd += ["--block-base-fee-per-gas", str(base_fee)]
+        if gas_limit is not None:
+            self._cmd += ["--gas-limit", str(gas_limit)]
+        self._cmd += extra_args
         self._timeout = start_timeout
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from fabtrust._constants import REMOTE_CONFIRMATIONS
 from fabtrust.agent.models import WebhookConfig
 from fabtrust.errors import InvalidInputError
 
@@ -29,10 +30,6 @@ __all__ = [
 
 DEFAULT_POLL_INTERVAL = 2.0
 """Seconds between polls."""
-
-REMOTE_CONFIRMATIONS = 3
-"""Default depth (blocks) before the agent trusts an event on a non-local chain (0 on Anvil /
-Ganache, whose blocks never re-org unless asked to)."""
 
 DEFAULT_PAGE_SIZE = 1_000
 """Orders read from the store at a time (memory per poll is bounded by this, not by how many

@@ -6,11 +6,19 @@
   :class:`Issued`, :class:`SignedIssueRequest`, :class:`AnchoredBatch`, :class:`Verdict`, ...).
 - :mod:`~fabtrust.certificates.bundle`: :class:`CertificateBundle`, the portable JSON a buyer
   verifies with the report.
+- :func:`read_batch_file`: the rows of a certificate batch file (JSON or CSV), shape-checked.
 - :mod:`~fabtrust.certificates.errors`: the CertificateRegistry's Solidity errors as exceptions.
 
 Light package: importing it loads no web3 (chain access goes through the client's Binding).
 """
 
+from fabtrust.certificates._batch_file import (
+    BATCH_FIELDS,
+    REQUIRED_BATCH_FIELDS,
+    BatchFileError,
+    BatchFileRow,
+    read_batch_file,
+)
 from fabtrust.certificates._verify import CHECK_NAMES
 from fabtrust.certificates.bundle import (
     BUNDLE_SCHEMA_VERSION,
@@ -35,12 +43,16 @@ from fabtrust.certificates.models import (
 )
 
 __all__ = [
+    "BATCH_FIELDS",
     "BUNDLE_SCHEMA_VERSION",
     "CHECK_NAMES",
+    "REQUIRED_BATCH_FIELDS",
     "Accreditation",
     "AnchoredBatch",
     "Batch",
     "BatchCertificate",
+    "BatchFileError",
+    "BatchFileRow",
     "BatchProof",
     "BundleBatch",
     "BundleCheckpoint",
@@ -53,4 +65,5 @@ __all__ = [
     "PassRef",
     "SignedIssueRequest",
     "Verdict",
+    "read_batch_file",
 ]

@@ -58,13 +58,9 @@ def _usage_error(code: int, message: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from fabtrust._version import __version__
 
-        try:
-            text = version("fabtrust")
-        except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
-            text = "unknown"
-        print(f"fabtrust {text}")
+        print(f"fabtrust {__version__}")
         raise typer.Exit()
 
 
@@ -133,7 +129,7 @@ def _root(
         typer.Option(
             envvar="FABTRUST_CONFIRMATIONS",
             min=0,
-            help="Blocks to wait after a transaction (default: 0 on local chains, 2 elsewhere).",
+            help="Blocks to wait after a transaction (default: 0 on local chains, 3 elsewhere).",
         ),
     ] = None,
     json_output: Annotated[

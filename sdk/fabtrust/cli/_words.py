@@ -11,6 +11,8 @@ import functools
 from datetime import datetime, timezone
 from typing import Any
 
+from fabtrust._constants import DEVICE_STATUSES
+
 __all__ = ["explain", "role_name"]
 
 _TIME_ARGS = frozenset(
@@ -53,7 +55,6 @@ _SENTENCES: dict[str, str] = {
 }
 
 _ORDER_STATES = ("None", "Funded", "Shipped", "Accepted", "Disputed", "Settled", "Refunded")
-_DEVICE_STATUSES = ("Active", "Suspended", "Decommissioned")
 
 
 @functools.cache
@@ -85,7 +86,7 @@ def _value(name: str, value: Any) -> str:
         if name == "current":
             return _ORDER_STATES[value] if 0 <= value < len(_ORDER_STATES) else str(value)
         if name == "status":
-            return _DEVICE_STATUSES[value] if 0 <= value < len(_DEVICE_STATUSES) else str(value)
+            return DEVICE_STATUSES[value] if 0 <= value < len(DEVICE_STATUSES) else str(value)
         return str(value)
     return str(value)
 

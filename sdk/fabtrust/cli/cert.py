@@ -6,11 +6,8 @@ Light module: web3 and the SDK clients are imported inside the commands.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -47,6 +44,7 @@ from ._render import (
 )
 
 if TYPE_CHECKING:
+    from fabtrust.certificates import BatchFileRow
     from fabtrust.client import Fabtrust
 
 __all__ = ["app"]
@@ -60,17 +58,6 @@ CertArg = Annotated[
     str, typer.Argument(metavar="CERT", help="The certificate id (0x + 64 hex digits).")
 ]
 _DIGEST_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")
-_BATCH_FIELDS = (
-    "device",
-    "report",
-    "spec",
-    "result",
-    "valid_until",
-    "data_root",
-    "readings",
-    "seed",
-)
-_BATCH_REQUIRED = ("device", "report", "spec", "result", "valid_until")
 
 
 def _data_root(
@@ -553,65 +540,22 @@ class _BatchRow:
     data_root: str | None
 
 
-def _batch_rows(file: Path) -> list[dict[str, str]]:
-    """The rows of a batch file: a JSON list of objects (or {"certificates": [...]}) or a CSV
-    with a header line."""
-    text = file.read_text(encoding="utf-8-sig")
-    if file.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise bad("FILE", str(file), f"is not valid JSON ({exc})") from None
-        if isinstance(data, Mapping):
-            data = data.get("certificates")
-        if not isinstance(data, list) or not all(isinstance(i, Mapping) for i in data):
-            raise bad("FILE", str(file), "must hold a JSON list of certificate objects")
-        rows: list[dict[str, str]] = []
-        for i, item in enumerate(data, start=1):
-            unknown = sorted(set(item) - set(_BATCH_FIELDS))
-            if unknown:
-                raise bad(
-                    f"{file.name} row {i}",
-                    unknown[0],
-                    f"is not a known field (use {', '.join(_BATCH_FIELDS)})",
-                )
-            rows.append({k: str(v) for k, v in item.items() if v is not None})
-        return rows
-    reader = csv.DictReader(line for line in text.splitlines() if line.strip())
-    header = [h.strip() for h in reader.fieldnames or []]
-    unknown = [h for h in header if h not in _BATCH_FIELDS]
-    if unknown:
-        raise bad(
-            "FILE",
-            str(file),
-            f"has an unknown column {unknown[0]!r} (use {', '.join(_BATCH_FIELDS)})",
-        )
-    return [
-        {(k or "").strip(): (v or "").strip() for k, v in row.items() if v and v.strip()}
-        for row in reader
-    ]
-
-
-def _parse_batch_row(file: Path, number: int, row: Mapping[str, str]) -> _BatchRow:
-    where = f"{file.name} row {number}"
-    for name in _BATCH_REQUIRED:
-        if not row.get(name):
-            raise bad(where, name, "is missing")
-    report = row["report"]
-    report_path = Path(report) if Path(report).is_absolute() else file.parent / report
+def _parse_batch_row(row: BatchFileRow, file: Path) -> _BatchRow:
+    """The values of one batch-file row (its shape was checked by read_batch_file)."""
+    where = f"{file.name} row {row.row}"
     root, _, _, _ = _data_root(
-        str(file.parent / row["readings"]) if row.get("readings") else None,
-        row.get("seed"),
-        row.get("data_root"),
+        str(row.readings) if row.readings is not None else None,
+        row.seed,
+        row.data_root,
         allow_generated=False,
     )
     return _BatchRow(
-        row=number,
-        device_id=parse_device_ref(row["device"], option=f"{where} device").device_id,
-        report=parse_readable_file(report_path, option=f"{where} report"),
-        spec=row["spec"],
-        passed=_result_flag(row["result"], option=f"{where} result"),
-        valid_until=parse_when(row["valid_until"], option=f"{where} valid_until"),
+        row=row.row,
+        device_id=parse_device_ref(row.device, option=f"{where} device").device_id,
+        report=parse_readable_file(row.report, option=f"{where} report"),
+        spec=row.spec,
+        passed=_result_flag(row.result, option=f"{where} result"),
+        valid_until=parse_when(row.valid_until, option=f"{where} valid_until"),
         data_root=root,
     )
 
@@ -668,16 +612,18 @@ def issue_batch(
     completed after it)."""
     import signal
 
-    from fabtrust.certificates import BatchCertificate, BundleBatch, CertificateBundle
+    from fabtrust.certificates import (
+        BatchCertificate,
+        BundleBatch,
+        CertificateBundle,
+        read_batch_file,
+    )
     from fabtrust.errors import TransactionRevertedError
     from fabtrust.evidence import BATCH_LEAF_ENCODING, StandardMerkleTree, cert_id_of
 
     out = settings_of(ctx).output
     parse_readable_file(file, option="FILE")
-    raw = _batch_rows(file)
-    if not raw:
-        raise bad("FILE", str(file), "has no certificate rows")
-    rows = [_parse_batch_row(file, i, row) for i, row in enumerate(raw, start=1)]
+    rows = [_parse_batch_row(row, file) for row in read_batch_file(file)]
     folder = bundle_dir or file.with_name(f"{file.stem}-bundles")
     client = client_of(ctx)
     now = chain_now(client)

@@ -28,9 +28,9 @@ def deploy(
     roles, write deployments/<chainId>.json. A matching deployment already there is kept."""
     import time
 
+    from fabtrust._constants import LOCAL_CHAIN_IDS, REMOTE_CONFIRMATIONS
     from fabtrust.chain import connect_web3
     from fabtrust.deploy import (
-        LOCAL_CHAIN_IDS,
         RoleConfig,
         deploy_contracts,
         load_role_config,
@@ -67,7 +67,7 @@ def deploy(
     )
     confirmations = settings.confirmations
     if confirmations is None:
-        confirmations = 0 if local else 2
+        confirmations = 0 if local else REMOTE_CONFIRMATIONS
     sender = connection.sender(signer, confirmations=confirmations)
     deployment = deploy_contracts(connection, sender, role_config, progress=out.info)
     written = save_deployment(deployment, settings.deployments)

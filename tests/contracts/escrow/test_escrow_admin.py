@@ -88,7 +88,9 @@ def test_views_of_unknown_orders_revert(escrow, buyer):
 def test_supports_interface(escrow):
     abi = project.get_loaded_projects()[0]._build.get("ISupplyChainEscrow")["abi"]
     selectors = [
-        int(build_function_selector(item), 16) for item in abi if item["type"] == "function"
+        int(build_function_selector(item), 16)
+        for item in abi
+        if item["type"] == "function" and item["name"] != "version"  # inherited: IVersioned
     ]
     assert len(selectors) == 27
     interface_id = 0

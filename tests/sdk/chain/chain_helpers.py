@@ -8,7 +8,6 @@ so modules never share chain state and may run in parallel (pytest-xdist). The n
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from web3 import Web3
 
 from fabtrust.accounts import Signer
+from fabtrust.testing import LocalAnvil, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = ROOT / ".venv" / "bin"
@@ -76,11 +76,6 @@ contract Thrower {
 """
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
 def _wait_rpc(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 2}))
     deadline = time.monotonic() + timeout
@@ -130,27 +125,20 @@ class Node:
                 self.proc.wait(timeout=10)
 
 
-def start_anvil(port: int, *extra: str) -> Node:
-    if not _port_free(port):
-        raise RuntimeError(f"port {port} is busy: a node from an earlier run is still up?")
-    proc = subprocess.Popen(
-        [str(BIN / "anvil"), "--port", str(port), "--silent", *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+def start_anvil(*extra: str) -> Node:
+    """Anvil with its own fees and gas limit (fabtrust.testing.LocalAnvil) on a free port."""
+    anvil = LocalAnvil(gas_limit=None, base_fee=None, extra_args=extra).start()
+    assert anvil.process is not None
     try:
-        _wait_rpc(url, proc)
+        _wait_rpc(anvil.url, anvil.process)
     except BaseException:
-        proc.kill()
-        proc.wait()
+        anvil.stop()
         raise
-    return Node(url, proc, "anvil")
+    return Node(anvil.url, anvil.process, "anvil")
 
 
-def start_ganache(port: int) -> Node:
-    if not _port_free(port):
-        raise RuntimeError(f"port {port} is busy")
+def start_ganache() -> Node:
+    port = free_port()
     exe = BIN / "ganache-cli"
     if not exe.exists() and shutil.which("ganache-cli") is None:
         pytest.skip("ganache-cli is not installed")

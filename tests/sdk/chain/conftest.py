@@ -52,8 +52,8 @@ def node_factory() -> Iterator[Callable[..., Node]]:
     """Start nodes for one module; all are stopped at the module's end."""
     nodes: list[Node] = []
 
-    def make(port: int, *extra: str, kind: str = "anvil") -> Node:
-        node = start_ganache(port) if kind == "ganache" else start_anvil(port, *extra)
+    def make(*extra: str, kind: str = "anvil") -> Node:
+        node = start_ganache() if kind == "ganache" else start_anvil(*extra)
         nodes.append(node)
         return node
 
@@ -63,8 +63,8 @@ def node_factory() -> Iterator[Callable[..., Node]]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Each module runs its own node on a fixed port: under pytest-xdist a module must stay on one
-    # worker. "loadgroup" is "load" plus the groups set below (plain "load" ignores them).
+    # Each module runs its own node (on a free port) for all its tests: under pytest-xdist a
+    # module must stay on one worker. "loadgroup" is "load" plus the groups set below (plain "load" ignores them).
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
     if hasattr(config, "workerinput"):  # an xdist worker: tag node ids with their group

@@ -22,21 +22,19 @@ from fabtrust.errors import (
     NodeUnreachableError,
     WrongChainError,
 )
+from fabtrust.testing import free_port
 
-LOCAL_PORT = 18643  # anvil, chain id 31337
-MAINNET_ID_PORT = 18644  # anvil pretending to be chain id 1
-HTTP_404_PORT = 18648  # a web server that is not a node
-DEAD_PORT = 18649  # nothing listens here
+DEAD_PORT = free_port()  # nothing listens here
 
 
 @pytest.fixture(scope="module")
 def local(node_factory: Callable[..., Node]) -> Node:
-    return node_factory(LOCAL_PORT)
+    return node_factory()
 
 
 @pytest.fixture(scope="module")
 def mainnet_like(node_factory: Callable[..., Node]) -> Node:
-    return node_factory(MAINNET_ID_PORT, "--chain-id", "1")
+    return node_factory("--chain-id", "1")  # anvil pretending to be chain id 1
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +48,10 @@ def not_a_node() -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", HTTP_404_PORT), NotFound)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{HTTP_404_PORT}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,19 +11,19 @@ import pytest
 from chain_helpers import Node, calldata, deploy
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
+from web3 import Web3
 from web3.exceptions import Web3RPCError
 
 from fabtrust.accounts import Signer
 from fabtrust.chain import RawLog, TransactionSender, follow, iter_logs
 from fabtrust.errors import ChainError
 
-PORT = 18642
 BUMPED = "0x" + keccak(text="Bumped(uint256,address,bytes)").hex()
 
 
 @pytest.fixture(scope="module")
 def node(node_factory: Callable[..., Node]) -> Node:
-    return node_factory(PORT)
+    return node_factory()
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +114,27 @@ def test_iter_logs_halves_the_chunk_when_the_provider_objects(
         list(iter_logs(node.w3, address=contract, from_block=start))
 
 
+class _Watched(Web3.HTTPProvider):
+    """The follower's own provider: notes how far its eth_getLogs scans reached and counts the
+    polls (eth_blockNumber) started since, so a test can wait until a scan is complete."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, request_kwargs={"timeout": 10})
+        self.scanned_to = -1
+        self.polls_since_scan = 0
+        self.lock = threading.Lock()
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        with self.lock:
+            if method == "eth_getLogs":
+                reached = int(params[0]["toBlock"], 16)
+                if reached > self.scanned_to:
+                    self.scanned_to, self.polls_since_scan = reached, 0
+            elif method == "eth_blockNumber":
+                self.polls_since_scan += 1
+        return super().make_request(method, params)
+
+
 class Follower:
     """Runs follow() in a thread and hands out what it yields."""
 
@@ -122,12 +142,19 @@ class Follower:
         self.items: queue.Queue[RawLog] = queue.Queue()
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, args=(node, kwargs), daemon=True)
+        self.provider = _Watched(node.url)
+        self.thread = threading.Thread(target=self._run, args=(kwargs,), daemon=True)
         self.thread.start()
 
-    def _run(self, node: Node, kwargs: dict[str, Any]) -> None:
+    def scanned(self, block: int) -> bool:
+        """True once a scan up to ``block`` finished (the next poll began: the tip is stored)."""
+        with self.provider.lock:
+            return self.provider.scanned_to >= block and self.provider.polls_since_scan > 0
+
+    def _run(self, kwargs: dict[str, Any]) -> None:
         try:
-            for log in follow(node.w3, stop=self.stop, poll_interval=0.05, **kwargs):
+            w3 = Web3(self.provider)
+            for log in follow(w3, stop=self.stop, poll_interval=0.05, **kwargs):
                 self.items.put(log)
         except BaseException as exc:
             self.errors.append(exc)
@@ -233,6 +260,7 @@ def test_follow_from_the_past_yields_history_once(
 
 def test_follow_detects_a_reorg_below_the_tip(
     node: Node,
+    wait_until: Callable[..., None],
     sender: TransactionSender,
     thrower_artifact: dict[str, Any],
     contract: str,
@@ -245,7 +273,8 @@ def test_follow_detects_a_reorg_below_the_tip(
     bump(sender, thrower_artifact, contract, b"deep orphan")
     [orphan] = follower.take(1)
     node.mine(3)
-    time.sleep(0.4)  # the follower scans the empty blocks and remembers the new head
+    head = node.w3.eth.block_number
+    wait_until(lambda: follower.scanned(head), what="the follower to scan the empty blocks")
     assert node.rpc("evm_revert", [snapshot]) is True
     sender.nonces.forget(sender.address)
     node.mine(6)  # a longer branch without the orphan

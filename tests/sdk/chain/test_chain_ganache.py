@@ -13,12 +13,10 @@ from fabtrust.accounts import Signer
 from fabtrust.chain import TransactionSender, connect_web3
 from fabtrust.errors import ContractError, RevertReasonError, TransactionRevertedError
 
-PORT = 18645
-
 
 @pytest.fixture(scope="module")
 def node(node_factory: Callable[..., Node]) -> Node:
-    return node_factory(PORT, kind="ganache")
+    return node_factory(kind="ganache")
 
 
 @pytest.fixture(scope="module")

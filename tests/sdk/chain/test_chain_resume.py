@@ -19,13 +19,12 @@ from fabtrust.accounts import Signer
 from fabtrust.chain import Journal, TransactionSender
 from fabtrust.errors import InvalidInputError
 
-PORT = 18641
 DEAD = "0x000000000000000000000000000000000000dEaD"
 
 
 @pytest.fixture(scope="module")
 def node(node_factory: Callable[..., Node]) -> Node:
-    return node_factory(PORT)
+    return node_factory()
 
 
 @pytest.fixture

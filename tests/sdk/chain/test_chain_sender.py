@@ -33,13 +33,12 @@ from fabtrust.errors import (
     error_class_for,
 )
 
-PORT = 18640
 GWEI = 10**9
 
 
 @pytest.fixture(scope="module")
 def node(node_factory: Callable[..., Node]) -> Node:
-    return node_factory(PORT)
+    return node_factory()
 
 
 @pytest.fixture(scope="module")

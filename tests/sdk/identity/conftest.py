@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -15,13 +14,7 @@ from typing import Any
 import pytest
 
 from fabtrust.accounts import Signer
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from fabtrust.testing import free_port
 
 _BATCH_REFUSED = {
     "jsonrpc": "2.0",
@@ -36,7 +29,7 @@ class Relay:
 
     def __init__(self, target: str) -> None:
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.requests = 0
         self.crash_on_send = False  # forward the next eth_sendRawTransaction, then die unanswered
