@@ -138,10 +138,11 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         uint256 run; // its length
         for (uint256 i; i < count;) {
             DeviceInput calldata input = inputs[i];
+            string calldata serial = input.serial;
             address deviceKey = input.deviceKey;
             address owner = input.owner;
-            uint256 deviceId = _checkNew(input.serial, deviceKey, owner);
-            _store(account, deviceId, input.serial, input.model, deviceKey, input.metadataHash, owner, 0);
+            uint256 deviceId = _checkNew(serial, deviceKey, owner);
+            _store(account, deviceId, serial, input.model, deviceKey, input.metadataHash, owner, 0);
             deviceIds[i] = deviceId;
             if (owner == msg.sender) {
                 ++own;
@@ -589,7 +590,19 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         return _hashTypedDataV4(keccak256(abi.encode(DEVICE_KEY_PROOF_TYPEHASH, manufacturer, deviceId, deviceKey)));
     }
 
-    function _deviceIdOf(address manufacturer, string calldata serial) private pure returns (uint256) {
-        return uint256(keccak256(abi.encode(manufacturer, serial)));
+    /// @dev `uint256(keccak256(abi.encode(manufacturer, serial)))`, encoded in scratch memory past the
+    ///      free memory pointer (a batch does not grow memory by one encoding per device).
+    function _deviceIdOf(address manufacturer, string calldata serial) private pure returns (uint256 id) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let length := serial.length
+            let padded := and(add(length, 31), not(31))
+            mstore(add(ptr, add(0x40, padded)), 0) // zero padding of the last word (dirty scratch)
+            mstore(ptr, manufacturer)
+            mstore(add(ptr, 0x20), 0x40)
+            mstore(add(ptr, 0x40), length)
+            calldatacopy(add(ptr, 0x60), serial.offset, length)
+            id := keccak256(ptr, add(0x60, padded))
+        }
     }
 }

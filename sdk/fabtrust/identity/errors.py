@@ -14,17 +14,23 @@ from __future__ import annotations
 from fabtrust.errors import InvalidInputError, error_class_for
 
 __all__ = [
+    "AccountIdsExhaustedError",
     "DeviceAlreadyRegisteredError",
     "DeviceCsvError",
     "DeviceIsDecommissionedError",
     "DeviceKeyAlreadyProvenError",
     "DeviceKeyUnchangedError",
+    "DeviceLockedError",
     "DeviceNotFoundError",
+    "DeviceNotOwnedByError",
     "EmptyBatchError",
     "EmptySerialError",
     "InvalidKeyProofError",
+    "NotApprovedOperatorError",
+    "NotDeviceLockerError",
     "NotDeviceManagerError",
     "NotDeviceManufacturerError",
+    "NotLockerError",
     "StatusUnchangedError",
     "ZeroAdminError",
     "ZeroDeviceKeyError",
@@ -57,6 +63,24 @@ DeviceKeyUnchangedError = error_class_for(
     "DeviceKeyUnchanged", [_DEVICE_ID, {"name": "deviceKey", "type": "address"}]
 )
 DeviceKeyAlreadyProvenError = error_class_for("DeviceKeyAlreadyProven", [_DEVICE_ID])
+_CALLER = {"name": "caller", "type": "address"}
+NotLockerError = error_class_for("NotLocker", [_CALLER])
+NotApprovedOperatorError = error_class_for(
+    "NotApprovedOperator", [{"name": "owner", "type": "address"}, _CALLER]
+)
+DeviceNotOwnedByError = error_class_for(
+    "DeviceNotOwnedBy",
+    [
+        _DEVICE_ID,
+        {"name": "owner", "type": "address"},
+        {"name": "actualOwner", "type": "address"},
+    ],
+)
+DeviceLockedError = error_class_for(
+    "DeviceLocked", [_DEVICE_ID, {"name": "locker", "type": "address"}]
+)
+NotDeviceLockerError = error_class_for("NotDeviceLocker", [_DEVICE_ID, _CALLER])
+AccountIdsExhaustedError = error_class_for("AccountIdsExhausted", [])
 
 
 class DeviceCsvError(InvalidInputError):
