@@ -43,8 +43,9 @@ def gas_section() -> list[str]:
         ours = measure_fabtrust(w3)
     eas = peers["eas_attest"].gas
     targets = {
-        "registerDevice": (150_000, "≤ 150,000"),
-        "registerDevices100": (100_000, "≤ 100,000 per device"),
+        "registerDevice": (85_000, "≤ 85,000"),
+        "registerDevices100": (35_000, "≤ 35,000 per device"),
+        "registerDevices100Owner": (55_000, "≤ 55,000 per device"),
         "issueCertificate": (eas / 3, f"≤ ⅓ of EAS attest = {eas / 3:,.0f}"),
         "anchorBatch1000": (100, "≤ 100 per certificate"),
         "settle10": (500_000, "≤ 500,000"),

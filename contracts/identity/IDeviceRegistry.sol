@@ -20,6 +20,16 @@ import {IVersioned} from "../common/IVersioned.sol";
 ///      `DeviceKeyProof(address manufacturer,uint256 deviceId,address deviceKey)`, signed by `deviceKey`.
 ///      The device id is computable before registration (`deviceIdOf`), so the device can sign it first.
 ///
+///      Locks (escrow custody in place): an account holding LOCKER_ROLE (an escrow contract) may lock
+///      devices of an owner who approved it for all (`setApprovalForAll`). A locked device stays with
+///      its owner but cannot be transferred (`transferFrom`, `safeTransferFrom`), approved (`approve`)
+///      or locked again; only its locker releases it (`unlockDevices`) or moves it (`transferLocked`,
+///      which also unlocks). Status changes and key rotations stay allowed while locked.
+///
+///      Storage (see DeviceRegistry): one slot per device (key | manufacturer id | locker id |
+///      registeredAt | status | flags); the ERC-721 owner is a second slot written only once the device
+///      is owned by someone other than its manufacturer.
+///
 ///      The ERC-165 id of this interface (`type(IDeviceRegistry).interfaceId`) covers only the functions
 ///      declared here, not the inherited IERC721 ones; `supportsInterface` answers true for both.
 interface IDeviceRegistry is IERC721, IVersioned {
@@ -34,7 +44,8 @@ interface IDeviceRegistry is IERC721, IVersioned {
         Decommissioned
     }
 
-    /// @notice The stored record of a device (two storage slots).
+    /// @notice A device's record as `device()` returns it (decoded from the device's one storage slot;
+    ///         the manufacturer is stored as a compact account id and resolved to its address).
     /// @param manufacturer The account that registered the device (part of the device id).
     /// @param registeredAt Block timestamp of the registration.
     /// @param status Current lifecycle status.
@@ -92,6 +103,19 @@ interface IDeviceRegistry is IERC721, IVersioned {
     error DeviceKeyUnchanged(uint256 deviceId, address deviceKey);
     /// @notice The device's current key has already proven possession.
     error DeviceKeyAlreadyProven(uint256 deviceId);
+    /// @notice `caller` does not hold LOCKER_ROLE (`lockDevices`).
+    error NotLocker(address caller);
+    /// @notice `caller` is neither `owner` nor approved for all of `owner`'s devices (`lockDevices`).
+    error NotApprovedOperator(address owner, address caller);
+    /// @notice The device is owned by `actualOwner`, not by `owner` (`lockDevices`, `transferLocked`).
+    error DeviceNotOwnedBy(uint256 deviceId, address owner, address actualOwner);
+    /// @notice The device is locked by `locker`: it cannot be transferred, approved or locked again.
+    error DeviceLocked(uint256 deviceId, address locker);
+    /// @notice The device is not locked by `caller` (not locked at all, locked by another locker, or
+    ///         not registered) (`unlockDevices`, `transferLocked`).
+    error NotDeviceLocker(uint256 deviceId, address caller);
+    /// @notice All 2^24 - 1 compact account ids (manufacturers and lockers) are taken.
+    error AccountIdsExhausted();
 
     // ---------------------------------------------------------------------------------------------
     // Events
@@ -124,6 +148,13 @@ interface IDeviceRegistry is IERC721, IVersioned {
     /// @notice The device's signing key was replaced (keyProven is reset; a proven rotation emits
     ///         `DeviceKeyProven` right after this event).
     event DeviceKeyRotated(uint256 indexed deviceId, address indexed previousKey, address indexed newKey);
+
+    /// @notice `locker` locked `deviceIds`, all owned by `owner` (`lockDevices`).
+    event DevicesLocked(address indexed locker, address indexed owner, uint256[] deviceIds);
+
+    /// @notice `locker` released its lock on `deviceIds` (`unlockDevices`; `transferLocked` unlocks too
+    ///         and emits only the ERC-721 `Transfer` of each device).
+    event DevicesUnlocked(address indexed locker, uint256[] deviceIds);
 
     /// @notice `deviceKey`, the device's current key, proved possession (keyProven became true).
     ///         Emitted by `registerDeviceWithProof` (after `DeviceRegistered`), by
@@ -199,9 +230,38 @@ interface IDeviceRegistry is IERC721, IVersioned {
     /// @param keySignature Signature by the current key over `DeviceKeyProof(manufacturer, deviceId, deviceKey)`.
     function proveDeviceKey(uint256 deviceId, bytes calldata keySignature) external;
 
+    /// @notice Locks `deviceIds` (all owned by `owner`) for the caller, which must hold LOCKER_ROLE
+    ///         and be `owner` itself or approved for all of `owner`'s devices (`setApprovalForAll`).
+    ///         A locked device cannot be transferred, approved or locked again (not even by its own
+    ///         locker: a device can be in one order only); its locker unlocks or moves it.
+    /// @dev Checks, in this order: `NotLocker(caller)`, `NotApprovedOperator(owner, caller)`, then per
+    ///      device `DeviceNotFound(id)`, `DeviceNotOwnedBy(id, owner, actualOwner)`,
+    ///      `DeviceLocked(id, lockerAddress)` (a duplicate id reverts `DeviceLocked`). Allowed in every
+    ///      status (the caller checks what it needs, e.g. Active). One storage write per device. An
+    ///      empty array is a no-op. Emits `DevicesLocked(caller, owner, deviceIds)`.
+    function lockDevices(address owner, uint256[] calldata deviceIds) external;
+
+    /// @notice Unlocks devices the caller locked. Needs no role (a locker whose LOCKER_ROLE was revoked
+    ///         can still release what it holds). Reverts `NotDeviceLocker(id, caller)` for a device not
+    ///         locked by the caller. Emits `DevicesUnlocked(caller, deviceIds)`.
+    function unlockDevices(uint256[] calldata deviceIds) external;
+
+    /// @notice Moves devices the caller locked from `from` to `to` and unlocks them (one write per device
+    ///         record plus the owner slot; a pending token approval is cleared; emits the ERC-721
+    ///         `Transfer(from, to, id)` per device). Needs no role, as `unlockDevices`. Plain move: no
+    ///         `onERC721Received` call. Reverts `ERC721InvalidReceiver(address(0))` for `to == 0`, then
+    ///         per device `NotDeviceLocker(id, caller)`, `DeviceNotOwnedBy(id, from, actualOwner)`.
+    function transferLocked(address from, address to, uint256[] calldata deviceIds) external;
+
     // ---------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------
+
+    /// @notice LOCKER_ROLE = keccak256("LOCKER_ROLE"); granted by the admin to escrow contracts.
+    function LOCKER_ROLE() external view returns (bytes32);
+
+    /// @notice The locker of `deviceId`, or address(0) (not locked, or not registered).
+    function lockerOf(uint256 deviceId) external view returns (address);
 
     /// @notice The device id for a (manufacturer, serial) pair: `uint256(keccak256(abi.encode(manufacturer, serial)))`.
     function deviceIdOf(address manufacturer, string calldata serial) external pure returns (uint256);

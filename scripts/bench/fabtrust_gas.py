@@ -81,7 +81,15 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         for _ in range(100)
     ]
     out["registerDevices100"] = measure(
-        w3, "registerDevices, batch of 100 (per device)",
+        w3, "registerDevices, batch of 100, owner = manufacturer (per device)",
+        devices.functions.registerDevices(batch), manufacturer, per=100,
+    )  # fmt: skip
+    batch = [
+        (f"HM-{next(counter):07d}", _rand32(), Account.create().address, _rand32(), buyer)
+        for _ in range(100)
+    ]
+    out["registerDevices100Owner"] = measure(
+        w3, "registerDevices, batch of 100, owner ≠ manufacturer (per device)",
         devices.functions.registerDevices(batch), manufacturer, per=100,
     )  # fmt: skip
 

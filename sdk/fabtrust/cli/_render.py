@@ -119,6 +119,7 @@ def device_view(device: Mapping[str, Any]) -> Renderer:
         ("model", model),
         ("manufacturer", device.get("manufacturer")),
         ("owner", device.get("owner")),
+        *([("locked by", device["locker"])] if device.get("locker") else []),
         ("device key", device.get("device_key")),
         ("key proven", "yes" if device.get("key_proven") else "no"),
         ("status", str(device.get("status_label") or device.get("status"))),

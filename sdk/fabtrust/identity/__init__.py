@@ -10,17 +10,23 @@ Light package: importing it does not import web3.
 
 from fabtrust.identity.client import DevicesClient
 from fabtrust.identity.errors import (
+    AccountIdsExhaustedError,
     DeviceAlreadyRegisteredError,
     DeviceCsvError,
     DeviceIsDecommissionedError,
     DeviceKeyAlreadyProvenError,
     DeviceKeyUnchangedError,
+    DeviceLockedError,
     DeviceNotFoundError,
+    DeviceNotOwnedByError,
     EmptyBatchError,
     EmptySerialError,
     InvalidKeyProofError,
+    NotApprovedOperatorError,
+    NotDeviceLockerError,
     NotDeviceManagerError,
     NotDeviceManufacturerError,
+    NotLockerError,
     StatusUnchangedError,
     ZeroAdminError,
     ZeroDeviceKeyError,
@@ -43,6 +49,7 @@ from fabtrust.identity.models import (
 )
 
 __all__ = [
+    "AccountIdsExhaustedError",
     "BatchProgress",
     "BatchRegistration",
     "Device",
@@ -54,7 +61,9 @@ __all__ = [
     "DeviceKeyProvenEntry",
     "DeviceKeyRotatedEntry",
     "DeviceKeyUnchangedError",
+    "DeviceLockedError",
     "DeviceNotFoundError",
+    "DeviceNotOwnedByError",
     "DeviceOutcome",
     "DeviceRegisteredEntry",
     "DeviceRegistration",
@@ -66,8 +75,11 @@ __all__ = [
     "EmptyBatchError",
     "EmptySerialError",
     "InvalidKeyProofError",
+    "NotApprovedOperatorError",
+    "NotDeviceLockerError",
     "NotDeviceManagerError",
     "NotDeviceManufacturerError",
+    "NotLockerError",
     "StatusUnchangedError",
     "ZeroAdminError",
     "ZeroDeviceKeyError",

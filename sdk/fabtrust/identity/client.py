@@ -233,145 +233,31 @@ class DevicesClient:
                     field=f"devices[{index}].serial",
                 )
             seen[device_id] = index
-        outcomes: list[DeviceOutcome | None] = [None] * len(specs)
-
-        def skip(index: int) -> None:
-            outcomes[index] = DeviceOutcome(
-                index=index,
-                serial=specs[index].serial,
-                device_id=ids[index],
-                status="already_registered",
-            )
-
+        batch = _ChunkedRegistration(
+            binding=self._binding,
+            registry=self.registry_address,
+            specs=specs,
+            ids=ids,
+            manufacturer=manufacturer,
+            progress=progress,
+        )
         pending: list[int] = []
         for index, registered in enumerate(self._registered_flags(ids)):
             if registered:
-                skip(index)
+                batch.skip(index)
             else:
                 pending.append(index)
-
         chunks = 0
         if pending:
-            chunks = self._send_chunks(
-                specs=specs,
-                ids=ids,
-                pending=pending,
-                outcomes=outcomes,
-                skip=skip,
-                manufacturer=manufacturer,
+            block_gas_limit = self._block_gas_limit()
+            chunks = batch.send(
+                pending,
                 chunk_size=chunk_size,
-                fraction=max_block_fraction,
-                progress=progress,
+                budget=int(block_gas_limit * max_block_fraction),
+                block_gas_limit=block_gas_limit,
+                registered_flags=self._registered_flags,
             )
-        final = tuple(o for o in outcomes if o is not None)
-        assert len(final) == len(specs)
-        return BatchRegistration(outcomes=final, chunks=chunks)
-
-    def _send_chunks(
-        self,
-        *,
-        specs: Sequence[DeviceSpec],
-        ids: Sequence[int],
-        pending: list[int],
-        outcomes: list[DeviceOutcome | None],
-        skip: Callable[[int], None],
-        manufacturer: str,
-        chunk_size: int | None,
-        fraction: float,
-        progress: Callable[[BatchProgress], None] | None,
-    ) -> int:
-        sender = self._binding.sender
-        multiplier = float(sender.gas_multiplier) if sender is not None else 1.2
-        block_gas_limit = self._block_gas_limit()
-        budget = int(block_gas_limit * fraction)
-
-        def rows(indices: Sequence[int]) -> list[tuple[Any, ...]]:
-            return [
-                (
-                    specs[i].serial,
-                    _b32(specs[i].model),
-                    specs[i].device_key,
-                    _b32(specs[i].metadata_hash),
-                    specs[i].owner or manufacturer,
-                )
-                for i in indices
-            ]
-
-        prepared: dict[tuple[int, ...], tuple[dict[str, Any], int]] = {}
-
-        def prepare(indices: Sequence[int]) -> tuple[dict[str, Any], int]:
-            """The transaction registering ``indices`` and its gas estimate (encoded once)."""
-            key = tuple(indices)
-            if key not in prepared:  # the sample is often the first chunk
-                prepared.clear()
-                data = self._binding.encode(REGISTRY, "registerDevices", rows(indices))
-                params = {"to": self.registry_address, "data": data}
-                prepared[key] = (params, self._binding.estimate(params))
-            return prepared[key]
-
-        def estimate(indices: Sequence[int]) -> int:
-            return prepare(indices)[1]
-
-        chunks = 0
-        races = 0
-        per_device: float | None = None
-        while pending:
-            try:
-                if per_device is None:
-                    sample = pending[: min(len(pending), chunk_size or SAMPLE_SIZE)]
-                    per_device = estimate(sample) / len(sample)
-                size = plan_size(
-                    per_device_gas=per_device, budget=budget, multiplier=multiplier, cap=chunk_size
-                )
-                chunk = pending[:size]
-                gas = gas_with_margin(estimate(chunk), multiplier, block_gas_limit)
-                while gas > budget and len(chunk) > 1:
-                    chunk = chunk[: fit_size(size=len(chunk), gas=gas, budget=budget)]
-                    gas = gas_with_margin(estimate(chunk), multiplier, block_gas_limit)
-                params, _ = prepare(chunk)
-                tx = self._binding.send({**params, "gas": gas}, label=f"{REGISTRY}.registerDevices")
-            except DeviceAlreadyRegisteredError as exc:
-                # Another process registered some of these meanwhile: skip them and go on.
-                races += 1
-                flags = self._registered_flags([ids[i] for i in pending])
-                newly = {i for i, flag in zip(pending, flags, strict=True) if flag}
-                if not newly or races > _MAX_RACE_RETRIES:
-                    raise exc from None
-                for index in sorted(newly):
-                    skip(index)
-                pending = [i for i in pending if i not in newly]
-                continue
-            minted = [int(e["deviceId"]) for e in tx.events_named("DeviceRegistered")]
-            if minted != [ids[i] for i in chunk]:
-                raise ChainError(
-                    f"transaction {tx.tx_hash} registered other devices than the chunk sent"
-                )
-            for index in chunk:
-                outcomes[index] = DeviceOutcome(
-                    index=index,
-                    serial=specs[index].serial,
-                    device_id=ids[index],
-                    status="registered",
-                    tx_hash=tx.tx_hash,
-                    block_number=tx.block_number,
-                )
-            pending = pending[len(chunk) :]
-            chunks += 1
-            per_device = max(per_device, tx.gas_used / len(chunk)) if len(chunk) > 1 else per_device
-            if progress is not None:
-                done = [o for o in outcomes if o is not None]
-                progress(
-                    BatchProgress(
-                        done=len(done),
-                        total=len(specs),
-                        registered=sum(1 for o in done if o.status == "registered"),
-                        already_registered=sum(1 for o in done if o.already_registered),
-                        chunk=chunks,
-                        chunk_size=len(chunk),
-                        tx_hash=tx.tx_hash,
-                    )
-                )
-        return chunks
+        return BatchRegistration(outcomes=batch.outcomes(), chunks=chunks)
 
     def _registered_flags(self, ids: Sequence[int]) -> list[bool]:
         calls = [(check_device_id(i),) for i in ids]
@@ -404,6 +290,7 @@ class DevicesClient:
             "device", device_id, block=block
         )
         owner = self._call("ownerOf", device_id, block=block)
+        locker = str(self._call("lockerOf", device_id, block=block))
         event = self._registration_event(device_id, int(registered_at), block)
         if event is None:
             raise ChainError(
@@ -424,11 +311,19 @@ class DevicesClient:
             metadata_hash=str(event["metadataHash"]),
             registered_block=event.block_number,
             registered_tx=event.tx_hash,
+            locker=None if int(locker, 16) == 0 else locker,
         )
 
     def owner_of(self, *, device_id: int) -> str:
         """The ERC-721 owner of the device's record."""
         return str(self._call("ownerOf", check_device_id(device_id)))
+
+    def locker_of(self, *, device_id: int) -> str | None:
+        """The contract that locked the device in place (an escrow order holds it until it
+        settles, refunds or is declined), or None when the device is not locked. A locked device
+        cannot be transferred or approved by its owner."""
+        locker = str(self._call("lockerOf", check_device_id(device_id)))
+        return None if int(locker, 16) == 0 else locker
 
     def is_approved(self, *, owner: str, operator: str | None = None) -> bool:
         """Whether ``operator`` (default: the SupplyChainEscrow) may move all of ``owner``'s
@@ -689,6 +584,151 @@ class DevicesClient:
             else:
                 low = middle + 1
         return low
+
+
+class _ChunkedRegistration:
+    """One ``register_many`` call: its outcomes, and the loop sending the pending devices in
+    ``registerDevices`` chunks sized to the gas budget (sampled, re-estimated, shrunk to fit,
+    measured on each mined chunk), skipping devices another process registered meanwhile."""
+
+    def __init__(
+        self,
+        *,
+        binding: Binding,
+        registry: str,
+        specs: Sequence[DeviceSpec],
+        ids: Sequence[int],
+        manufacturer: str,
+        progress: Callable[[BatchProgress], None] | None,
+    ) -> None:
+        self._binding = binding
+        self._registry = registry
+        self._specs = specs
+        self._ids = ids
+        self._manufacturer = manufacturer
+        self._progress = progress
+        self._outcomes: list[DeviceOutcome | None] = [None] * len(specs)
+        sender = binding.sender
+        self._multiplier = float(sender.gas_multiplier) if sender is not None else 1.2
+        self._prepared: tuple[tuple[int, ...], dict[str, Any], int] | None = None
+        self._chunks = 0
+
+    def outcomes(self) -> tuple[DeviceOutcome, ...]:
+        final = tuple(o for o in self._outcomes if o is not None)
+        assert len(final) == len(self._specs)
+        return final
+
+    def skip(self, index: int) -> None:
+        """Device ``index`` was registered before: nothing is sent for it."""
+        self._outcomes[index] = DeviceOutcome(
+            index=index,
+            serial=self._specs[index].serial,
+            device_id=self._ids[index],
+            status="already_registered",
+        )
+
+    def send(
+        self,
+        pending: list[int],
+        *,
+        chunk_size: int | None,
+        budget: int,
+        block_gas_limit: int,
+        registered_flags: Callable[[Sequence[int]], list[bool]],
+    ) -> int:
+        """Register ``pending`` (input indices); returns the number of chunks mined."""
+        races = 0
+        per_device: float | None = None
+        while pending:
+            try:
+                if per_device is None:
+                    sample = pending[: min(len(pending), chunk_size or SAMPLE_SIZE)]
+                    per_device = self._estimate(sample) / len(sample)
+                size = plan_size(
+                    per_device_gas=per_device,
+                    budget=budget,
+                    multiplier=self._multiplier,
+                    cap=chunk_size,
+                )
+                chunk = pending[:size]
+                gas = gas_with_margin(self._estimate(chunk), self._multiplier, block_gas_limit)
+                while gas > budget and len(chunk) > 1:
+                    chunk = chunk[: fit_size(size=len(chunk), gas=gas, budget=budget)]
+                    gas = gas_with_margin(self._estimate(chunk), self._multiplier, block_gas_limit)
+                params = self._prepare(chunk)[0]
+                tx = self._binding.send({**params, "gas": gas}, label=f"{REGISTRY}.registerDevices")
+            except DeviceAlreadyRegisteredError as exc:
+                # Another process registered some of these meanwhile: skip them and go on.
+                races += 1
+                flags = registered_flags([self._ids[i] for i in pending])
+                newly = {i for i, flag in zip(pending, flags, strict=True) if flag}
+                if not newly or races > _MAX_RACE_RETRIES:
+                    raise exc from None
+                for index in sorted(newly):
+                    self.skip(index)
+                pending = [i for i in pending if i not in newly]
+                continue
+            self._record(chunk, tx)
+            pending = pending[len(chunk) :]
+            if len(chunk) > 1:
+                per_device = max(per_device, tx.gas_used / len(chunk))
+        return self._chunks
+
+    def _rows(self, indices: Sequence[int]) -> list[tuple[Any, ...]]:
+        return [
+            (
+                self._specs[i].serial,
+                _b32(self._specs[i].model),
+                self._specs[i].device_key,
+                _b32(self._specs[i].metadata_hash),
+                self._specs[i].owner or self._manufacturer,
+            )
+            for i in indices
+        ]
+
+    def _prepare(self, indices: Sequence[int]) -> tuple[dict[str, Any], int]:
+        """The transaction registering ``indices`` and its gas estimate (encoded once: the
+        sample is often the first chunk)."""
+        key = tuple(indices)
+        if self._prepared is None or self._prepared[0] != key:
+            data = self._binding.encode(REGISTRY, "registerDevices", self._rows(indices))
+            params = {"to": self._registry, "data": data}
+            self._prepared = (key, params, self._binding.estimate(params))
+        return self._prepared[1], self._prepared[2]
+
+    def _estimate(self, indices: Sequence[int]) -> int:
+        return self._prepare(indices)[1]
+
+    def _record(self, chunk: Sequence[int], tx: TxResult) -> None:
+        """Check the mined chunk registered exactly ``chunk``, record it, report progress."""
+        minted = [int(e["deviceId"]) for e in tx.events_named("DeviceRegistered")]
+        if minted != [self._ids[i] for i in chunk]:
+            raise ChainError(
+                f"transaction {tx.tx_hash} registered other devices than the chunk sent"
+            )
+        for index in chunk:
+            self._outcomes[index] = DeviceOutcome(
+                index=index,
+                serial=self._specs[index].serial,
+                device_id=self._ids[index],
+                status="registered",
+                tx_hash=tx.tx_hash,
+                block_number=tx.block_number,
+            )
+        self._chunks += 1
+        if self._progress is not None:
+            done = [o for o in self._outcomes if o is not None]
+            self._progress(
+                BatchProgress(
+                    done=len(done),
+                    total=len(self._specs),
+                    registered=sum(1 for o in done if o.status == "registered"),
+                    already_registered=sum(1 for o in done if o.already_registered),
+                    chunk=self._chunks,
+                    chunk_size=len(chunk),
+                    tx_hash=tx.tx_hash,
+                )
+            )
 
 
 def _b32(value: str) -> bytes:

@@ -206,6 +206,12 @@ class Device(BaseModel):
     metadata_hash: str
     registered_block: int
     registered_tx: str
+    locker: str | None = None
+    """The contract holding the device locked in place (an escrow order), or None."""
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locker is not None
 
     @property
     def is_active(self) -> bool:

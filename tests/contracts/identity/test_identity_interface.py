@@ -38,6 +38,11 @@ OWN_FUNCTIONS = [
     "isRegistered(uint256)",
     "DEVICE_KEY_PROOF_TYPEHASH()",
     "keyProofDigest(address,uint256,address)",
+    "lockDevices(address,uint256[])",
+    "unlockDevices(uint256[])",
+    "transferLocked(address,address,uint256[])",
+    "LOCKER_ROLE()",
+    "lockerOf(uint256)",
 ]
 
 EVENTS = {
@@ -45,6 +50,8 @@ EVENTS = {
     "DeviceStatusChanged(uint256,uint8,uint8,address)",
     "DeviceKeyRotated(uint256,address,address)",
     "DeviceKeyProven(uint256,address)",
+    "DevicesLocked(address,address,uint256[])",
+    "DevicesUnlocked(address,uint256[])",
 }
 
 ERRORS = {
@@ -62,6 +69,12 @@ ERRORS = {
     "StatusUnchanged(uint256,uint8)",
     "DeviceKeyUnchanged(uint256,address)",
     "DeviceKeyAlreadyProven(uint256)",
+    "NotLocker(address)",
+    "NotApprovedOperator(address,address)",
+    "DeviceNotOwnedBy(uint256,address,address)",
+    "DeviceLocked(uint256,address)",
+    "NotDeviceLocker(uint256,address)",
+    "AccountIdsExhausted()",
 }
 
 

@@ -54,7 +54,8 @@ def test_every_registry_error_of_the_interface_has_a_class() -> None:
         "ZeroAdmin", "DeviceAlreadyRegistered", "EmptySerial", "ZeroOwner", "ZeroDeviceKey",
         "InvalidKeyProof", "EmptyBatch", "DeviceNotFound", "NotDeviceManager",
         "NotDeviceManufacturer", "DeviceIsDecommissioned", "StatusUnchanged",
-        "DeviceKeyUnchanged", "DeviceKeyAlreadyProven",
+        "DeviceKeyUnchanged", "DeviceKeyAlreadyProven", "NotLocker", "NotApprovedOperator",
+        "DeviceNotOwnedBy", "DeviceLocked", "NotDeviceLocker", "AccountIdsExhausted",
     }  # fmt: skip
     assert declared == {item["name"] for item in OWN_ERRORS}
     assert set(identity_errors.__all__) >= {name + "Error" for name in declared}

@@ -10,7 +10,7 @@ import pytest
 from fabtrust.accounts import Signer
 from fabtrust.errors import ERC721InvalidReceiverError, InvalidInputError
 from fabtrust.evidence import data_attestation_typed_data, typed_data_digest
-from fabtrust.identity import DeviceNotFoundError, DeviceStatus
+from fabtrust.identity import DeviceLockedError, DeviceNotFoundError, DeviceStatus
 
 ROOT = "0x" + "5a" * 32
 
@@ -222,3 +222,26 @@ def test_read_only_client_reads_but_cannot_send(fresh_chain: Any, maker: Any, de
         reader.devices.register(serial="SN-r", model="m", device_key=Signer.generate().address)
     with pytest.raises(AccountError):
         reader.devices.set_status(device_id=device, status="suspended")
+
+
+def test_locked_device_reads_and_refuses_transfer(
+    maker: Any, admin: Any, client_for: Any, device: int
+) -> None:
+    """An escrow (LOCKER_ROLE) locks the device in place: the SDK shows the locker and a transfer
+    by the owner raises the registry's DeviceLocked error."""
+    locker = client_for(4)
+    locker_address = Signer.dev(4).address
+    role = admin.chain.call("DeviceRegistry", "LOCKER_ROLE")
+    admin.chain.transact("DeviceRegistry", "grantRole", role, locker_address)
+    maker.devices.approve_escrow(operator=locker_address)
+    assert maker.devices.locker_of(device_id=device) is None
+    assert not maker.devices.get(device_id=device).is_locked
+    locker.chain.transact("DeviceRegistry", "lockDevices", Signer.dev(1).address, [device])
+    assert maker.devices.locker_of(device_id=device) == locker_address
+    shown = maker.devices.get(device_id=device)
+    assert shown.locker == locker_address and shown.is_locked
+    with pytest.raises(DeviceLockedError) as caught:
+        maker.devices.transfer(device_id=device, to=Signer.dev(5).address)
+    assert caught.value.device_id == device and caught.value.locker == locker_address
+    locker.chain.transact("DeviceRegistry", "unlockDevices", [device])
+    assert maker.devices.locker_of(device_id=device) is None
