@@ -12,7 +12,7 @@ TYPER = Path(sys.executable).parent / "typer"
 
 def generate(out: Path) -> str:
     subprocess.run(
-        [str(TYPER), "fabtrust.cli._app", "utils", "docs", "--name", "fabtrust", "--output", str(out)],
+        [str(TYPER), "fabtrust.cli._tree", "utils", "docs", "--name", "fabtrust", "--output", str(out)],
         check=True, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     return out.read_text()

@@ -6,6 +6,16 @@ Start-up stays light: web3 and the SDK's chain modules are imported only inside 
 
 from __future__ import annotations
 
-from ._app import app, main
+from typing import Any
+
+from ._app import main
 
 __all__ = ["app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the full tree (fabtrust.cli._tree); the console script builds its own
+        from ._tree import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
