@@ -46,8 +46,10 @@ def gas_section() -> list[str]:
         "registerDevice": (85_000, "≤ 85,000"),
         "registerDevices100": (35_000, "≤ 35,000 per device"),
         "registerDevices100Owner": (55_000, "≤ 55,000 per device"),
-        "issueCertificate": (eas / 3, f"≤ ⅓ of EAS attest = {eas / 3:,.0f}"),
-        "anchorBatch1000": (100, "≤ 100 per certificate"),
+        "issueCertificate": (60_000, "≤ 60,000 (any result)"),
+        "issueCertificateFail": (60_000, "≤ 60,000 (any result)"),
+        "issueCertificateBySig": (70_000, "≤ 70,000"),
+        "anchorBatch1000": (50, "≤ 50 per certificate"),
         "settle10": (500_000, "≤ 500,000"),
     }
     lines = [

@@ -14,9 +14,14 @@ import {ICertificateRegistry} from "./ICertificateRegistry.sol";
 /// @title CertificateRegistry
 /// @notice Test certificates of fabtrust: lab accreditation, certificates, EIP-712 signed issuance and
 ///         Merkle-batched anchoring (see ICertificateRegistry for the full contract).
-/// @dev Storage per certificate: slot 0 deviceId; slot 1 labId(32) | issuedAt(40) | validUntil(40) |
-///      result(8) | flags(8) | fieldsDigest(128). Successor and batch links are written only when used. Labs are referenced by a 32-bit
-///      labId (assigned at the first accreditation) so that the digest of dataRoot and testSpec fits slot 1.
+/// @dev A certificate is ONE storage slot keyed by its id (see `_pack`): labId(32) | issuedAt(40) |
+///      validUntil(40) | result(8) | flags(8) | digest(128), with
+///      `digest = bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)))`. The device id is not
+///      stored: the certificate id commits to it with the lab and the report, the digest with the data root
+///      and the specification; everything else is in `CertificateIssued`. Successor and batch links are
+///      written only when used. Labs are referenced by a 32-bit labId (assigned at the first accreditation);
+///      `_labs[labId]` holds the lab's address and the time of its latest revocation, so one read answers
+///      "who issued it, and was the lab revoked since".
 contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Versioned {
     // ---------------------------------------------------------------------------------------------
     // Storage
@@ -44,15 +49,17 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     uint8 private constant _DEVICE_ATTESTED = 4;
     uint8 private constant _FROM_BATCH = 8;
 
-    /// @dev Stored certificate: two slots. `issuedAt == 0` means no certificate.
-    struct CertificateRecord {
-        uint256 deviceId;
-        uint32 labId;
-        uint40 issuedAt;
-        uint40 validUntil;
-        uint8 result;
-        uint8 flags;
-        bytes16 fieldsDigest;
+    /// @dev Bit offsets of the packed certificate slot (labId at bit 0).
+    uint256 private constant _ISSUED_AT_SHIFT = 32;
+    uint256 private constant _VALID_UNTIL_SHIFT = 72;
+    uint256 private constant _RESULT_SHIFT = 112;
+    uint256 private constant _FLAGS_SHIFT = 120;
+    uint256 private constant _DIGEST_SHIFT = 128;
+
+    /// @dev A lab by its labId: its address and the time of its latest revocation (one slot).
+    struct LabRecord {
+        address lab;
+        uint64 revokedAt;
     }
 
     /// @dev Stored batch: one slot, keyed by (lab, root). `anchoredAt == 0` means not anchored.
@@ -63,14 +70,24 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         bool revoked;
     }
 
+    /// @dev A certificate slot, unpacked (never stored as such).
+    struct Slot {
+        uint32 labId;
+        uint40 issuedAt;
+        uint40 validUntil;
+        uint8 result;
+        uint8 flags;
+        bytes16 digest;
+    }
+
     IDeviceRegistry private immutable _deviceRegistry;
 
     /// @dev Number of labs ever accredited (the last labId assigned).
     uint32 private _labCount;
 
     mapping(address lab => Accreditation record) private _accreditations;
-    mapping(uint32 labId => address lab) private _labs;
-    mapping(bytes32 certId => CertificateRecord record) private _certificates;
+    mapping(uint32 labId => LabRecord record) private _labs;
+    mapping(bytes32 certId => uint256 packed) private _certificates;
     mapping(bytes32 certId => bytes32 successor) private _successors;
     mapping(bytes32 certId => bytes32 root) private _batchOf;
     mapping(address lab => mapping(bytes32 root => BatchRecord record)) private _batches;
@@ -103,7 +120,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         if (record.labId == 0) {
             uint32 labId = ++_labCount;
             record.labId = labId;
-            _labs[labId] = lab;
+            _labs[labId].lab = lab;
         }
         _grantRole(Roles.LAB_ROLE, lab);
         record.active = true;
@@ -132,11 +149,9 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         _checkFields(reportSha256, result, validUntil);
         _activeDevice(deviceId);
         certId = _certificateId(msg.sender, deviceId, reportSha256);
-        _store(
-            certId, deviceId, labId, uint40(block.timestamp), validUntil, result, 0, _fieldsDigest(dataRoot, testSpec)
-        );
+        _store(certId, labId, uint40(block.timestamp), validUntil, result, 0, _digest(deviceId, dataRoot, testSpec));
         emit CertificateIssued(
-            certId, deviceId, reportSha256, msg.sender, dataRoot, testSpec, result, validUntil, 0, false, 0
+            certId, deviceId, reportSha256, msg.sender, dataRoot, testSpec, result, validUntil, ""
         );
     }
 
@@ -161,15 +176,15 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
 
     /// @inheritdoc ICertificateRegistry
     function revokeCertificate(bytes32 certId, string calldata reason) external {
-        CertificateRecord storage record = _certificates[certId];
-        uint8 flags = record.flags;
+        uint256 packed = _certificates[certId];
+        Slot memory record = _unpack(packed);
         if (record.issuedAt == 0) revert CertificateNotFound(certId);
-        if (_labs[record.labId] != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+        if (_labs[record.labId].lab != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
             revert NotCertificateIssuer(certId, msg.sender);
         }
-        if (flags & _REVOKED != 0) revert CertificateAlreadyRevoked(certId);
-        record.flags = flags | _REVOKED;
-        emit CertificateRevoked(certId, record.deviceId, msg.sender, reason);
+        if (record.flags & _REVOKED != 0) revert CertificateAlreadyRevoked(certId);
+        _certificates[certId] = packed | (uint256(_REVOKED) << _FLAGS_SHIFT);
+        emit CertificateRevoked(certId, msg.sender, reason);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -201,7 +216,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         _checkFields(leaf.reportSha256, leaf.result, leaf.validUntil);
         _activeDevice(leaf.deviceId);
         certId = _storeBatchLeaf(root, lab, labId, batchRecord.anchoredAt, leaf);
-        _emitBatchIssued(certId, lab, root, leaf);
+        _emitBatchIssued(certId, lab, leaf);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -238,17 +253,17 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
 
     /// @inheritdoc ICertificateRegistry
     function certificate(bytes32 certId) external view returns (Certificate memory) {
-        CertificateRecord storage record = _existingCertificate(certId);
+        Slot memory record = _unpack(_certificates[certId]);
+        if (record.issuedAt == 0) revert CertificateNotFound(certId);
         uint8 flags = record.flags;
         return Certificate({
-            deviceId: record.deviceId,
-            lab: _labs[record.labId],
+            lab: _labs[record.labId].lab,
             issuedAt: record.issuedAt,
             validUntil: record.validUntil,
             result: record.result,
             revoked: flags & _REVOKED != 0,
             deviceAttested: flags & _DEVICE_ATTESTED != 0,
-            fieldsDigest: record.fieldsDigest,
+            digest: record.digest,
             successor: _successors[certId],
             batchRoot: _batchOf[certId]
         });
@@ -256,7 +271,21 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
 
     /// @inheritdoc ICertificateRegistry
     function isValid(bytes32 certId) external view returns (bool) {
-        return _isValid(certId);
+        return _recordValid(certId, _unpack(_certificates[certId]));
+    }
+
+    /// @inheritdoc ICertificateRegistry
+    function isValidCertificate(
+        bytes32 certId,
+        uint256 deviceId,
+        bytes32 reportSha256,
+        bytes32 dataRoot,
+        bytes32 testSpec
+    ) external view returns (bool) {
+        Slot memory record = _unpack(_certificates[certId]);
+        return record.issuedAt != 0 && record.digest == _digest(deviceId, dataRoot, testSpec)
+            && _certificateId(_labs[record.labId].lab, deviceId, reportSha256) == certId
+            && _recordValid(certId, record) && _deviceActive(deviceId);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -265,15 +294,15 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         view
         returns (bool)
     {
-        CertificateRecord storage record = _certificates[certId];
-        return record.deviceId == deviceId && record.result == RESULT_PASS
-            && record.fieldsDigest == _fieldsDigest(dataRoot, testSpec) && _isValid(certId);
+        Slot memory record = _unpack(_certificates[certId]);
+        return record.result == RESULT_PASS && record.digest == _digest(deviceId, dataRoot, testSpec)
+            && _recordValid(certId, record) && _deviceActive(deviceId);
     }
 
     /// @inheritdoc ICertificateRegistry
     function labOf(bytes32 certId) external view returns (address) {
-        CertificateRecord storage record = _certificates[certId];
-        return record.issuedAt == 0 ? address(0) : _labs[record.labId];
+        Slot memory record = _unpack(_certificates[certId]);
+        return record.issuedAt == 0 ? address(0) : _labs[record.labId].lab;
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -289,15 +318,23 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         bytes32 dataRoot,
         bytes32 testSpec
     ) external view returns (bool) {
-        CertificateRecord storage record = _certificates[certId];
-        if (record.issuedAt == 0 || record.deviceId != deviceId) return false;
-        return _certificateId(_labs[record.labId], deviceId, reportSha256) == certId
-            && record.fieldsDigest == _fieldsDigest(dataRoot, testSpec);
+        Slot memory record = _unpack(_certificates[certId]);
+        return record.issuedAt != 0 && record.digest == _digest(deviceId, dataRoot, testSpec)
+            && _certificateId(_labs[record.labId].lab, deviceId, reportSha256) == certId;
     }
 
     /// @inheritdoc ICertificateRegistry
     function certificateId(address lab, uint256 deviceId, bytes32 reportSha256) external pure returns (bytes32) {
         return _certificateId(lab, deviceId, reportSha256);
+    }
+
+    /// @inheritdoc ICertificateRegistry
+    function certificateDigest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec)
+        external
+        pure
+        returns (bytes16)
+    {
+        return _digest(deviceId, dataRoot, testSpec);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -357,6 +394,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
             record.active = false;
             uint64 revokedAt = uint64(block.timestamp);
             record.revokedAt = revokedAt;
+            _labs[record.labId].revokedAt = revokedAt;
             emit LabAccreditationRevoked(account, revokedAt);
         }
     }
@@ -369,31 +407,43 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         uint8 flags;
         if (req.deviceSignature.length != 0) {
             address deviceKey = _activeDevice(deviceId);
-            bytes32 digest = _dataAttestationDigest(deviceId, req.dataRoot);
-            if (!SignatureChecker.isValidSignatureNow(deviceKey, digest, req.deviceSignature)) {
+            bytes32 attestation = _dataAttestationDigest(deviceId, req.dataRoot);
+            if (!SignatureChecker.isValidSignatureNow(deviceKey, attestation, req.deviceSignature)) {
                 revert InvalidDeviceSignature(deviceId);
             }
             flags = _DEVICE_ATTESTED;
         } else {
             _activeDevice(deviceId);
         }
-        bytes32 supersedes = req.supersedes;
-        if (supersedes != bytes32(0)) {
-            CertificateRecord storage previous = _certificates[supersedes];
-            if (
-                previous.issuedAt == 0 || previous.labId != labId || previous.deviceId != deviceId
-                    || previous.flags & _SUPERSEDED != 0
-            ) revert CannotSupersede(supersedes);
-        }
         certId = _certificateId(lab, deviceId, req.reportSha256);
-        bytes16 fieldsDigest = _fieldsDigest(req.dataRoot, req.testSpec);
-        _store(certId, deviceId, labId, uint40(block.timestamp), req.validUntil, req.result, flags, fieldsDigest);
-        _emitIssued(certId, lab, req, flags & _DEVICE_ATTESTED != 0);
-        if (supersedes != bytes32(0)) {
-            _certificates[supersedes].flags |= _SUPERSEDED;
-            _successors[supersedes] = certId;
-            emit CertificateSuperseded(supersedes, certId);
-        }
+        _store(
+            certId,
+            labId,
+            uint40(block.timestamp),
+            req.validUntil,
+            req.result,
+            flags,
+            _digest(deviceId, req.dataRoot, req.testSpec)
+        );
+        _emitIssued(certId, lab, req);
+        if (req.supersedes != bytes32(0)) _supersede(lab, labId, req, certId);
+    }
+
+    /// @dev Marks `req.supersedes` superseded by `certId` if it is an existing, not yet superseded certificate
+    ///      of the same lab (labId in its slot) and device (its id must be the hash of the lab, `deviceId` and
+    ///      `req.supersedesReport`), else CannotSupersede. The new slot is already written, so a request that
+    ///      supersedes itself finds it.
+    function _supersede(address lab, uint32 labId, CertificateRequest calldata req, bytes32 certId) private {
+        bytes32 supersedes = req.supersedes;
+        uint256 previous = _certificates[supersedes];
+        Slot memory old = _unpack(previous);
+        if (
+            old.issuedAt == 0 || old.labId != labId || old.flags & _SUPERSEDED != 0 || supersedes == certId
+                || _certificateId(lab, req.deviceId, req.supersedesReport) != supersedes
+        ) revert CannotSupersede(supersedes);
+        _certificates[supersedes] = previous | (uint256(_SUPERSEDED) << _FLAGS_SHIFT);
+        _successors[supersedes] = certId;
+        emit CertificateSuperseded(supersedes, certId);
     }
 
     /// @dev Stores a batch leaf of `lab` as a certificate issued at `anchoredAt`, linked to `root`.
@@ -403,37 +453,29 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     {
         uint256 deviceId = leaf.deviceId;
         certId = _certificateId(lab, deviceId, leaf.reportSha256);
-        bytes16 fieldsDigest = _fieldsDigest(leaf.dataRoot, leaf.testSpec);
-        _store(certId, deviceId, labId, anchoredAt, leaf.validUntil, leaf.result, _FROM_BATCH, fieldsDigest);
+        bytes16 digest = _digest(deviceId, leaf.dataRoot, leaf.testSpec);
+        _store(certId, labId, anchoredAt, leaf.validUntil, leaf.result, _FROM_BATCH, digest);
         _batchOf[certId] = root;
     }
 
-    /// @dev Writes a new certificate record; reverts CertificateAlreadyExists if `certId` is taken.
+    /// @dev Writes a new certificate slot; reverts CertificateAlreadyExists if `certId` is taken.
     function _store(
         bytes32 certId,
-        uint256 deviceId,
         uint32 labId,
         uint40 issuedAt,
         uint64 validUntil,
         uint8 result,
         uint8 flags,
-        bytes16 fieldsDigest
+        bytes16 digest
     ) private {
-        CertificateRecord storage record = _certificates[certId];
-        if (record.issuedAt != 0) revert CertificateAlreadyExists(certId);
-        _certificates[certId] = CertificateRecord({
-            deviceId: deviceId,
-            labId: labId,
-            issuedAt: issuedAt,
-            // _checkFields bounds validUntil below 2**40.
-            validUntil: uint40(validUntil),
-            result: result,
-            flags: flags,
-            fieldsDigest: fieldsDigest
-        });
+        if (_certificates[certId] != 0) revert CertificateAlreadyExists(certId);
+        // _checkFields bounds validUntil below 2**40; issuedAt != 0 marks the slot as used.
+        _certificates[certId] = uint256(labId) | (uint256(issuedAt) << _ISSUED_AT_SHIFT)
+            | (uint256(validUntil) << _VALID_UNTIL_SHIFT) | (uint256(result) << _RESULT_SHIFT)
+            | (uint256(flags) << _FLAGS_SHIFT) | (uint256(uint128(digest)) << _DIGEST_SHIFT);
     }
 
-    function _emitIssued(bytes32 certId, address lab, CertificateRequest calldata req, bool deviceAttested) private {
+    function _emitIssued(bytes32 certId, address lab, CertificateRequest calldata req) private {
         emit CertificateIssued(
             certId,
             req.deviceId,
@@ -443,13 +485,11 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
             req.testSpec,
             req.result,
             req.validUntil,
-            req.supersedes,
-            deviceAttested,
-            0
+            req.deviceSignature
         );
     }
 
-    function _emitBatchIssued(bytes32 certId, address lab, bytes32 root, BatchLeaf calldata leaf) private {
+    function _emitBatchIssued(bytes32 certId, address lab, BatchLeaf calldata leaf) private {
         emit CertificateIssued(
             certId,
             leaf.deviceId,
@@ -459,9 +499,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
             leaf.testSpec,
             leaf.result,
             leaf.validUntil,
-            0,
-            false,
-            root
+            ""
         );
     }
 
@@ -473,11 +511,30 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     }
 
     /// @dev The key of device `deviceId` if it is Active; `DeviceNotFound` / `DeviceNotActive` otherwise.
+    ///      Reads `device(deviceId)` with a plain static call and takes `status` (word 2) and `deviceKey`
+    ///      (word 4) from its return data, without decoding the whole struct into memory (it is on the path of
+    ///      every issuance); a revert (`DeviceNotFound`) is bubbled up unchanged.
     function _activeDevice(uint256 deviceId) private view returns (address deviceKey) {
-        // device() reverts DeviceNotFound for an unknown id.
-        IDeviceRegistry.Device memory record = _deviceRegistry.device(deviceId);
-        if (record.status != IDeviceRegistry.DeviceStatus.Active) revert DeviceNotActive(deviceId, record.status);
-        return record.deviceKey;
+        address registry = address(_deviceRegistry);
+        bytes4 selector = IDeviceRegistry.device.selector;
+        bool ok;
+        uint256 status;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 4), deviceId)
+            ok := staticcall(gas(), registry, ptr, 36, ptr, 160)
+            if iszero(ok) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 160) { revert(0, 0) }
+            status := mload(add(ptr, 64))
+            deviceKey := mload(add(ptr, 128))
+        }
+        if (status != uint256(IDeviceRegistry.DeviceStatus.Active)) {
+            revert DeviceNotActive(deviceId, IDeviceRegistry.DeviceStatus(status));
+        }
     }
 
     /// @dev Field checks shared by every issuance path.
@@ -487,16 +544,14 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         if (validUntil <= block.timestamp || validUntil > type(uint40).max) revert InvalidValidity(validUntil);
     }
 
-    function _isValid(bytes32 certId) private view returns (bool) {
-        CertificateRecord storage record = _certificates[certId];
+    /// @dev Validity of the stored record alone (the device is checked by the callers that know it).
+    function _recordValid(bytes32 certId, Slot memory record) private view returns (bool) {
         uint8 flags = record.flags;
-        uint40 issuedAt = record.issuedAt;
-        if (issuedAt == 0 || flags & (_REVOKED | _SUPERSEDED) != 0) return false;
+        if (record.issuedAt == 0 || flags & (_REVOKED | _SUPERSEDED) != 0) return false;
         if (block.timestamp >= record.validUntil) return false;
-        address lab = _labs[record.labId];
-        if (issuedAt <= _accreditations[lab].revokedAt) return false;
-        if (flags & _FROM_BATCH != 0 && _batches[lab][_batchOf[certId]].revoked) return false;
-        return _deviceActive(record.deviceId);
+        LabRecord storage labRecord = _labs[record.labId];
+        if (record.issuedAt <= labRecord.revokedAt) return false;
+        return flags & _FROM_BATCH == 0 || !_batches[labRecord.lab][_batchOf[certId]].revoked;
     }
 
     /// @dev Whether the device is registered and Active (false instead of a revert for an unknown id).
@@ -508,9 +563,13 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         }
     }
 
-    function _existingCertificate(bytes32 certId) private view returns (CertificateRecord storage record) {
-        record = _certificates[certId];
-        if (record.issuedAt == 0) revert CertificateNotFound(certId);
+    function _unpack(uint256 packed) private pure returns (Slot memory record) {
+        record.labId = uint32(packed);
+        record.issuedAt = uint40(packed >> _ISSUED_AT_SHIFT);
+        record.validUntil = uint40(packed >> _VALID_UNTIL_SHIFT);
+        record.result = uint8(packed >> _RESULT_SHIFT);
+        record.flags = uint8(packed >> _FLAGS_SHIFT);
+        record.digest = bytes16(uint128(packed >> _DIGEST_SHIFT));
     }
 
     function _existingBatch(address lab, bytes32 root) private view returns (BatchRecord memory record) {
@@ -547,8 +606,8 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         return keccak256(abi.encode(lab, deviceId, reportSha256));
     }
 
-    function _fieldsDigest(bytes32 dataRoot, bytes32 testSpec) private pure returns (bytes16) {
-        return bytes16(keccak256(abi.encode(dataRoot, testSpec)));
+    function _digest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec) private pure returns (bytes16) {
+        return bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)));
     }
 
     function _leafHash(BatchLeaf calldata leaf) private pure returns (bytes32) {

@@ -25,7 +25,10 @@ import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 ///      Result encoding: `1` = Pass, `2` = Fail; anything else reverts `InvalidResult`.
 ///      A certificate is valid while `block.timestamp < validUntil`, it is neither revoked, nor
 ///      superseded, nor presented from a revoked batch, its device is Active, and it was issued after
-///      the latest revocation of its lab's accreditation (`issuedAt > revokedAt`): revoking a lab
+///      the latest revocation of its lab's accreditation (`issuedAt > revokedAt`). The record does not
+///      store its device id, so `isValid(certId)` checks the record alone and the calls that are given the
+///      certificate's fields (`isValidCertificate`, `isValidPass`) also bind the device and require it to be
+///      Active. Revoking a lab
 ///      invalidates everything it issued before, for ever (re-accreditation does not revive it;
 ///      certificates issued after re-accreditation are valid). An accreditation that merely EXPIRES
 ///      stops the lab from issuing but does not invalidate what it already issued.
@@ -34,11 +37,12 @@ import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 ///      latest Pass; callers present a certificate id (found through `CertificateIssued`, topic 2 =
 ///      deviceId) and `isValidPass` checks it.
 ///
-///      Storage (gas): a certificate keeps two slots (deviceId; then labId | issuedAt | validUntil |
-///      result | flags | fieldsDigest).
-///      `dataRoot` and `testSpec` are committed on chain as
-///      `fieldsDigest = bytes16(keccak256(abi.encode(dataRoot, testSpec)))` (check with
-///      `verifyCertificateFields`) and carried in full by `CertificateIssued`.
+///      Storage (gas): a certificate is ONE slot keyed by its id: labId(32) | issuedAt(40) | validUntil(40) |
+///      result(8) | flags(8) | digest(128), with `digest = bytes16(keccak256(abi.encode(deviceId, dataRoot,
+///      testSpec)))` (`certificateDigest`). The id commits to (lab, deviceId, reportSha256), the digest to
+///      (deviceId, dataRoot, testSpec): `verifyCertificateFields` checks both; everything else (the fields in
+///      full, the device signature) is carried by `CertificateIssued`. Successor and batch links take a slot
+///      only when used (supersede, batch presentation).
 ///
 ///      EIP-712 domain: name "fabtrust CertificateRegistry", version "1", the chain id and this contract.
 ///      Types:
@@ -77,26 +81,24 @@ interface ICertificateRegistry is IVersioned {
         string name;
     }
 
-    /// @notice The stored record of a certificate.
-    /// @param deviceId The certified device (a DeviceRegistry id).
+    /// @notice The stored record of a certificate (its device id is not stored: see `verifyCertificateFields`).
     /// @param lab The issuing lab (the anchoring lab for a batch certificate).
     /// @param issuedAt Block timestamp of issuance (of the batch anchoring for a batch certificate).
     /// @param validUntil The certificate expires at this timestamp.
     /// @param result 1 = Pass, 2 = Fail.
     /// @param revoked True once revoked (by the issuing lab or the admin).
     /// @param deviceAttested True if the device's key signed `DataAttestation(deviceId, dataRoot)` at issuance.
-    /// @param fieldsDigest `bytes16(keccak256(abi.encode(dataRoot, testSpec)))`.
+    /// @param digest `bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)))` (`certificateDigest`).
     /// @param successor The certificate that superseded this one, or 0.
     /// @param batchRoot The batch this certificate was presented from, or 0.
     struct Certificate {
-        uint256 deviceId;
         address lab;
         uint64 issuedAt;
         uint64 validUntil;
         uint8 result;
         bool revoked;
         bool deviceAttested;
-        bytes16 fieldsDigest;
+        bytes16 digest;
         bytes32 successor;
         bytes32 batchRoot;
     }
@@ -109,6 +111,9 @@ interface ICertificateRegistry is IVersioned {
     /// @param result 1 = Pass, 2 = Fail.
     /// @param validUntil Expiry timestamp, in the future (and below 2**40).
     /// @param supersedes A certificate of the same lab and device that this one replaces, or 0.
+    /// @param supersedesReport The `reportSha256` of the `supersedes` certificate (0 when none): with the lab
+    ///        and `deviceId` it must hash to `supersedes`, which proves the same device without storing it.
+    ///        Not part of the signed `IssueCertificate` type (`supersedes`, which it must match, is).
     /// @param deviceSignature Empty, or the device key's signature over `DataAttestation(deviceId, dataRoot)`.
     struct CertificateRequest {
         uint256 deviceId;
@@ -118,6 +123,7 @@ interface ICertificateRegistry is IVersioned {
         uint8 result;
         uint64 validUntil;
         bytes32 supersedes;
+        bytes32 supersedesReport;
         bytes deviceSignature;
     }
 
@@ -172,7 +178,8 @@ interface ICertificateRegistry is IVersioned {
     /// @notice `caller` is neither the certificate's lab nor an admin.
     error NotCertificateIssuer(bytes32 certId, address caller);
     /// @notice `certId` cannot be superseded by this request: it does not exist, belongs to another lab or
-    ///         device, or is already superseded.
+    ///         device (`keccak256(abi.encode(lab, deviceId, supersedesReport)) != certId`), or is already
+    ///         superseded.
     error CannotSupersede(bytes32 certId);
     /// @notice `deviceSignature` is not the device key's signature over `DataAttestation(deviceId, dataRoot)`.
     error InvalidDeviceSignature(uint256 deviceId);
@@ -212,10 +219,13 @@ interface ICertificateRegistry is IVersioned {
     event LabAccreditationRevoked(address indexed lab, uint64 revokedAt);
 
     /// @notice A certificate was stored. The three indexed topics let a holder of the report alone find
-    ///         the certificate with one `eth_getLogs` (topic 3 = the report's SHA-256).
-    /// @param supersedes The certificate it replaces, or 0.
-    /// @param deviceAttested True if the device key signed the data root.
-    /// @param batchRoot The batch it was presented from, or 0.
+    ///         the certificate with one `eth_getLogs` (topic 3 = the report's SHA-256). The event is the only
+    ///         full copy of the fields: the slot keeps a digest of them.
+    ///         What it replaces is told by `CertificateSuperseded` (topic 2 = this certId), the batch it was
+    ///         presented from by `certificate(certId).batchRoot`.
+    /// @param deviceSignature The device key's signature over `DataAttestation(deviceId, dataRoot)` that was
+    ///        checked at issuance, or empty (the certificate is device-attested iff it is non-empty). Bundles
+    ///        take it from here, whoever submitted the transaction (a multisig, a relayer).
     event CertificateIssued(
         bytes32 indexed certId,
         uint256 indexed deviceId,
@@ -225,18 +235,14 @@ interface ICertificateRegistry is IVersioned {
         bytes32 testSpec,
         uint8 result,
         uint64 validUntil,
-        bytes32 supersedes,
-        bool deviceAttested,
-        bytes32 batchRoot
+        bytes deviceSignature
     );
 
     /// @notice `certId` was replaced by `successor` and is no longer valid.
     event CertificateSuperseded(bytes32 indexed certId, bytes32 indexed successor);
 
     /// @notice `certId` was revoked by `revokedBy` (its lab or an admin).
-    event CertificateRevoked(
-        bytes32 indexed certId, uint256 indexed deviceId, address indexed revokedBy, string reason
-    );
+    event CertificateRevoked(bytes32 indexed certId, address indexed revokedBy, string reason);
 
     /// @notice `lab` anchored a batch of `count` certificates under the Merkle `root`.
     event BatchAnchored(bytes32 indexed root, address indexed lab, uint32 count);
@@ -281,7 +287,8 @@ interface ICertificateRegistry is IVersioned {
     /// @notice Issues a certificate as the calling lab, optionally superseding one of its own certificates
     ///         for the same device and with the device's attestation of the data root.
     /// @dev As `issueCertificate`, and: `req.supersedes != 0` must name an existing, not yet superseded
-    ///      certificate of the same lab and device, else `CannotSupersede(req.supersedes)`; it stops being
+    ///      certificate of the same lab and device (`req.supersedesReport` is its report digest, the proof of
+    ///      the same device), else `CannotSupersede(req.supersedes)`; it stops being
     ///      valid (`successorOf`), `CertificateSuperseded` is emitted after `CertificateIssued`.
     ///      A non-empty `req.deviceSignature` must be the current device key's signature (ECDSA or ERC-1271)
     ///      over `DataAttestation(deviceId, dataRoot)`, else `InvalidDeviceSignature(deviceId)`.
@@ -346,12 +353,25 @@ interface ICertificateRegistry is IVersioned {
     /// @notice The stored record of a certificate; reverts `CertificateNotFound(certId)` for an unknown id.
     function certificate(bytes32 certId) external view returns (Certificate memory);
 
-    /// @notice Whether the certificate exists and is not revoked, superseded, expired or from a revoked batch,
-    ///         its device is Active and its lab was not revoked at or after its issuance. False for an unknown id.
+    /// @notice Whether the stored record is valid: it exists and is not revoked, superseded, expired or from a
+    ///         revoked batch, and its lab was not revoked at or after its issuance. False for an unknown id.
+    ///         The record does not know its device: `isValidCertificate` (given the fields) also requires the
+    ///         device to be Active.
     function isValid(bytes32 certId) external view returns (bool);
 
-    /// @notice Whether `certId` is a valid (`isValid`) Pass certificate of `deviceId` for `testSpec`, with
-    ///         `dataRoot` as committed (the record holds only a digest of (dataRoot, testSpec)).
+    /// @notice Whether `certId` is a stored certificate for exactly these fields (`verifyCertificateFields`),
+    ///         its record is valid (`isValid`) and its device is Active: the buyer's whole on-chain check.
+    function isValidCertificate(
+        bytes32 certId,
+        uint256 deviceId,
+        bytes32 reportSha256,
+        bytes32 dataRoot,
+        bytes32 testSpec
+    ) external view returns (bool);
+
+    /// @notice Whether `certId` is a valid (`isValid`) Pass certificate of the Active device `deviceId` for
+    ///         `testSpec`, with `dataRoot` as committed (the record holds a digest of (deviceId, dataRoot,
+    ///         testSpec), so the device is bound without its report digest).
     ///         "(device, spec) is certified" means: some certificate id for which this is true exists;
     ///         find candidates through `CertificateIssued` (topic 2 = deviceId).
     function isValidPass(bytes32 certId, uint256 deviceId, bytes32 testSpec, bytes32 dataRoot)
@@ -366,8 +386,8 @@ interface ICertificateRegistry is IVersioned {
     function successorOf(bytes32 certId) external view returns (bytes32);
 
     /// @notice Whether `certId` is a stored certificate for exactly these fields: the lab's
-    ///         `keccak256(abi.encode(lab, deviceId, reportSha256))` is `certId` and `fieldsDigest` matches
-    ///         `(dataRoot, testSpec)`. Says nothing about validity (see `isValid`).
+    ///         `keccak256(abi.encode(lab, deviceId, reportSha256))` is `certId` and the stored digest is
+    ///         `certificateDigest(deviceId, dataRoot, testSpec)`. Says nothing about validity (see `isValid`).
     function verifyCertificateFields(
         bytes32 certId,
         uint256 deviceId,
@@ -378,6 +398,9 @@ interface ICertificateRegistry is IVersioned {
 
     /// @notice `keccak256(abi.encode(lab, deviceId, reportSha256))`.
     function certificateId(address lab, uint256 deviceId, bytes32 reportSha256) external pure returns (bytes32);
+
+    /// @notice The digest a certificate slot keeps: `bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)))`.
+    function certificateDigest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec) external pure returns (bytes16);
 
     /// @notice The record of `lab`'s batch `root`; reverts `BatchNotFound(lab, root)` if not anchored.
     function batch(address lab, bytes32 root) external view returns (Batch memory);

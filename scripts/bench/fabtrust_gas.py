@@ -17,6 +17,7 @@ BUILD = ROOT / "build" / "contracts"
 LAB_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 MANUFACTURER_ROLE = Web3.keccak(text="MANUFACTURER_ROLE")
 PASS = 1
+FAIL = 2
 BURN = 3  # TestWallet.Mode.Burn: a receiver that burns all gas it is given
 SPEC = Web3.keccak(text="ISO 4409:2019 hydraulic motor bench test")
 
@@ -94,12 +95,28 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
     )  # fmt: skip
 
     device_ids = register(12)
+    (fail_device,) = register(1)
     out["issueCertificate"] = measure(
-        w3, "issueCertificate",
+        w3, "issueCertificate (Pass, first certificate of the device)",
         certs.functions.issueCertificate(device_ids[0], _rand32(), _rand32(), SPEC, PASS, year),
         lab,
     )  # fmt: skip
-    request = (device_ids[1], _rand32(), _rand32(), SPEC, PASS, year, b"\x00" * 32, b"")
+    out["issueCertificateFail"] = measure(
+        w3, "issueCertificate (Fail, first certificate of the device)",
+        certs.functions.issueCertificate(fail_device, _rand32(), _rand32(), SPEC, FAIL, year),
+        lab,
+    )  # fmt: skip
+    request = (
+        device_ids[1],
+        _rand32(),
+        _rand32(),
+        SPEC,
+        PASS,
+        year,
+        b"\x00" * 32,
+        b"\x00" * 32,
+        b"",
+    )
     deadline = year
     digest = certs.functions.hashIssueRequest(request, lab, deadline).call()
     signature = Account.unsafe_sign_hash(digest, LAB_KEY).signature
@@ -107,6 +124,7 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         w3, "issueCertificateBySig (submitted by the manufacturer)",
         certs.functions.issueCertificateBySig(request, lab, deadline, signature), manufacturer,
     )  # fmt: skip
+    out["issueCertificateAttested"] = _attested(w3, certs, devices, manufacturer, lab, year)
     out["anchorBatch1000"] = measure(
         w3, "anchorBatch, 1,000 certificates (per certificate)",
         certs.functions.anchorBatch(_rand32(), 1000), lab, per=1000,
@@ -148,6 +166,27 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         )
     out["settleManyStarved"] = _starvation(w3, escrow, devices, register, certify, passes)
     return out
+
+
+def _attested(
+    w3: Web3, certs: Any, devices: Any, manufacturer: str, lab: str, year: int
+) -> Measured:
+    """issueCertificateWithOptions with the device key's signature over the data root (65 bytes,
+    ECDSA), carried by CertificateIssued for the bundle."""
+    key = Account.create()
+    serial = "HM-ATTESTED"
+    devices.functions.registerDevice(
+        serial, _rand32(), key.address, _rand32(), manufacturer
+    ).transact({"from": manufacturer})
+    dev = devices.functions.deviceIdOf(manufacturer, serial).call()
+    data_root = _rand32()
+    digest = certs.functions.hashDataAttestation(dev, data_root).call()
+    signature = Account.unsafe_sign_hash(digest, key.key).signature
+    request = (dev, _rand32(), data_root, SPEC, PASS, year, b"\x00" * 32, b"\x00" * 32, signature)
+    return measure(
+        w3, "issueCertificateWithOptions (device-attested)",
+        certs.functions.issueCertificateWithOptions(request), lab,
+    )  # fmt: skip
 
 
 def _starvation(

@@ -30,6 +30,8 @@ contract CertificateHandler {
 
     mapping(bytes32 certId => address) public labOf;
     mapping(bytes32 certId => uint256) public deviceOf;
+    /// @notice The report digest of each certificate (the registry stores only a digest of the fields).
+    mapping(bytes32 certId => bytes32) public reportOf;
     mapping(bytes32 certId => bytes32) public rootOf;
     mapping(bytes32 certId => bool) public ghostRevoked;
     /// @dev Keyed by keccak256(abi.encode(lab, root)): batches are per lab.
@@ -77,11 +79,12 @@ contract CertificateHandler {
     function issue(uint256 labSeed, uint256 deviceSeed, uint32 validity) external {
         address lab = labs[labSeed % 3];
         uint256 deviceId = deviceIds[deviceSeed % deviceIds.length];
+        bytes32 report = _report();
         VM.prank(lab);
-        try certificates.issueCertificate(deviceId, _report(), bytes32(0), SPEC, 1, _validUntil(validity)) returns (
+        try certificates.issueCertificate(deviceId, report, bytes32(0), SPEC, 1, _validUntil(validity)) returns (
             bytes32 certId
         ) {
-            _record(certId, lab, deviceId, bytes32(0));
+            _record(certId, lab, deviceId, bytes32(0), report);
             ++calls["issue"];
         } catch {} // refused (lab revoked, device state): the invariants judge what got through
     }
@@ -116,7 +119,7 @@ contract CertificateHandler {
         address lab = _pendingLabs[index];
         VM.prank(presenter);
         try certificates.presentBatchCertificate(lab, root, leaf, new bytes32[](0)) returns (bytes32 certId) {
-            _record(certId, lab, leaf.deviceId, root);
+            _record(certId, lab, leaf.deviceId, root, leaf.reportSha256);
             _pending[index] = _pending[_pending.length - 1];
             _pending.pop();
             _pendingRoots[index] = _pendingRoots[_pendingRoots.length - 1];
@@ -190,8 +193,9 @@ contract CertificateHandler {
         );
     }
 
-    function _record(bytes32 certId, address lab, uint256 deviceId, bytes32 root) private {
+    function _record(bytes32 certId, address lab, uint256 deviceId, bytes32 root, bytes32 report) private {
         certIds.push(certId);
+        reportOf[certId] = report;
         labOf[certId] = lab;
         deviceOf[certId] = deviceId;
         rootOf[certId] = root;

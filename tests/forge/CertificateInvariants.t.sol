@@ -55,7 +55,13 @@ contract CertificateInvariants is InvariantTest {
             bytes32 certId = handler.certIds(i);
             uint256 deviceId = handler.deviceOf(certId);
             if (handler.devices().device(deviceId).status != IDeviceRegistry.DeviceStatus.Active) {
-                _assertTrue(!handler.certificates().isValid(certId), "certificate of an inactive device is valid");
+                // isValid(certId) judges the one-slot record alone; the field-bound view checks the device.
+                _assertTrue(
+                    !handler.certificates().isValidCertificate(
+                        certId, deviceId, handler.reportOf(certId), bytes32(0), handler.SPEC()
+                    ),
+                    "certificate of an inactive device is valid"
+                );
                 _assertTrue(
                     !handler.certificates().isValidPass(certId, deviceId, handler.SPEC(), bytes32(0)),
                     "inactive device has a valid Pass"

@@ -260,10 +260,12 @@ export class Reader {
         revokedBy = String(revocations[revocations.length - 1].args.revokedBy);
       }
     }
+    // The record is one slot without the device id or what it replaces: both come from events.
+    const replaced = await this.events("CertificateSuperseded", { topics: [null, certId], toBlock: block });
     if (!(record.lab in labNames)) labNames[record.lab] = (await this.accreditation(record.lab, block)).name;
     return {
       cert_id: certId,
-      device_id: BigInt(record.deviceId),
+      device_id: BigInt(args.deviceId),
       lab: record.lab,
       lab_name: labNames[record.lab],
       report_sha256: hex32(args.reportSha256),
@@ -276,8 +278,9 @@ export class Reader {
       revocation_reason: reason,
       revoked_by: revokedBy,
       superseded_by: optional(record.successor),
-      supersedes: optional(args.supersedes),
+      supersedes: replaced.length ? hex32(replaced[0].args.certId) : null,
       device_attested: Boolean(record.deviceAttested),
+      device_signature: args.deviceSignature && args.deviceSignature !== "0x" ? String(args.deviceSignature).toLowerCase() : null,
       batch_root: optional(record.batchRoot),
       tx_hash: issued.txHash,
       block_number: issued.blockNumber,
@@ -332,6 +335,7 @@ export class Reader {
       superseded_by: null,
       supersedes: null,
       device_attested: false,
+      device_signature: null,
       batch_root: root,
       tx_hash: anchored[0].txHash,
       block_number: anchored[0].blockNumber,

@@ -54,6 +54,14 @@ def _optional(value: Any) -> str | None:
     return None if text == ZERO_BYTES32 else text
 
 
+def _signature(value: Any) -> str | None:
+    """The ``bytes deviceSignature`` of CertificateIssued as ``0x`` hex, or None when empty."""
+    if not value:
+        return None
+    data = bytes(value) if isinstance(value, bytes | bytearray) else bytes.fromhex(str(value)[2:])
+    return "0x" + data.hex() if data else None
+
+
 @dataclass(frozen=True)
 class DeviceInfo:
     """The stored record of a device and its current owner."""
@@ -125,19 +133,20 @@ class Reader:
         block: int | None = None,
         issued: Event | None = None,
         lab_names: dict[str, str] | None = None,
+        chunk_size: int = 5_000,
     ) -> Certificate:
         """The stored record (CertificateNotFoundError if none) merged with its events."""
         at: Block = "latest" if block is None else block
         record = self.call("certificate", to_bytes32(cert_id), block=at)
+        # ICertificateRegistry.Certificate: the slot keeps no device id (the event has it).
         (
-            device_id,
             lab,
             issued_at,
             valid_until,
             result,
             revoked,
             device_attested,
-            _fields_digest,
+            _digest,
             successor,
             batch_root,
         ) = record
@@ -157,12 +166,16 @@ class Reader:
             if revocations:
                 reason = str(revocations[-1].args["reason"])
                 revoked_by = str(revocations[-1].args["revokedBy"])
+        replaced = self.events(
+            "CertificateSuperseded", topics=[None, cert_id], to_block=block, chunk_size=chunk_size
+        )
+        supersedes = hex32(replaced[0].args["certId"]) if replaced else None
         names = lab_names if lab_names is not None else {}
         if lab not in names:
             names[lab] = self.accreditation(lab, block=at).name
         return Certificate(
             cert_id=cert_id,
-            device_id=int(device_id),
+            device_id=int(args["deviceId"]),
             lab=lab,
             lab_name=names[lab],
             report_sha256=hex32(args["reportSha256"]),
@@ -175,15 +188,16 @@ class Reader:
             revocation_reason=reason,
             revoked_by=revoked_by,
             superseded_by=_optional(successor),
-            supersedes=_optional(args["supersedes"]),
+            supersedes=supersedes,
             device_attested=bool(device_attested),
+            device_signature=_signature(args.get("deviceSignature")),
             batch_root=_optional(batch_root),
             tx_hash=issued.tx_hash,
             block_number=issued.block_number,
         )
 
     def certificates_from(
-        self, events: Iterable[Event], *, block: int | None = None
+        self, events: Iterable[Event], *, block: int | None = None, chunk_size: int = 5_000
     ) -> list[Certificate]:
         """Certificates of ``CertificateIssued`` events, once each, in chain order."""
         seen: set[str] = set()
@@ -194,7 +208,11 @@ class Reader:
             if cert_id in seen:
                 continue
             seen.add(cert_id)
-            found.append(self.certificate(cert_id, block=block, issued=event, lab_names=names))
+            found.append(
+                self.certificate(
+                    cert_id, block=block, issued=event, lab_names=names, chunk_size=chunk_size
+                )
+            )
         return found
 
     def unpresented(
@@ -297,20 +315,3 @@ class Reader:
             if extract_revert_data(exc) is not None:
                 return b""
             self.binding.fail(exc, "eth_call")
-
-    def transaction_input(self, tx_hash: str) -> bytes | None:
-        """The calldata of a transaction, or None when the node does not know it."""
-        w3 = self.binding.w3
-        try:
-            tx = self.binding.rpc(
-                lambda: w3.eth.get_transaction(tx_hash),  # type: ignore[arg-type]
-                "eth_getTransactionByHash",
-            )
-        except ChainError:
-            return None
-        data = tx.get("input") if hasattr(tx, "get") else None
-        if isinstance(data, bytes | bytearray):
-            return bytes(data)
-        if isinstance(data, str):
-            return bytes.fromhex(data.removeprefix("0x"))
-        return None

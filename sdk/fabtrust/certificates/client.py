@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,45 @@ ReportLike = str | bytes | os.PathLike[str]
 """A report: a file path, or its SHA-256 digest (hex text or 32 bytes)."""
 
 _UINT32_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A checked ``ICertificateRegistry.CertificateRequest`` (bytes32 fields as 32 bytes).
+
+    ``supersedes_report`` is the report digest of the ``supersedes`` certificate (zero when none):
+    the contract hashes it with the lab and device to prove the same device (the certificate slot
+    does not store it); it is not part of the signed ``IssueCertificate`` type.
+    """
+
+    device_id: int
+    report_sha256: bytes
+    data_root: bytes
+    test_spec: bytes
+    result: int
+    valid_until: int
+    supersedes: bytes
+    device_signature: bytes
+    supersedes_report: bytes = bytes(32)
+
+    @property
+    def plain(self) -> bool:
+        """True when ``issueCertificate`` (no supersede, no device signature) says it all."""
+        return self.supersedes == bytes(32) and not self.device_signature
+
+    def as_struct(self) -> tuple[int, bytes, bytes, bytes, int, int, bytes, bytes, bytes]:
+        """The struct in the contract's field order."""
+        return (
+            self.device_id,
+            self.report_sha256,
+            self.data_root,
+            self.test_spec,
+            self.result,
+            self.valid_until,
+            self.supersedes,
+            self.supersedes_report,
+            self.device_signature,
+        )
 
 
 class CertificatesClient:
@@ -126,10 +166,20 @@ class CertificatesClient:
             supersedes=supersedes,
             device_signature=device_signature,
         )
-        if req[6] == bytes(32) and not req[7]:
-            tx = self._binding.transact(REGISTRY, "issueCertificate", *req[:6])
+        if req.plain:
+            tx = self._binding.transact(
+                REGISTRY,
+                "issueCertificate",
+                req.device_id,
+                req.report_sha256,
+                req.data_root,
+                req.test_spec,
+                req.result,
+                req.valid_until,
+            )
         else:
-            tx = self._binding.transact(REGISTRY, "issueCertificateWithOptions", req)
+            req = self._with_supersedes_report(req)
+            tx = self._binding.transact(REGISTRY, "issueCertificateWithOptions", req.as_struct())
         return _issued(tx)
 
     def sign_data_attestation(
@@ -204,14 +254,14 @@ class CertificatesClient:
             chain_id=self.chain_id,
             registry=self.registry,
             lab=signer.address,
-            device_id=req[0],
-            report_sha256=req[1],
-            data_root=req[2],
-            test_spec=req[3],
-            result=req[4],
-            valid_until=req[5],
-            supersedes=req[6],
-            device_signature=req[7],
+            device_id=req.device_id,
+            report_sha256=req.report_sha256,
+            data_root=req.data_root,
+            test_spec=req.test_spec,
+            result=req.result,
+            valid_until=req.valid_until,
+            supersedes=req.supersedes,
+            device_signature=req.device_signature,
             deadline=deadline_s,
         )
         signature = signer.sign_typed_data(typed)
@@ -219,14 +269,14 @@ class CertificatesClient:
             chain_id=self.chain_id,
             registry=self.registry,
             lab=signer.address,
-            device_id=req[0],
-            report_sha256="0x" + req[1].hex(),
-            data_root="0x" + req[2].hex(),
-            test_spec="0x" + req[3].hex(),
-            result=CertificateResult(req[4]),
-            valid_until=req[5],
-            supersedes=None if req[6] == bytes(32) else "0x" + req[6].hex(),
-            device_signature="0x" + req[7].hex() if req[7] else None,
+            device_id=req.device_id,
+            report_sha256="0x" + req.report_sha256.hex(),
+            data_root="0x" + req.data_root.hex(),
+            test_spec="0x" + req.test_spec.hex(),
+            result=CertificateResult(req.result),
+            valid_until=req.valid_until,
+            supersedes=None if req.supersedes == bytes(32) else "0x" + req.supersedes.hex(),
+            device_signature="0x" + req.device_signature.hex() if req.device_signature else None,
             deadline=deadline_s,
             signature="0x" + signature.hex(),
         )
@@ -252,20 +302,24 @@ class CertificatesClient:
                 f"this deployment's is at {self.registry}",
                 field="request.registry",
             )
-        req = (
-            request.device_id,
-            to_bytes32(request.report_sha256),
-            to_bytes32(request.data_root),
-            to_bytes32(request.test_spec),
-            int(request.result),
-            request.valid_until,
-            to_bytes32(request.supersedes or ZERO_BYTES32),
-            bytes.fromhex(request.device_signature[2:]) if request.device_signature else b"",
+        req = self._with_supersedes_report(
+            _Request(
+                device_id=request.device_id,
+                report_sha256=to_bytes32(request.report_sha256),
+                data_root=to_bytes32(request.data_root),
+                test_spec=to_bytes32(request.test_spec),
+                result=int(request.result),
+                valid_until=request.valid_until,
+                supersedes=to_bytes32(request.supersedes or ZERO_BYTES32),
+                device_signature=bytes.fromhex(request.device_signature[2:])
+                if request.device_signature
+                else b"",
+            )
         )
         tx = self._binding.transact(
             REGISTRY,
             "issueCertificateBySig",
-            req,
+            req.as_struct(),
             request.lab,
             request.deadline,
             bytes.fromhex(request.signature[2:]),
@@ -495,7 +549,7 @@ class CertificatesClient:
         events = self._reader.events(
             "CertificateIssued", topics=[None, None, digest], chunk_size=size
         )
-        return self._reader.certificates_from(events)
+        return self._reader.certificates_from(events, chunk_size=size)
 
     def find_by_device(self, *, device_id: int, chunk_size: int = 5_000) -> list[Certificate]:
         """Every certificate (Pass and Fail) of a device, in chain order."""
@@ -504,7 +558,7 @@ class CertificatesClient:
             raise InvalidInputError("chunk_size must be at least 1", field="chunk_size")
         topic = f"{_validate.uint(device_id, field='device_id'):#066x}"
         events = self._reader.events("CertificateIssued", topics=[None, topic], chunk_size=size)
-        return self._reader.certificates_from(events)
+        return self._reader.certificates_from(events, chunk_size=size)
 
     def batch(self, *, lab: str, root: str | bytes) -> Batch:
         """``lab``'s anchored batch ``root``. Raises BatchNotFoundError."""
@@ -557,8 +611,9 @@ class CertificatesClient:
         ``cert_id`` names a stored certificate; ``batch`` (from :meth:`anchor_batch`) adds the
         batch proof and also allows a batch certificate that was not presented yet. ``report``
         (file or digest) must match the certificate; its file name goes into the bundle.
-        ``device_signature`` defaults to the one in the issuing transaction when the device
-        attested the data root. ``readings`` are disclosed reading proofs (each must be under the
+        ``device_signature`` defaults to the one ``CertificateIssued`` carries when the device
+        attested the data root (whoever submitted the transaction: a lab, a relayer, a multisig).
+        ``readings`` are disclosed reading proofs (each must be under the
         certificate's data root). ``test_spec_text``, the specification's text (kept off chain,
         shown beside its hash), must hash to the certificate's ``test_spec``.
 
@@ -615,7 +670,7 @@ class CertificatesClient:
                 ).hex()
             )
         elif cert.device_attested:
-            signature = self._issued_device_signature(cert.tx_hash)
+            signature = cert.device_signature
         spec_text = _spec_text_of(test_spec_text, cert.test_spec)
         disclosed = tuple(readings)
         for i, proof in enumerate(disclosed):
@@ -709,35 +764,42 @@ class CertificatesClient:
         valid_until: datetime | int,
         supersedes: str | bytes | None,
         device_signature: bytes | str | None,
-    ) -> tuple[int, bytes, bytes, bytes, int, int, bytes, bytes]:
-        """The ``CertificateRequest`` struct, checked."""
-        return (
-            _validate.uint(device_id, field="device_id"),
-            to_bytes32(report_digest(report)),
-            to_bytes32(_validate.bytes32(data_root, field="data_root")),
-            to_bytes32(_validate.bytes32_or_text(test_spec, field="test_spec")),
-            as_result(passed),
-            _validate.timestamp(valid_until, field="valid_until"),
-            to_bytes32(_validate.optional_bytes32(supersedes, field="supersedes") or ZERO_BYTES32),
-            _validate.hex_bytes(device_signature, field="device_signature", allow_empty=False)
+    ) -> _Request:
+        """The ``CertificateRequest`` struct, checked (``supersedes_report`` not resolved yet)."""
+        return _Request(
+            device_id=_validate.uint(device_id, field="device_id"),
+            report_sha256=to_bytes32(report_digest(report)),
+            data_root=to_bytes32(_validate.bytes32(data_root, field="data_root")),
+            test_spec=to_bytes32(_validate.bytes32_or_text(test_spec, field="test_spec")),
+            result=as_result(passed),
+            valid_until=_validate.timestamp(valid_until, field="valid_until"),
+            supersedes=to_bytes32(
+                _validate.optional_bytes32(supersedes, field="supersedes") or ZERO_BYTES32
+            ),
+            device_signature=_validate.hex_bytes(
+                device_signature, field="device_signature", allow_empty=False
+            )
             if device_signature is not None
             else b"",
         )
 
-    def _issued_device_signature(self, tx_hash: str) -> str | None:
-        """The device signature carried by the issuing transaction's calldata, if readable."""
-        data = self._reader.transaction_input(tx_hash)
-        if not data:
-            return None
-        try:
-            _function, args = self._binding.contract(REGISTRY).decode_function_input(data)
-        except (ValueError, KeyError, TypeError):
-            return None  # sent through another contract (a multisig...): not in the calldata
-        req: Any = args.get("req")
-        if req is None:
-            return None
-        signature = req.get("deviceSignature") if isinstance(req, dict) else req[7]
-        return "0x" + bytes(signature).hex() if signature else None
+    def _with_supersedes_report(self, req: _Request) -> _Request:
+        """``req`` with the report digest of the certificate it supersedes, read from that
+        certificate's ``CertificateIssued``. The contract checks it (CannotSupersede for an unknown
+        id, which keeps zero here, or a certificate of another lab or device)."""
+        if req.supersedes == bytes(32):
+            return req
+        cert_id = "0x" + req.supersedes.hex()
+        found = self._reader.events("CertificateIssued", topics=[cert_id])
+        if not found:
+            return req
+        args = found[0].args
+        return _Request(
+            **{
+                **req.__dict__,
+                "supersedes_report": to_bytes32(hex32(args["reportSha256"])),
+            }
+        )
 
 
 def _issued(tx: TxResult) -> Issued:

@@ -109,6 +109,8 @@ class Certificate(BaseModel):
     superseded_by: Bytes32 | None = None
     supersedes: Bytes32 | None = None
     device_attested: bool
+    device_signature: HexBytes | None = None
+    """The device key's signature over the data root, from ``CertificateIssued`` (None if none)."""
     batch_root: Bytes32 | None = None
     tx_hash: Bytes32
     block_number: int

@@ -24,6 +24,8 @@ PASS = 1
 FAIL = 2
 ZERO32 = "0x" + "00" * 32
 UINT40_MAX = 2**40 - 1
+# An empty `bytes` event field (no device signature) as brownie shows it.
+NO_SIGNATURE = "0x00"
 
 LEAF_TYPES = ["uint256", "bytes32", "bytes32", "bytes32", "uint8", "uint64"]
 MERKLE_SCRIPT = pathlib.Path(__file__).with_name("merkle_vectors.js")
@@ -120,14 +122,23 @@ def cert_id(lab, device_id: int, report) -> str:
     )
 
 
-def fields_digest(data_root, test_spec) -> str:
-    """bytes16(keccak256(abi.encode(dataRoot, testSpec)))."""
-    return (
-        "0x"
-        + keccak(encode(["bytes32", "bytes32"], [as_bytes(data_root), as_bytes(test_spec)]))[
-            :16
-        ].hex()
+def fields_digest(device_id: int, data_root, test_spec) -> str:
+    """The certificate slot's digest: bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)))."""
+    values = [device_id, as_bytes(data_root), as_bytes(test_spec)]
+    return "0x" + keccak(encode(["uint256", "bytes32", "bytes32"], values))[:16].hex()
+
+
+def report_of(cid) -> str:
+    """The reportSha256 of certificate `cid` (topic 3 of its CertificateIssued), or ZERO32 if none:
+    what a lab passes as `supersedesReport`, as the SDK does."""
+    logs = web3.eth.get_logs(
+        {
+            "fromBlock": 0,
+            "toBlock": "latest",
+            "topics": [hx(keccak(text=CERTIFICATE_ISSUED_SIG)), hx(cid)],
+        }
     )
+    return hx(logs[0]["topics"][3]) if logs else ZERO32
 
 
 def leaf_hash(leaf) -> str:
@@ -275,8 +286,12 @@ class Request:
     validUntil: int
     supersedes: str = ZERO32
     deviceSignature: object = b""
+    supersedesReport: str | None = None  # None: the report of `supersedes`, read from its event
 
     def tuple(self) -> tuple:
+        report = self.supersedesReport
+        if report is None:
+            report = ZERO32 if hx(self.supersedes) == ZERO32 else report_of(self.supersedes)
         return (
             self.deviceId,
             self.reportSha256,
@@ -285,6 +300,7 @@ class Request:
             self.result,
             self.validUntil,
             self.supersedes,
+            report,
             self.deviceSignature,
         )
 
@@ -424,4 +440,6 @@ def has_valid_pass(certs, device_id: int, spec) -> bool:
     return bool(valid_passes(certs, device_id, spec))
 
 
-CERTIFICATE_ISSUED_SIG = "CertificateIssued(bytes32,uint256,bytes32,address,bytes32,bytes32,uint8,uint64,bytes32,bool,bytes32)"
+CERTIFICATE_ISSUED_SIG = (
+    "CertificateIssued(bytes32,uint256,bytes32,address,bytes32,bytes32,uint8,uint64,bytes)"
+)

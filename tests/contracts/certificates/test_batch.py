@@ -8,6 +8,7 @@ import pytest
 from brownie import chain
 from conftest import (
     FAIL,
+    NO_SIGNATURE,
     PASS,
     ZERO32,
     assert_event,
@@ -169,7 +170,9 @@ def test_single_leaf_batch(certs, lab, outsider, device):
     assert tree["root"] == leaf_hash(leaves[0]) and tree["leaves"][0]["proof"] == []
     certs.anchorBatch(tree["root"], 1, {"from": lab})
     tx = certs.presentBatchCertificate(lab, tree["root"], leaves[0], [], {"from": outsider})
-    assert tx.events["CertificateIssued"]["batchRoot"] == tree["root"]
+    assert hx(certs.certificate(tx.events["CertificateIssued"]["certId"])["batchRoot"]) == hx(
+        tree["root"]
+    )
 
 
 # -------------------------------------------------------------------------------------------------
@@ -196,20 +199,17 @@ def test_present_every_leaf(certs, lab, outsider, device, device2, batch):
                 "testSpec": leaf[3],
                 "result": leaf[4],
                 "validUntil": leaf[5],
-                "supersedes": ZERO32,
-                "deviceAttested": False,
-                "batchRoot": root,
+                "deviceSignature": NO_SIGNATURE,
             },
         )
         assert certs.certificate(cid).dict() == {
-            "deviceId": leaf[0],
             "lab": lab,
             "issuedAt": anchor_tx.timestamp,
             "validUntil": leaf[5],
             "result": leaf[4],
             "revoked": False,
             "deviceAttested": False,
-            "fieldsDigest": fields_digest(leaf[2], leaf[3]),
+            "digest": fields_digest(leaf[0], leaf[2], leaf[3]),
             "successor": ZERO32,
             "batchRoot": root,
         }
@@ -408,7 +408,6 @@ def test_revoke_single_batch_certificate(certs2, lab, lab2, outsider, batch):
         "CertificateRevoked",
         {
             "certId": cid,
-            "deviceId": leaves[0][0],
             "revokedBy": lab,
             "reason": "one report was wrong",
         },
@@ -421,7 +420,17 @@ def test_supersede_batch_certificate(certs, lab, outsider, device, batch):
     old = certs.presentBatchCertificate(lab, root, leaves[0], proofs[0], {"from": outsider}).events[
         "CertificateIssued"
     ]["certId"]
-    req = (device, b32("retest"), b32("d"), b32("spec-A"), PASS, now() + DAY, old, b"")
+    req = (
+        device,
+        b32("retest"),
+        b32("d"),
+        b32("spec-A"),
+        PASS,
+        now() + DAY,
+        old,
+        leaves[0][1],
+        b"",
+    )
     tx = certs.issueCertificateWithOptions(req, {"from": lab})
     assert_event(
         tx,

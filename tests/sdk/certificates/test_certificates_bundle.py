@@ -3,6 +3,7 @@ right check."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -603,3 +604,52 @@ def test_cast_call_hint_runs(setup: Setup) -> None:
     setup.lab.revoke(cert_id=setup.issued.cert_id, reason="x")
     out = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "false"
+
+
+def test_bundle_takes_the_device_signature_from_the_event_for_a_contract_wallet_lab(
+    world: World, admin: CertificatesClient, report: Path
+) -> None:
+    """A lab that is a contract wallet (a multisig) issues through `execute`: the issuing
+    transaction's calldata is the wallet's, not the registry's, so the bundle must take the
+    device signature from CertificateIssued."""
+    w3 = world.connection.w3
+    owner = Signer.dev(4)
+    build = json.loads(
+        (Path(__file__).resolve().parents[3] / "build/contracts/TestWallet.json").read_text()
+    )
+    factory = w3.eth.contract(abi=build["abi"], bytecode=build["bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(
+        factory.constructor(owner.address).transact({"from": owner.address})
+    )
+    wallet = w3.eth.contract(address=receipt["contractAddress"], abi=build["abi"])
+    admin.accredit_lab(lab=wallet.address, name="Multisig Lab", valid_until=world.now() + YEAR)
+    device_id, key = world.register_device("HM-WALLET")
+    data_root = rand32()
+    signature = admin.sign_data_attestation(device=key, device_id=device_id, data_root=data_root)
+    digest = "0x" + hashlib.sha256(report.read_bytes()).hexdigest()
+    registry = world.binding(0).contract("CertificateRegistry")
+    request = (
+        device_id,
+        bytes.fromhex(digest[2:]),
+        bytes.fromhex(data_root[2:]),
+        bytes.fromhex(SPEC_ID[2:]),
+        1,
+        world.now() + YEAR,
+        bytes(32),
+        bytes(32),
+        bytes.fromhex(signature[2:]),
+    )
+    call = registry.encode_abi("issueCertificateWithOptions", args=[request])
+    tx = wallet.functions.execute(registry.address, 0, call).transact({"from": owner.address})
+    assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    (cert,) = admin.find_by_report(report=report)
+    assert cert.lab == wallet.address and cert.device_attested
+    bundle = admin.make_bundle(cert_id=cert.cert_id, report=report)
+    assert bundle.device_signature == signature.lower()
+    assert bundle.tx_hash == "0x" + bytes(tx).hex()
+    verdict = admin.verify_bundle(bundle=bundle, report=report)
+    assert verdict.verified, verdict.failures
+    assert {c.name: c.ok for c in verdict.checks}["device_signature"] is True
+
+
+SPEC_ID = "0x" + "5e" * 32

@@ -244,7 +244,8 @@ def test_device_attested_issue(world: World, lab: CertificatesClient, report: Pa
     )
     cert = lab.get(cert_id=issued.cert_id)
     assert cert.device_attested
-    assert issued.tx.event("CertificateIssued")["deviceAttested"] is True
+    assert cert.device_signature == signature.lower()
+    assert issued.tx.event("CertificateIssued")["deviceSignature"] == signature.lower()
 
     # The same signature over another data root is refused by the contract.
     with pytest.raises(InvalidDeviceSignatureError) as info:

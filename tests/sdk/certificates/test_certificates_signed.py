@@ -96,6 +96,7 @@ def test_signature_matches_the_contracts_digest(
         int(request.result),
         request.valid_until,
         bytes.fromhex(request.supersedes[2:]),  # type: ignore[index]
+        bytes(32),  # supersedesReport: a witness the contract checks, not signed
         bytes.fromhex(request.device_signature[2:]),  # type: ignore[index]
     )
     on_chain = world.binding(0).call(
