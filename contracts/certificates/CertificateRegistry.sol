@@ -110,10 +110,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc ICertificateRegistry
-    function accreditLab(address lab, string calldata name, uint64 validUntil)
-        external
-        onlyRole(DEFAULT_ADMIN_ROLE)
-    {
+    function accreditLab(address lab, string calldata name, uint64 validUntil) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (lab == address(0)) revert ZeroLab();
         if (validUntil <= block.timestamp) revert InvalidAccreditationExpiry(validUntil);
         Accreditation storage record = _accreditations[lab];
@@ -150,9 +147,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         _activeDevice(deviceId);
         certId = _certificateId(msg.sender, deviceId, reportSha256);
         _store(certId, labId, uint40(block.timestamp), validUntil, result, 0, _digest(deviceId, dataRoot, testSpec));
-        emit CertificateIssued(
-            certId, deviceId, reportSha256, msg.sender, dataRoot, testSpec, result, validUntil, ""
-        );
+        emit CertificateIssued(certId, deviceId, reportSha256, msg.sender, dataRoot, testSpec, result, validUntil, "");
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -284,8 +279,8 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     ) external view returns (bool) {
         Slot memory record = _unpack(_certificates[certId]);
         return record.issuedAt != 0 && record.digest == _digest(deviceId, dataRoot, testSpec)
-            && _certificateId(_labs[record.labId].lab, deviceId, reportSha256) == certId
-            && _recordValid(certId, record) && _deviceActive(deviceId);
+            && _certificateId(_labs[record.labId].lab, deviceId, reportSha256) == certId && _recordValid(certId, record)
+            && _deviceActive(deviceId);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -329,11 +324,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     }
 
     /// @inheritdoc ICertificateRegistry
-    function certificateDigest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec)
-        external
-        pure
-        returns (bytes16)
-    {
+    function certificateDigest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec) external pure returns (bytes16) {
         return _digest(deviceId, dataRoot, testSpec);
     }
 

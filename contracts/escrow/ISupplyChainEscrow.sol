@@ -300,9 +300,7 @@ interface ISupplyChainEscrow is IVersioned {
     /// @param orderIds The orders to try.
     /// @param passes For each order, one certificate per device.
     /// @return settled How many orders were settled.
-    function settleMany(uint256[] calldata orderIds, PassRef[][] calldata passes)
-        external
-        returns (uint256 settled);
+    function settleMany(uint256[] calldata orderIds, PassRef[][] calldata passes) external returns (uint256 settled);
 
     /// @notice Returns the money of an order that was not shipped by `shipBy` to its buyer.
     /// @dev Only the buyer ({NotBuyer}), only while Funded, only after `shipBy`
@@ -391,10 +389,7 @@ interface ISupplyChainEscrow is IVersioned {
     /// @notice Whether {settle} with `passes` would succeed for `orderId` now, and if not, why.
     /// @return ok True when the order can be settled now.
     /// @return status `Ready`, or the first condition that fails.
-    function canSettle(uint256 orderId, PassRef[] calldata passes)
-        external
-        view
-        returns (bool ok, SettleStatus status);
+    function canSettle(uint256 orderId, PassRef[] calldata passes) external view returns (bool ok, SettleStatus status);
 
     /// @notice Credit of `account` in `token` (address(0): native coin) left by failed pushes.
     function creditOf(address account, address token) external view returns (uint256);

@@ -59,15 +59,10 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     /// @param deviceRegistry_ The DeviceRegistry (ERC-721) holding the device records.
     /// @param certificates_ The CertificateRegistry consulted for passes.
     /// @param defaultArbiter_ Granted ARBITER_ROLE and fixed into new orders.
-    constructor(
-        address admin,
-        IERC721 deviceRegistry_,
-        ICertificateRegistry certificates_,
-        address defaultArbiter_
-    ) {
+    constructor(address admin, IERC721 deviceRegistry_, ICertificateRegistry certificates_, address defaultArbiter_) {
         if (
-            admin == address(0) || address(deviceRegistry_) == address(0)
-                || address(certificates_) == address(0) || defaultArbiter_ == address(0)
+            admin == address(0) || address(deviceRegistry_) == address(0) || address(certificates_) == address(0)
+                || defaultArbiter_ == address(0)
         ) revert ZeroAddress();
         address certificatesDevices = address(certificates_.deviceRegistry());
         if (certificatesDevices != address(deviceRegistry_)) {

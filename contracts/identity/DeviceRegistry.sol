@@ -407,11 +407,7 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     }
 
     /// @inheritdoc IDeviceRegistry
-    function keyProofDigest(address manufacturer, uint256 deviceId, address deviceKey)
-        external
-        view
-        returns (bytes32)
-    {
+    function keyProofDigest(address manufacturer, uint256 deviceId, address deviceKey) external view returns (bytes32) {
         return _keyProofDigest(manufacturer, deviceId, deviceKey);
     }
 
@@ -470,8 +466,7 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     /// @dev Whether msg.sender is the record's manufacturer and still holds MANUFACTURER_ROLE.
     function _isManufacturerOf(uint256 record) private view returns (bool) {
         uint256 account = _accounts[msg.sender];
-        return account & _MANUFACTURER_BIT != 0
-            && account & _ID_MASK == (record >> _MANUFACTURER_SHIFT) & _ID_MASK;
+        return account & _MANUFACTURER_BIT != 0 && account & _ID_MASK == (record >> _MANUFACTURER_SHIFT) & _ID_MASK;
     }
 
     /// @dev Validates a registration by msg.sender and returns the new device id.
@@ -583,11 +578,7 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         if (!SignatureChecker.isValidSignatureNow(deviceKey, digest, signature)) revert InvalidKeyProof(deviceKey);
     }
 
-    function _keyProofDigest(address manufacturer, uint256 deviceId, address deviceKey)
-        private
-        view
-        returns (bytes32)
-    {
+    function _keyProofDigest(address manufacturer, uint256 deviceId, address deviceKey) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(DEVICE_KEY_PROOF_TYPEHASH, manufacturer, deviceId, deviceKey)));
     }
 

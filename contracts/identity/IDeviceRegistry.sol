@@ -279,8 +279,5 @@ interface IDeviceRegistry is IERC721, IVersioned {
 
     /// @notice The EIP-712 digest that `deviceKey` signs to prove possession for `deviceId` of
     ///         `manufacturer` (domain "fabtrust DeviceRegistry", version "1", this chain and contract).
-    function keyProofDigest(address manufacturer, uint256 deviceId, address deviceKey)
-        external
-        view
-        returns (bytes32);
+    function keyProofDigest(address manufacturer, uint256 deviceId, address deviceKey) external view returns (bytes32);
 }

@@ -11,21 +11,13 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 contract TestSignatures {
     /// @notice The signer of `hash` by ECDSA.tryRecover, and the error it reports (0 = none,
     ///         1 = InvalidSignature, 2 = InvalidSignatureLength, 3 = InvalidSignatureS).
-    function tryRecover(bytes32 hash, bytes calldata signature)
-        external
-        pure
-        returns (address signer, uint8 error)
-    {
+    function tryRecover(bytes32 hash, bytes calldata signature) external pure returns (address signer, uint8 error) {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);
         return (recovered, uint8(err));
     }
 
     /// @notice SignatureChecker.isValidSignatureNow: ECDSA for an account, ERC-1271 for a contract.
-    function isValidSignatureNow(address signer, bytes32 hash, bytes calldata signature)
-        external
-        view
-        returns (bool)
-    {
+    function isValidSignatureNow(address signer, bytes32 hash, bytes calldata signature) external view returns (bool) {
         return SignatureChecker.isValidSignatureNow(signer, hash, signature);
     }
 }
@@ -44,11 +36,7 @@ contract TestERC1271Wallet {
 
     /// @notice ERC-1271: the magic value 0x1626ba7e when `owner` signed `hash` and the wallet
     ///         accepts signatures, 0xffffffff otherwise.
-    function isValidSignature(bytes32 hash, bytes calldata signature)
-        external
-        view
-        returns (bytes4)
-    {
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);
         if (accepting && err == ECDSA.RecoverError.NoError && recovered == owner) {
             return 0x1626ba7e;

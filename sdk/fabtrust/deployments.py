@@ -41,7 +41,6 @@ CORE_CONTRACTS: tuple[str, ...] = ("DeviceRegistry", "CertificateRegistry", "Sup
 """The contracts every full deployment has; ``TestStablecoin`` is added on local chains only."""
 
 
-
 def checksum_address(value: str) -> str:
     """EIP-55 checksum of a 0x-prefixed 20-byte hex address (:func:`fabtrust._validate.address`).
 
