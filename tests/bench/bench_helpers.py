@@ -7,6 +7,9 @@ import json
 import socket
 import subprocess
 import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,3 +138,50 @@ def chained_roots(readings: list[Any], seed: str, counts: list[int]) -> list[tup
         roots.append((chunk, "0x" + previous.hex()))
         start = end
     return roots
+
+
+TWO_CHANNELS = [("P1_inlet_pressure", "bar"), ("N1_shaft_speed", "rpm")]
+
+
+def streamed_session(
+    chain: Any, tmp_path: Path, *, value: Callable[[int], str], report_text: str
+) -> tuple[Any, Any]:
+    """A finished bench session of the lab (dev:2) on `chain`: 150 ticks of TWO_CHANNELS fed to
+    the gateway in batches of 40 (value(k) at tick k, 100 ms apart, ten minutes ago), a checkpoint
+    every 100 readings, the certificate issued. Returns (gateway, finish result)."""
+    from fabtrust.bench import (
+        BenchConfig,
+        BenchGateway,
+        CheckpointsClient,
+        MqttSource,
+        Sample,
+        SensorConfig,
+    )
+
+    config = BenchConfig(
+        device_id=chain.device_id,
+        source=MqttSource(endpoint="mqtt://127.0.0.1:1"),
+        sensors=tuple(SensorConfig(name=c, unit=u, topic=f"b/{c}") for c, u in TWO_CHANNELS),
+        checkpoint_every_readings=100,
+        store=tmp_path / "s.sqlite",
+    )
+    lab = chain.client(2)
+    gateway = BenchGateway(config=config, checkpoints=CheckpointsClient(lab.chain))
+    start = (int(time.time()) - 600) * 1000
+    samples = [
+        Sample(channel=c, value=value(k), source_ms=start + k * 100)
+        for k in range(150)
+        for c, _unit in TWO_CHANNELS
+    ]
+    for first in range(0, len(samples), 40):
+        gateway.ingest(samples[first : first + 40])
+    report = tmp_path / "report.txt"
+    report.write_text(report_text)
+    done = gateway.finish(
+        certificates=lab.certificates,
+        report=report,
+        test_spec="ISO 4409",
+        passed=True,
+        valid_until=datetime.now(timezone.utc) + timedelta(days=1),
+    )
+    return gateway, done

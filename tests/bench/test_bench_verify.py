@@ -8,22 +8,14 @@ import json
 import os
 import subprocess
 import sys
-import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from fabtrust.bench import (
-    BenchConfig,
-    BenchGateway,
-    CheckpointsClient,
-    MqttSource,
-    Sample,
-    SensorConfig,
-)
+from bench_helpers import TWO_CHANNELS, streamed_session
+
 from fabtrust.evidence.readings import format_readings_csv
 
-CHANNELS = [("P1_inlet_pressure", "bar"), ("N1_shaft_speed", "rpm")]
+CHANNELS = TWO_CHANNELS
 
 
 def verify(chain: Any, report: Path, bundle: Path, *extra: str, seed: str | None = None) -> Any:
@@ -44,32 +36,13 @@ def check(done: Any) -> dict[str, Any]:
 
 
 def test_cert_verify_checks_the_bundles_checkpoints(bench_chain: Any, tmp_path: Path) -> None:
-    config = BenchConfig(
-        device_id=bench_chain.device_id,
-        source=MqttSource(endpoint="mqtt://127.0.0.1:1"),
-        sensors=tuple(SensorConfig(name=c, unit=u, topic=f"b/{c}") for c, u in CHANNELS),
-        checkpoint_every_readings=100,
-        store=tmp_path / "s.sqlite",
+    gateway, done = streamed_session(
+        bench_chain,
+        tmp_path,
+        value=lambda k: f"{200 + k * 0.5:.1f}",
+        report_text=f"verify report {tmp_path.name}\n",
     )
-    lab = bench_chain.client(2)
-    gateway = BenchGateway(config=config, checkpoints=CheckpointsClient(lab.chain))
-    start = (int(time.time()) - 600) * 1000
-    samples = [
-        Sample(channel=c, value=f"{200 + k * 0.5:.1f}", source_ms=start + k * 100)
-        for k in range(150)
-        for c, _unit in CHANNELS
-    ]
-    for first in range(0, len(samples), 40):
-        gateway.ingest(samples[first : first + 40])
-    report = tmp_path / "report.txt"
-    report.write_text(f"verify report {tmp_path.name}\n")
-    done = gateway.finish(
-        certificates=lab.certificates,
-        report=report,
-        test_spec="ISO 4409",
-        passed=True,
-        valid_until=datetime.now(timezone.utc) + timedelta(days=1),
-    )
+    report = tmp_path / "report.txt"  # written by streamed_session
     bundle = tmp_path / "b.json"
     done.bundle.save(bundle)
     readings = tmp_path / "readings.csv"

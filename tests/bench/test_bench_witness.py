@@ -9,22 +9,16 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from bench_helpers import TWO_CHANNELS, streamed_session
+
 from fabtrust.bench import (
-    BenchConfig,
-    BenchGateway,
-    CheckpointsClient,
     FeedServer,
-    MqttSource,
-    Sample,
-    SensorConfig,
 )
 
-CHANNELS = [("P1_inlet_pressure", "bar"), ("N1_shaft_speed", "rpm")]
+CHANNELS = TWO_CHANNELS
 
 
 def witness(chain: Any, device_id: int, feed: str) -> tuple[int, list[dict[str, Any]], str]:
@@ -42,31 +36,11 @@ def witness(chain: Any, device_id: int, feed: str) -> tuple[int, list[dict[str, 
 def test_witness_cli_verifies_then_catches_a_changed_reading(
     bench_chain: Any, tmp_path: Path
 ) -> None:
-    config = BenchConfig(
-        device_id=bench_chain.device_id,
-        source=MqttSource(endpoint="mqtt://127.0.0.1:1"),
-        sensors=tuple(SensorConfig(name=c, unit=u, topic=f"b/{c}") for c, u in CHANNELS),
-        checkpoint_every_readings=100,
-        store=tmp_path / "s.sqlite",
-    )
-    lab = bench_chain.client(2)
-    gateway = BenchGateway(config=config, checkpoints=CheckpointsClient(lab.chain))
-    start = (int(time.time()) - 600) * 1000
-    samples = [
-        Sample(channel=c, value=f"{100 + k * 0.25:.2f}", source_ms=start + k * 100)
-        for k in range(150)
-        for c, _unit in CHANNELS
-    ]
-    for first in range(0, len(samples), 40):
-        gateway.ingest(samples[first : first + 40])
-    report = tmp_path / "report.txt"
-    report.write_text(f"report {tmp_path.name}\n")
-    done = gateway.finish(
-        certificates=lab.certificates,
-        report=report,
-        test_spec="ISO 4409",
-        passed=True,
-        valid_until=datetime.now(timezone.utc) + timedelta(days=1),
+    gateway, done = streamed_session(
+        bench_chain,
+        tmp_path,
+        value=lambda k: f"{100 + k * 0.25:.2f}",
+        report_text=f"report {tmp_path.name}\n",
     )
     checkpoints = gateway.store.checkpoints()
     assert [c.reading_count for c in checkpoints] == [120, 240, 300]
