@@ -570,7 +570,7 @@ class EscrowMachine:
     def teardown(self):
         assert self.escrow.nextOrderId() == len(self.orders) + 1
         for oid, order in self.orders.items():
-            assert self.escrow.order(oid)[2] == order["state"]
+            assert self.escrow.order(oid)[1] == order["state"]
             assert self.paid_out[oid] == (1 if order["state"] in CLOSED else 0)
         for d in self.all_devices:
             assert self._addr(self.devices.ownerOf(d)) == self.owner[d]
