@@ -84,3 +84,27 @@ def test_gas_of_refund_dispute_resolve_and_batch(
     assert measured["openDispute"] <= 40_000 + 12_000 * n
     assert measured["resolveDispute(5000)"] <= 150_000 + 25_000 * n
     assert measured["settleMany(2 orders)"] <= 2 * LIMITS[("settle", n)]
+
+
+@pytest.mark.parametrize("seller_kind", ["manufacturer", "distributor"])
+def test_gas_of_a_ten_device_order_end_to_end(
+    escrow, make_devices, create_order, buyer, manufacturer, seller2, outsider, seller_kind
+):
+    """createOrder -> markShipped -> confirmDelivery -> settle, native coin, 10 devices, seller =
+    the devices' manufacturer or a distributor (seller2) that already owns them."""
+    seller = manufacturer if seller_kind == "manufacturer" else seller2
+    create_order(make_devices(1, owner=seller), token=NATIVE, seller=seller)  # steady state
+    ids = make_devices(10, owner=seller)
+    create, order_id = create_order(ids, token=NATIVE, seller=seller)
+    ship = escrow.markShipped(order_id, terms(order_id), SHIPMENT, {"from": seller})
+    confirm = escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
+    settle = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
+    total = create.gas_used + ship.gas_used + confirm.gas_used + settle.gas_used
+    print(
+        f"\ngas 10-device order, seller={seller_kind}: createOrder={create.gas_used} "
+        f"markShipped={ship.gas_used} confirmDelivery={confirm.gas_used} "
+        f"settle={settle.gas_used} total={total}"
+    )
+    assert settle.events.count("OrderSettled") == 1
+    # issue 11 targets <= 500k; measured 804k (manufacturer) at this commit: regression guard only
+    assert total <= 850_000
