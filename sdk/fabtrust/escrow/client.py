@@ -44,6 +44,7 @@ ORDER_EVENTS: tuple[str, ...] = (
     "DeliveryConfirmed",
     "OrderSettled",
     "OrderRefunded",
+    "OrderDeclined",
     "DisputeOpened",
     "DisputeResolved",
 )
@@ -56,7 +57,42 @@ _STATE_DETAIL: dict[OrderState, str] = {
     OrderState.SETTLED: "order is Settled already",
     OrderState.REFUNDED: "order was Refunded to the buyer",
     OrderState.RESOLVED: "order was Resolved by the arbiter",
+    OrderState.DECLINED: "order was Declined by the seller",
 }
+
+_TERMS_FIELDS = (
+    "buyer",
+    "seller",
+    "token",
+    "amount",
+    "deviceIds",
+    "testSpec",
+    "shipBy",
+    "inspectionPeriod",
+    "arbiter",
+    "labs",
+)
+# Terms of no order (settleMany skips an unknown id whatever terms come with it).
+_NO_TERMS: tuple[Any, ...] = (
+    check.NATIVE_TOKEN, check.NATIVE_TOKEN, check.NATIVE_TOKEN, 0, [], b"\x00" * 32, 0, 0,
+    check.NATIVE_TOKEN, [],
+)  # fmt: skip
+
+
+def terms_struct(order: Order) -> tuple[Any, ...]:
+    """The order's ``OrderTerms`` as the escrow takes them back (it stores only their digest)."""
+    return (
+        order.buyer,
+        order.seller,
+        order.token,
+        order.amount,
+        list(order.device_ids),
+        bytes.fromhex(order.test_spec[2:]),
+        int(order.ship_by.timestamp()),
+        int(order.inspection_period.total_seconds()),
+        order.arbiter,
+        list(order.labs),
+    )
 
 
 def _topic_uint(value: int) -> str:
@@ -208,13 +244,24 @@ class EscrowClient:
         order_id = int(tx.event("OrderCreated").args["orderId"])
         return OrderCreated(order_id=order_id, tx=tx, approval=approval)
 
+    def _terms(self, order_id: int) -> tuple[Any, ...]:
+        return terms_struct(self._read_order(order_id, block="latest"))
+
     def confirm_delivery(self, *, order_id: int) -> TxResult:
         """Buyer: accept delivery of a shipped order, so it can settle at once."""
-        return self._binding.transact(_ESCROW, "confirmDelivery", self._order_id(order_id))
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "confirmDelivery", oid, self._terms(oid))
 
     def refund(self, *, order_id: int) -> TxResult:
         """Buyer: take back the money of an order the seller did not ship by ``ship_by``."""
-        return self._binding.transact(_ESCROW, "refund", self._order_id(order_id))
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "refund", oid, self._terms(oid))
+
+    def decline_order(self, *, order_id: int) -> TxResult:
+        """Seller: decline an order not shipped yet; the buyer's money goes back and the devices
+        are unlocked."""
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "declineOrder", oid, self._terms(oid))
 
     def open_dispute(self, *, order_id: int, reason: str) -> TxResult:
         """Buyer: dispute a shipped or accepted order; ``reason`` is emitted for the arbiter.
@@ -222,30 +269,33 @@ class EscrowClient:
         still settles when every device is certified (a late dispute cannot block the seller)."""
         if not isinstance(reason, str):
             raise InvalidInputError("reason must be text", field="reason")
-        return self._binding.transact(_ESCROW, "openDispute", self._order_id(order_id), reason)
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "openDispute", oid, self._terms(oid), reason)
 
     # -- seller -----------------------------------------------------------------------------------
 
     def mark_shipped(self, *, order_id: int, shipment: str | bytes) -> TxResult:
-        """Seller: ship an order; its device records move into the escrow.
+        """Seller: ship an order (its devices stay locked with the seller until settlement).
 
         ``shipment``: digest of the shipping documents: a bytes32 (``0x`` + 64 hex or 32 bytes),
         or text (e.g. a bill-of-lading number), hashed with keccak-256. When the seller has not yet
         approved the escrow on the DeviceRegistry, ``setApprovalForAll(escrow, true)`` is sent
-        first (only when the order exists, is Funded and the caller is its seller).
+        first (only when the order exists, is Funded and the caller is its seller); the devices
+        were locked at createOrder, which needs that approval already.
         """
         oid = self._order_id(order_id)
         shipment_hash = check.bytes32_or_text(shipment, field="shipment")
         caller = self._binding.address
-        order = self._try_order(oid)
+        order = self._read_order(oid, block="latest")
         if (
-            order is not None
-            and order.state is OrderState.FUNDED
+            order.state is OrderState.FUNDED
             and order.seller == caller
             and not self._binding.call(_DEVICES, "isApprovedForAll", caller, self.address)
         ):
             self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
-        return self._binding.transact(_ESCROW, "markShipped", oid, bytes.fromhex(shipment_hash[2:]))
+        return self._binding.transact(
+            _ESCROW, "markShipped", oid, terms_struct(order), bytes.fromhex(shipment_hash[2:])
+        )
 
     # -- anyone -----------------------------------------------------------------------------------
 
@@ -259,7 +309,9 @@ class EscrowClient:
         oid = self._order_id(order_id)
         _ = self._binding.address  # AccountError for a read-only client, before any read
         refs = self.settlement_passes(order_id=oid) if passes is None else list(passes)
-        return self._binding.transact(_ESCROW, "settle", oid, [r.as_struct() for r in refs])
+        return self._binding.transact(
+            _ESCROW, "settle", oid, self._terms(oid), [r.as_struct() for r in refs]
+        )
 
     def settle_many(self, *, order_ids: Iterable[int]) -> SettleManyResult:
         """Settle every order of ``order_ids`` that can settle now, skipping the others, in one
@@ -272,7 +324,9 @@ class EscrowClient:
             raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
         _ = self._binding.address  # AccountError for a read-only client, before any read
         passes = [[r.as_struct() for r in self._passes_or_none(i)] for i in ids]
-        tx = self._binding.transact(_ESCROW, "settleMany", ids, passes)
+        orders = [self._try_order(i) for i in ids]
+        terms = [_NO_TERMS if o is None else terms_struct(o) for o in orders]
+        tx = self._binding.transact(_ESCROW, "settleMany", ids, terms, passes)
         settled = tuple(
             int(event.args["orderId"])
             for event in tx.events_named("OrderSettled")
@@ -319,7 +373,7 @@ class EscrowClient:
         is above 0, back to the seller when it is 0."""
         oid = self._order_id(order_id)
         bps = check.uint(seller_share_bps, field="seller_share_bps", bits=16)
-        return self._binding.transact(_ESCROW, "resolveDispute", oid, bps)
+        return self._binding.transact(_ESCROW, "resolveDispute", oid, self._terms(oid), bps)
 
     # -- admin ------------------------------------------------------------------------------------
 
@@ -359,31 +413,35 @@ class EscrowClient:
     def arbiter_of(self, *, order_id: int) -> str:
         """The account that may resolve a dispute on the order now (its arbiter while that one
         holds ARBITER_ROLE, otherwise the current default arbiter)."""
-        return str(self._binding.call(_ESCROW, "arbiterOf", self._order_id(order_id)))
+        oid = self._order_id(order_id)
+        return str(self._binding.call(_ESCROW, "arbiterOf", oid, self._terms(oid)))
 
     def get_order(self, *, order_id: int) -> Order:
         """The order ``order_id``; OrderNotFoundError when there is none."""
         return self._read_order(self._order_id(order_id), block="latest")
 
     def _read_order(self, order_id: int, *, block: int | str) -> Order:
-        raw = self._binding.call(_ESCROW, "order", order_id, block=block)
-        devices = self._binding.call(_ESCROW, "orderDevices", order_id, block=block)
-        labs = self._binding.call(_ESCROW, "orderLabs", order_id, block=block)
-        (
-            buyer,
-            ship_by,
-            state,
-            seller,
-            shipped_at,
-            token,
-            period,
-            arbiter,
-            accepted_at,
-            amount,
-            test_spec,
-            shipment_hash,
-            disputed_late,
-        ) = raw
+        """The order's slot (state, late flag, shipping time) at ``block`` and its terms from
+        ``OrderCreated`` (the escrow stores only their digest); shipment hash and acceptance time
+        from ``OrderShipped`` / ``DeliveryConfirmed``."""
+        _, state, disputed_late, shipped_at = self._binding.call(
+            _ESCROW, "order", order_id, block=block
+        )
+        terms: Any = None
+        shipment_hash: str | None = None
+        accepted_at = 0
+        for event in self.order_events(order_id=order_id):
+            if event.name == "OrderCreated":
+                terms = event.args["terms"]
+            elif event.name == "OrderShipped":
+                shipment_hash = _hex32(event.args["shipmentHash"])
+            elif event.name == "DeliveryConfirmed":
+                accepted_at = int(event.args["acceptedAt"])
+        if terms is None:
+            raise FabtrustError(f"order {order_id} exists but its OrderCreated event was not found")
+        if hasattr(terms, "keys"):
+            terms = [terms[name] for name in _TERMS_FIELDS]
+        buyer, seller, token, amount, devices, test_spec, ship_by, period, arbiter, labs = terms
         shipped = int(shipped_at)
         return Order(
             id=order_id,
@@ -398,8 +456,8 @@ class EscrowClient:
             inspection_period=timedelta(seconds=int(period)),
             state=OrderState(int(state)),
             shipped_at=check.utc(shipped) if shipped else None,
-            accepted_at=check.utc(int(accepted_at)) if int(accepted_at) else None,
-            shipment_hash=None if _hex32(shipment_hash) == _ZERO32 else _hex32(shipment_hash),
+            accepted_at=check.utc(accepted_at) if accepted_at else None,
+            shipment_hash=shipment_hash if shipped else None,
             inspection_ends_at=check.utc(shipped + int(period)) if shipped else None,
             labs=tuple(check.address(lab, field="labs") for lab in labs),
             disputed_late=bool(disputed_late),
@@ -459,7 +517,11 @@ class EscrowClient:
         ``passes`` (default: :meth:`settlement_passes`)."""
         oid = self._order_id(order_id)
         refs = self._passes_or_none(oid) if passes is None else list(passes)
-        _, status = self._binding.call(_ESCROW, "canSettle", oid, [r.as_struct() for r in refs])
+        order = self._try_order(oid)
+        terms = _NO_TERMS if order is None else terms_struct(order)
+        _, status = self._binding.call(
+            _ESCROW, "canSettle", oid, terms, [r.as_struct() for r in refs]
+        )
         return SettleStatus(int(status))
 
     def eligible_for_settlement(self, *, order_id: int) -> Eligibility:

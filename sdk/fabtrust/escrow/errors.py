@@ -19,7 +19,6 @@ __all__ = [
     "ArbiterRoleMissingError",
     "DeviceInactiveError",
     "DeviceNotCertifiedError",
-    "DeviceNotOwnedBySellerError",
     "DuplicateDeviceError",
     "FeeOnTransferNotSupportedError",
     "IncorrectPaymentError",
@@ -43,6 +42,7 @@ __all__ = [
     "ShipByNotInFutureError",
     "ShipDeadlineNotReachedError",
     "ShipDeadlinePassedError",
+    "TermsMismatchError",
     "TokenNotAllowedError",
     "TooManyDevicesError",
     "TooManyLabsError",
@@ -72,7 +72,7 @@ ZeroAmountError = _error("ZeroAmount")
 NoDevicesError = _error("NoDevices")
 TooManyDevicesError = _error("TooManyDevices")
 DuplicateDeviceError = _error("DuplicateDevice")
-DeviceNotOwnedBySellerError = _error("DeviceNotOwnedBySeller")
+TermsMismatchError = _error("TermsMismatch")
 ShipByNotInFutureError = _error("ShipByNotInFuture")
 InvalidInspectionPeriodError = _error("InvalidInspectionPeriod")
 IncorrectPaymentError = _error("IncorrectPayment")
@@ -110,7 +110,7 @@ ESCROW_ERRORS: dict[str, type[ContractError]] = {
         NoDevicesError,
         TooManyDevicesError,
         DuplicateDeviceError,
-        DeviceNotOwnedBySellerError,
+        TermsMismatchError,
         ShipByNotInFutureError,
         InvalidInspectionPeriodError,
         IncorrectPaymentError,
