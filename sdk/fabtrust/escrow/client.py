@@ -104,6 +104,9 @@ def _topic_address(address: str) -> str:
 
 
 def _hex32(value: Any) -> str:
+    """A bytes32 as ``0x`` + 64 lower-case hex, from raw bytes or decoded-event hex text."""
+    if isinstance(value, str):
+        return "0x" + bytes.fromhex(value.removeprefix("0x")).hex()
     return "0x" + bytes(value).hex()
 
 
@@ -189,6 +192,17 @@ class EscrowClient:
                 field="ship_by",
             )
         buyer = self._binding.address  # AccountError for a read-only client, before any tx
+        if (
+            seller_address not in (check.NATIVE_TOKEN, buyer)  # (InvalidSeller / SellerIsBuyer)
+            and not self.is_escrow_approved(seller=seller_address)
+        ):
+            raise InvalidInputError(
+                f"the seller {seller_address} has not approved the escrow {self.address} on the "
+                "DeviceRegistry, so the order's devices cannot be locked: the seller runs "
+                "`fabtrust order approve-escrow` (EscrowClient.approve_escrow) once first; "
+                "nothing was sent",
+                field="seller",
+            )
         native = token_address == check.NATIVE_TOKEN
         approval: TxResult | None = None
         allowance = 0
@@ -274,25 +288,32 @@ class EscrowClient:
 
     # -- seller -----------------------------------------------------------------------------------
 
+    def is_escrow_approved(self, *, seller: str) -> bool:
+        """Whether ``seller`` has approved the escrow for all its devices on the DeviceRegistry
+        (``isApprovedForAll``), which an order needs: createOrder locks the devices in place."""
+        account = check.address(seller, field="seller")
+        return bool(self._binding.call(_DEVICES, "isApprovedForAll", account, self.address))
+
+    def approve_escrow(self) -> TxResult | None:
+        """Seller: approve the escrow for all the connected account's devices on the
+        DeviceRegistry (``setApprovalForAll(escrow, true)``), once, before buyers create orders:
+        the escrow locks an order's devices in place at createOrder and moves them to the buyer at
+        settlement. Returns None when the approval is already there (nothing sent)."""
+        seller = self._binding.address  # AccountError for a read-only client
+        if self.is_escrow_approved(seller=seller):
+            return None
+        return self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
+
     def mark_shipped(self, *, order_id: int, shipment: str | bytes) -> TxResult:
         """Seller: ship an order (its devices stay locked with the seller until settlement).
 
         ``shipment``: digest of the shipping documents: a bytes32 (``0x`` + 64 hex or 32 bytes),
-        or text (e.g. a bill-of-lading number), hashed with keccak-256. When the seller has not yet
-        approved the escrow on the DeviceRegistry, ``setApprovalForAll(escrow, true)`` is sent
-        first (only when the order exists, is Funded and the caller is its seller); the devices
-        were locked at createOrder, which needs that approval already.
+        or text (e.g. a bill-of-lading number), hashed with keccak-256.
         """
         oid = self._order_id(order_id)
         shipment_hash = check.bytes32_or_text(shipment, field="shipment")
-        caller = self._binding.address
+        _ = self._binding.address  # AccountError for a read-only client, before any read
         order = self._read_order(oid, block="latest")
-        if (
-            order.state is OrderState.FUNDED
-            and order.seller == caller
-            and not self._binding.call(_DEVICES, "isApprovedForAll", caller, self.address)
-        ):
-            self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
         return self._binding.transact(
             _ESCROW, "markShipped", oid, terms_struct(order), bytes.fromhex(shipment_hash[2:])
         )
