@@ -298,7 +298,9 @@ class EscrowClient:
         """Seller: approve the escrow for all the connected account's devices on the
         DeviceRegistry (``setApprovalForAll(escrow, true)``), once, before buyers create orders:
         the escrow locks an order's devices in place at createOrder and moves them to the buyer at
-        settlement. Returns None when the approval is already there (nothing sent)."""
+        settlement. Returns None when the approval is already there (nothing sent).
+        (``IdentityClient.approve_escrow`` is the general operator approval; this is the seller's
+        idempotent step of the order flow.)"""
         seller = self._binding.address  # AccountError for a read-only client
         if self.is_escrow_approved(seller=seller):
             return None

@@ -427,7 +427,7 @@ class EscrowMachine:
     def _create_from(self, pick, native, amount, aim):
         """A new order whose terms derive from `pick`. Mostly its devices are ones the seller owns
         now; sometimes (neither `aim` nor pick % 3) any of the seller's original devices, which may
-        since have been sold or be in custody (DeviceNotOwnedBySeller)."""
+        since have been sold or be locked in an open order (DeviceNotOwnedBy / DeviceLocked)."""
         seller = self.sellers[pick % 2]
         pool = self.pools[self._addr(seller)]
         if aim or pick % 3:
