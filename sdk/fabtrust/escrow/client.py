@@ -331,9 +331,10 @@ class EscrowClient:
         default to :meth:`settlement_passes`."""
         oid = self._order_id(order_id)
         _ = self._binding.address  # AccountError for a read-only client, before any read
-        refs = self.settlement_passes(order_id=oid) if passes is None else list(passes)
+        order = self._read_order(oid, block="latest")  # one read: terms and devices
+        refs = self._passes_for(order, block="latest") if passes is None else list(passes)
         return self._binding.transact(
-            _ESCROW, "settle", oid, self._terms(oid), [r.as_struct() for r in refs]
+            _ESCROW, "settle", oid, terms_struct(order), [r.as_struct() for r in refs]
         )
 
     def settle_many(self, *, order_ids: Iterable[int]) -> SettleManyResult:
@@ -346,8 +347,11 @@ class EscrowClient:
         if not ids:
             raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
         _ = self._binding.address  # AccountError for a read-only client, before any read
-        passes = [[r.as_struct() for r in self._passes_or_none(i)] for i in ids]
-        orders = [self._try_order(i) for i in ids]
+        orders = [self._try_order(i) for i in ids]  # an unknown id is skipped by the contract
+        passes = [
+            [] if o is None else [r.as_struct() for r in self._passes_for(o, block="latest")]
+            for o in orders
+        ]
         terms = [_NO_TERMS if o is None else terms_struct(o) for o in orders]
         tx = self._binding.transact(_ESCROW, "settleMany", ids, terms, passes)
         settled = tuple(
@@ -363,9 +367,13 @@ class EscrowClient:
         accepts) that :meth:`CertificatesClient.valid_pass_refs` finds, or a zero reference for a
         device without one (the contract then reports it uncertified).
         Raises OrderNotFoundError."""
+        return self._passes_for(
+            self._read_order(self._order_id(order_id), block=block), block=block
+        )
+
+    def _passes_for(self, order: Order, *, block: int | str) -> list[PassRef]:
         from fabtrust.certificates import PassRef
 
-        order = self._read_order(self._order_id(order_id), block=block)
         refs: list[PassRef] = []
         for device_id in order.device_ids:
             found = self._certificates.valid_pass_refs(
@@ -373,15 +381,6 @@ class EscrowClient:
             )
             refs.append(found[0] if found else PassRef(cert_id=_ZERO32, data_root=_ZERO32))
         return refs
-
-    def _passes_or_none(self, order_id: int) -> list[PassRef]:
-        """:meth:`settlement_passes`, or none for an unknown order (settleMany skips it)."""
-        try:
-            return self.settlement_passes(order_id=order_id)
-        except ContractError as exc:
-            if exc.error_name == "OrderNotFound":
-                return []
-            raise
 
     def withdraw(self, *, token: str | None) -> TxResult:
         """Take out the caller's whole credit in ``token`` (None / ``"native"``: the coin), left
@@ -539,8 +538,11 @@ class EscrowClient:
         """The contract's own ``canSettle`` answer for the latest block (READY when it can), with
         ``passes`` (default: :meth:`settlement_passes`)."""
         oid = self._order_id(order_id)
-        refs = self._passes_or_none(oid) if passes is None else list(passes)
         order = self._try_order(oid)
+        if passes is not None:
+            refs = list(passes)
+        else:
+            refs = [] if order is None else self._passes_for(order, block="latest")
         terms = _NO_TERMS if order is None else terms_struct(order)
         _, status = self._binding.call(
             _ESCROW, "canSettle", oid, terms, [r.as_struct() for r in refs]
