@@ -67,6 +67,7 @@ class Driver:
         }
         self.serial = 0
         self.report = 0
+        self.terms: dict[int, tuple[Any, ...]] = {}
 
     def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
         response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
@@ -159,14 +160,22 @@ class Driver:
             for d in ids
         )  # fmt: skip
         created = self.c["SupplyChainEscrow"].events.OrderCreated()
-        orders = [
-            int(created.process_receipt(r, errors=DISCARD)[0]["args"]["orderId"]) for r in receipts
-        ]
-        self.batch((SELLER, "SupplyChainEscrow", "markShipped", o, b"\x05" * 32) for o in orders)
+        orders = []
+        for receipt in receipts:
+            args = created.process_receipt(receipt, errors=DISCARD)[0]["args"]
+            orders.append(int(args["orderId"]))
+            # The escrow keeps only a digest of the terms: every later call passes them back.
+            raw = args["terms"]
+            self.terms[orders[-1]] = tuple(raw.values()) if hasattr(raw, "values") else tuple(raw)
+        self.batch(
+            (SELLER, "SupplyChainEscrow", "markShipped", o, self.terms[o], b"\x05" * 32)
+            for o in orders
+        )
         return orders
 
     def state(self, order_id: int) -> int:
-        return int(self.c["SupplyChainEscrow"].functions.order(order_id).call()[2])
+        # order(id) = (termsHash, state, disputedLate, shippedAt)
+        return int(self.c["SupplyChainEscrow"].functions.order(order_id).call()[1])
 
 
 def start_chain(workdir: Path) -> tuple[LocalAnvil, Deployment]:
@@ -215,7 +224,17 @@ def measure_latency(count: int, workdir: Path) -> dict[str, Any]:
             time.sleep(DEFAULT_POLL_INTERVAL * 1.5)  # first catch-up done
             for order_id in orders:
                 time.sleep(rng.uniform(0, DEFAULT_POLL_INTERVAL))
-                d.receipts([d.send(BUYER, "SupplyChainEscrow", "confirmDelivery", order_id)])
+                d.receipts(
+                    [
+                        d.send(
+                            BUYER,
+                            "SupplyChainEscrow",
+                            "confirmDelivery",
+                            order_id,
+                            d.terms[order_id],
+                        )
+                    ]
+                )
                 eligible_at = time.time()
                 while True:
                     done = [a for a in agent.store.actions(limit=5) if order_id in a.done_order_ids]

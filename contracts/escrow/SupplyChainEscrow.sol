@@ -4,7 +4,6 @@ pragma solidity 0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ICertificateRegistry} from "../certificates/ICertificateRegistry.sol";
@@ -17,6 +16,9 @@ import {ISupplyChainEscrow} from "./ISupplyChainEscrow.sol";
 /// @notice Payment that follows proof: buyer's money waits here until the devices are shipped,
 ///         certified and accepted (or the inspection period is over), then one transaction pays the
 ///         seller and hands the device records to the buyer. See {ISupplyChainEscrow}.
+/// @dev One slot per order (terms digest, state, late flag, shipping time); the terms travel in
+///      calldata. The devices stay with the seller, locked for this contract in the DeviceRegistry
+///      (which must grant it LOCKER_ROLE), until settlement moves each of them once.
 contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
@@ -40,14 +42,13 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
 
     uint16 private constant _BPS = 10_000;
 
-    IERC721 private immutable _devices;
+    IDeviceRegistry private immutable _devices;
     ICertificateRegistry private immutable _certificates;
 
+    // One slot: both are read by every createOrder.
     address private _defaultArbiter;
-    uint256 private _nextOrderId;
+    uint96 private _nextOrderId;
     mapping(uint256 orderId => Order) private _orders;
-    mapping(uint256 orderId => uint256[]) private _orderDeviceIds;
-    mapping(uint256 orderId => address[]) private _orderLabs;
     mapping(address token => bool) private _allowedTokens;
     mapping(address account => mapping(address token => uint256)) private _credits;
 
@@ -56,10 +57,16 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     //////////////////////////////////////////////////////////////*/
 
     /// @param admin Consortium admin (DEFAULT_ADMIN_ROLE).
-    /// @param deviceRegistry_ The DeviceRegistry (ERC-721) holding the device records.
+    /// @param deviceRegistry_ The DeviceRegistry holding the device records (it must grant this
+    ///        contract LOCKER_ROLE before the first order).
     /// @param certificates_ The CertificateRegistry consulted for passes.
     /// @param defaultArbiter_ Granted ARBITER_ROLE and fixed into new orders.
-    constructor(address admin, IERC721 deviceRegistry_, ICertificateRegistry certificates_, address defaultArbiter_) {
+    constructor(
+        address admin,
+        IDeviceRegistry deviceRegistry_,
+        ICertificateRegistry certificates_,
+        address defaultArbiter_
+    ) {
         if (
             admin == address(0) || address(deviceRegistry_) == address(0) || address(certificates_) == address(0)
                 || defaultArbiter_ == address(0)
@@ -108,92 +115,92 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         address[] calldata labs
     ) external payable nonReentrant returns (uint256 orderId) {
         _validateTerms(seller, token, amount, shipBy, inspectionPeriod);
-        _validateDevices(seller, deviceIds);
-        address arbiter = _defaultArbiter;
-        if (!hasRole(Roles.ARBITER_ROLE, arbiter)) revert ArbiterRoleMissing(arbiter);
-        if (arbiter == msg.sender || arbiter == seller) revert ArbiterIsParty(arbiter, msg.sender, seller);
-
-        orderId = _nextOrderId++;
-        _orders[orderId] = Order({
-            buyer: msg.sender,
-            shipBy: shipBy,
-            state: OrderState.Funded,
-            seller: seller,
-            shippedAt: 0,
-            token: token,
-            inspectionPeriod: inspectionPeriod,
-            arbiter: arbiter,
-            acceptedAt: 0,
-            amount: amount,
-            testSpec: testSpec,
-            shipmentHash: bytes32(0),
-            disputedLate: false
-        });
-        _orderDeviceIds[orderId] = deviceIds;
-        _emitOrderCreated(orderId, deviceIds);
-        _pinLabs(orderId, labs);
-
+        _validateLists(deviceIds, labs);
+        orderId = _store(
+            OrderTerms({
+                buyer: msg.sender,
+                seller: seller,
+                token: token,
+                amount: amount,
+                deviceIds: deviceIds,
+                testSpec: testSpec,
+                shipBy: shipBy,
+                inspectionPeriod: inspectionPeriod,
+                arbiter: address(0),
+                labs: labs
+            })
+        );
+        // The registry checks existence, ownership, the seller's approval and that no device is
+        // locked already (so a device is in at most one open order).
+        _devices.lockDevices(seller, deviceIds);
         _collect(token, amount);
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function markShipped(uint256 orderId, bytes32 shipmentHash) external nonReentrant {
-        Order storage o = _existingOrder(orderId);
-        address seller = o.seller;
-        if (msg.sender != seller) revert NotSeller(orderId, msg.sender);
+    function markShipped(uint256 orderId, OrderTerms calldata terms, bytes32 shipmentHash) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        if (msg.sender != terms.seller) revert NotSeller(orderId, msg.sender);
         if (o.state != OrderState.Funded) revert InvalidOrderState(orderId, o.state);
-        uint64 shipBy = o.shipBy;
-        if (block.timestamp > shipBy) revert ShipDeadlinePassed(orderId, shipBy);
+        if (block.timestamp > terms.shipBy) revert ShipDeadlinePassed(orderId, terms.shipBy);
 
-        uint64 shippedAt = uint64(block.timestamp);
         o.state = OrderState.Shipped;
-        o.shippedAt = shippedAt;
-        o.shipmentHash = shipmentHash;
-        emit OrderShipped(orderId, shipmentHash, shippedAt);
-
-        _moveDevices(orderId, seller, address(this));
+        o.shippedAt = uint40(block.timestamp);
+        emit OrderShipped(orderId, shipmentHash, uint64(block.timestamp));
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function confirmDelivery(uint256 orderId) external nonReentrant {
-        Order storage o = _existingOrder(orderId);
-        if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
+    function declineOrder(uint256 orderId, OrderTerms calldata terms) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        if (msg.sender != terms.seller) revert NotSeller(orderId, msg.sender);
+        if (o.state != OrderState.Funded) revert InvalidOrderState(orderId, o.state);
+
+        o.state = OrderState.Declined;
+        emit OrderDeclined(orderId, msg.sender, terms.buyer, terms.amount);
+
+        _devices.unlockDevices(terms.deviceIds);
+        _pay(terms.buyer, terms.token, terms.amount);
+    }
+
+    /// @inheritdoc ISupplyChainEscrow
+    function confirmDelivery(uint256 orderId, OrderTerms calldata terms) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        if (msg.sender != terms.buyer) revert NotBuyer(orderId, msg.sender);
         if (o.state != OrderState.Shipped) revert InvalidOrderState(orderId, o.state);
 
         o.state = OrderState.Accepted;
-        o.acceptedAt = uint64(block.timestamp);
-        emit DeliveryConfirmed(orderId, msg.sender);
+        emit DeliveryConfirmed(orderId, msg.sender, uint64(block.timestamp));
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function settle(uint256 orderId, PassRef[] calldata passes) external nonReentrant {
-        Order storage o = _existingOrder(orderId);
-        uint256 deviceCount = _orderDeviceIds[orderId].length;
+    function settle(uint256 orderId, OrderTerms calldata terms, PassRef[] calldata passes) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        uint256 deviceCount = terms.deviceIds.length;
         if (passes.length != deviceCount) revert PassCountMismatch(orderId, deviceCount, passes.length);
-        (SettleStatus status, uint256 detail) = _settleStatus(orderId, o, passes);
+        (SettleStatus status, uint256 detail) = _settleStatus(o, terms, passes);
         if (status == SettleStatus.WrongState) revert InvalidOrderState(orderId, o.state);
         if (status == SettleStatus.InspectionOpen) revert InspectionPeriodActive(orderId, uint64(detail));
         if (status == SettleStatus.DeviceInactive) {
             revert DeviceInactive(orderId, detail, uint8(_deviceStatus(detail)));
         }
         if (status == SettleStatus.DeviceUncertified) revert DeviceNotCertified(orderId, detail);
-        _settle(orderId, o);
+        _settle(orderId, o, terms);
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function settleMany(uint256[] calldata orderIds, PassRef[][] calldata passes)
+    function settleMany(uint256[] calldata orderIds, OrderTerms[] calldata terms, PassRef[][] calldata passes)
         external
         nonReentrant
         returns (uint256 settled)
     {
         uint256 count = orderIds.length;
+        if (terms.length != count) revert LengthMismatch(count, terms.length);
         if (passes.length != count) revert LengthMismatch(count, passes.length);
         for (uint256 i; i < count; ++i) {
             uint256 orderId = orderIds[i];
             Order storage o = _orders[orderId];
-            (SettleStatus status,) = _settleStatus(orderId, o, passes[i]);
+            (SettleStatus status,) = _settleStatus(o, terms[i], passes[i]);
             if (status == SettleStatus.Ready) {
-                _settle(orderId, o);
+                _settle(orderId, o, terms[i]);
                 ++settled;
             } else {
                 emit SettlementSkipped(orderId, status);
@@ -202,28 +209,27 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function refund(uint256 orderId) external nonReentrant {
-        Order storage o = _existingOrder(orderId);
-        address buyer = o.buyer;
+    function refund(uint256 orderId, OrderTerms calldata terms) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        address buyer = terms.buyer;
         if (msg.sender != buyer) revert NotBuyer(orderId, msg.sender);
         if (o.state != OrderState.Funded) revert InvalidOrderState(orderId, o.state);
-        uint64 shipBy = o.shipBy;
-        if (block.timestamp <= shipBy) revert ShipDeadlineNotReached(orderId, shipBy);
+        if (block.timestamp <= terms.shipBy) revert ShipDeadlineNotReached(orderId, terms.shipBy);
 
-        uint256 amount = o.amount;
         o.state = OrderState.Refunded;
-        emit OrderRefunded(orderId, buyer, amount);
+        emit OrderRefunded(orderId, buyer, terms.amount);
 
-        _pay(buyer, o.token, amount);
+        _devices.unlockDevices(terms.deviceIds);
+        _pay(buyer, terms.token, terms.amount);
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function openDispute(uint256 orderId, string calldata reason) external nonReentrant {
-        Order storage o = _existingOrder(orderId);
-        if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
+    function openDispute(uint256 orderId, OrderTerms calldata terms, string calldata reason) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        if (msg.sender != terms.buyer) revert NotBuyer(orderId, msg.sender);
         OrderState state = o.state;
         if (state != OrderState.Shipped && state != OrderState.Accepted) revert InvalidOrderState(orderId, state);
-        bool late = block.timestamp >= _inspectionEnd(o);
+        bool late = block.timestamp >= _inspectionEnd(o, terms);
 
         o.state = OrderState.Disputed;
         if (late) o.disputedLate = true;
@@ -231,27 +237,28 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function resolveDispute(uint256 orderId, uint16 sellerShareBps) external nonReentrant {
-        Order storage o = _existingOrder(orderId);
-        if (msg.sender != _arbiterOf(o) || !hasRole(Roles.ARBITER_ROLE, msg.sender)) {
+    function resolveDispute(uint256 orderId, OrderTerms calldata terms, uint16 sellerShareBps) external nonReentrant {
+        Order storage o = _order(orderId, terms);
+        if (msg.sender != _arbiterOf(terms.arbiter) || !hasRole(Roles.ARBITER_ROLE, msg.sender)) {
             revert NotArbiter(orderId, msg.sender);
         }
+        address seller = terms.seller;
+        address buyer = terms.buyer;
         // The arbiter of an order can change (fallback to the default arbiter): check it here too.
-        if (msg.sender == o.buyer || msg.sender == o.seller) revert ArbiterIsParty(msg.sender, o.buyer, o.seller);
+        if (msg.sender == buyer || msg.sender == seller) revert ArbiterIsParty(msg.sender, buyer, seller);
         if (o.state != OrderState.Disputed) revert InvalidOrderState(orderId, o.state);
         if (sellerShareBps > _BPS) revert InvalidShare(sellerShareBps);
 
-        uint256 amount = o.amount;
+        uint256 amount = terms.amount;
         uint256 sellerAmount = Math.mulDiv(amount, sellerShareBps, _BPS);
         uint256 buyerAmount = amount - sellerAmount;
         o.state = OrderState.Resolved;
         emit DisputeResolved(orderId, msg.sender, sellerShareBps, sellerAmount, buyerAmount);
 
-        address seller = o.seller;
-        address buyer = o.buyer;
-        address token = o.token;
         // Devices follow the money actually paid: a share that rounds down to 0 tokens is a refund.
-        _moveDevices(orderId, address(this), sellerAmount > 0 ? buyer : seller);
+        if (sellerAmount > 0) _devices.transferLocked(seller, buyer, terms.deviceIds);
+        else _devices.unlockDevices(terms.deviceIds);
+        address token = terms.token;
         if (sellerAmount > 0) _pay(seller, token, sellerAmount);
         if (buyerAmount > 0) _pay(buyer, token, buyerAmount);
     }
@@ -276,7 +283,7 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ISupplyChainEscrow
-    function deviceRegistry() external view returns (IERC721) {
+    function deviceRegistry() external view returns (IDeviceRegistry) {
         return _devices;
     }
 
@@ -291,8 +298,9 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function arbiterOf(uint256 orderId) external view returns (address) {
-        return _arbiterOf(_existingOrder(orderId));
+    function arbiterOf(uint256 orderId, OrderTerms calldata terms) external view returns (address) {
+        _order(orderId, terms);
+        return _arbiterOf(terms.arbiter);
     }
 
     /// @inheritdoc ISupplyChainEscrow
@@ -301,20 +309,14 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function order(uint256 orderId) external view returns (Order memory) {
-        return _existingOrder(orderId);
+    function order(uint256 orderId) external view returns (Order memory o) {
+        o = _orders[orderId];
+        if (o.state == OrderState.None) revert OrderNotFound(orderId);
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function orderDevices(uint256 orderId) external view returns (uint256[] memory) {
-        _existingOrder(orderId);
-        return _orderDeviceIds[orderId];
-    }
-
-    /// @inheritdoc ISupplyChainEscrow
-    function orderLabs(uint256 orderId) external view returns (address[] memory) {
-        _existingOrder(orderId);
-        return _orderLabs[orderId];
+    function hashTerms(OrderTerms calldata terms) public pure returns (bytes24) {
+        return bytes24(keccak256(abi.encode(terms)));
     }
 
     /// @inheritdoc ISupplyChainEscrow
@@ -323,12 +325,12 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function canSettle(uint256 orderId, PassRef[] calldata passes)
+    function canSettle(uint256 orderId, OrderTerms calldata terms, PassRef[] calldata passes)
         external
         view
         returns (bool ok, SettleStatus status)
     {
-        (status,) = _settleStatus(orderId, _orders[orderId], passes);
+        (status,) = _settleStatus(_orders[orderId], terms, passes);
         ok = status == SettleStatus.Ready;
     }
 
@@ -346,10 +348,29 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
                            INTERNAL FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Order `orderId` or {OrderNotFound}.
-    function _existingOrder(uint256 orderId) private view returns (Order storage o) {
+    /// @dev Order `orderId`, after {OrderNotFound} and {TermsMismatch} checks.
+    function _order(uint256 orderId, OrderTerms calldata terms) private view returns (Order storage o) {
         o = _orders[orderId];
         if (o.state == OrderState.None) revert OrderNotFound(orderId);
+        if (o.termsHash != hashTerms(terms)) revert TermsMismatch(orderId);
+    }
+
+    /// @dev Fixes the default arbiter into `terms` and stores a new Funded order (emits {OrderCreated}).
+    function _store(OrderTerms memory terms) private returns (uint256 orderId) {
+        address arbiter = _defaultArbiter;
+        if (!hasRole(Roles.ARBITER_ROLE, arbiter)) revert ArbiterRoleMissing(arbiter);
+        if (arbiter == msg.sender || arbiter == terms.seller) {
+            revert ArbiterIsParty(arbiter, msg.sender, terms.seller);
+        }
+        terms.arbiter = arbiter;
+        orderId = _nextOrderId++;
+        _orders[orderId] = Order({
+            termsHash: bytes24(keccak256(abi.encode(terms))),
+            state: OrderState.Funded,
+            disputedLate: false,
+            shippedAt: 0
+        });
+        emit OrderCreated(orderId, msg.sender, terms.seller, terms);
     }
 
     /// @dev Checks the scalar terms of a new order.
@@ -367,8 +388,9 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         }
     }
 
-    /// @dev Checks that the device list is non-empty, bounded, free of duplicates and owned by `seller`.
-    function _validateDevices(address seller, uint256[] calldata deviceIds) private view {
+    /// @dev Checks that the device list is non-empty, bounded and free of duplicates (existence and
+    ///      ownership are checked by the registry's lock), and the labs list bounded and non-zero.
+    function _validateLists(uint256[] calldata deviceIds, address[] calldata labs) private pure {
         uint256 count = deviceIds.length;
         if (count == 0) revert NoDevices();
         if (count > MAX_DEVICES_PER_ORDER) revert TooManyDevices(count, MAX_DEVICES_PER_ORDER);
@@ -377,47 +399,12 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
             for (uint256 j = i + 1; j < count; ++j) {
                 if (deviceIds[j] == deviceId) revert DuplicateDevice(deviceId);
             }
-            address owner = _ownerOf(deviceId);
-            if (owner != seller) revert DeviceNotOwnedBySeller(deviceId, seller, owner);
         }
-    }
-
-    /// @dev Owner of `deviceId`, or address(0) when the registry reverts (unknown device).
-    function _ownerOf(uint256 deviceId) private view returns (address) {
-        try _devices.ownerOf(deviceId) returns (address owner) {
-            return owner;
-        } catch {
-            return address(0);
-        }
-    }
-
-    /// @dev Stores the labs the order accepts (none: any lab).
-    function _pinLabs(uint256 orderId, address[] calldata labs) private {
-        uint256 count = labs.length;
-        if (count == 0) return;
-        if (count > MAX_LABS_PER_ORDER) revert TooManyLabs(count, MAX_LABS_PER_ORDER);
-        for (uint256 i; i < count; ++i) {
+        uint256 labCount = labs.length;
+        if (labCount > MAX_LABS_PER_ORDER) revert TooManyLabs(labCount, MAX_LABS_PER_ORDER);
+        for (uint256 i; i < labCount; ++i) {
             if (labs[i] == address(0)) revert ZeroLab();
         }
-        _orderLabs[orderId] = labs;
-        emit OrderLabsPinned(orderId, labs);
-    }
-
-    /// @dev Emits {OrderCreated} from storage (keeps createOrder's stack shallow).
-    function _emitOrderCreated(uint256 orderId, uint256[] calldata deviceIds) private {
-        Order storage o = _orders[orderId];
-        emit OrderCreated(
-            orderId,
-            o.buyer,
-            o.seller,
-            o.token,
-            o.amount,
-            deviceIds,
-            o.testSpec,
-            o.shipBy,
-            o.inspectionPeriod,
-            o.arbiter
-        );
     }
 
     /// @dev Takes the order's money from the buyer: exact msg.value for the native coin; for an
@@ -435,60 +422,64 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         if (received != amount) revert FeeOnTransferNotSupported(token, amount, received);
     }
 
-    /// @dev Whether order `o` can settle now with `passes`; `detail` is the inspection end or the device
-    ///      that is inactive or uncertified.
-    function _settleStatus(uint256 orderId, Order storage o, PassRef[] calldata passes)
+    /// @dev Whether order `o` can settle now with `terms` and `passes`; `detail` is the inspection end
+    ///      or the device that is inactive or uncertified.
+    function _settleStatus(Order storage o, OrderTerms calldata terms, PassRef[] calldata passes)
         private
         view
         returns (SettleStatus, uint256 detail)
     {
         OrderState state = o.state;
         if (state == OrderState.None) return (SettleStatus.UnknownOrder, 0);
+        if (o.termsHash != hashTerms(terms)) return (SettleStatus.TermsMismatch, 0);
         bool lateDispute = state == OrderState.Disputed && o.disputedLate;
         if (state != OrderState.Shipped && state != OrderState.Accepted && !lateDispute) {
             return (SettleStatus.WrongState, 0);
         }
         if (state == OrderState.Shipped) {
-            uint64 endsAt = _inspectionEnd(o);
+            uint256 endsAt = _inspectionEnd(o, terms);
             if (block.timestamp < endsAt) return (SettleStatus.InspectionOpen, endsAt);
         }
-        return _certification(orderId, o.testSpec, passes);
+        return _certification(terms, passes);
     }
 
     /// @dev The first device of the order that is not Active (`DeviceInactive`) or whose presented
     ///      certificate is missing or not a valid pass from an accepted lab (`DeviceUncertified`).
-    function _certification(uint256 orderId, bytes32 testSpec, PassRef[] calldata passes)
+    function _certification(OrderTerms calldata terms, PassRef[] calldata passes)
         private
         view
         returns (SettleStatus, uint256 deviceId)
     {
-        uint256[] storage ids = _orderDeviceIds[orderId];
-        address[] storage labs = _orderLabs[orderId];
-        uint256 count = ids.length;
-        uint256 given = passes.length;
+        uint256 count = terms.deviceIds.length;
         for (uint256 i; i < count; ++i) {
-            deviceId = ids[i];
+            deviceId = terms.deviceIds[i];
             if (_deviceStatus(deviceId) != IDeviceRegistry.DeviceStatus.Active) {
                 return (SettleStatus.DeviceInactive, deviceId);
             }
-            if (i >= given) return (SettleStatus.DeviceUncertified, deviceId);
-            bytes32 certId = passes[i].certId;
-            if (!_certificates.isValidPass(certId, deviceId, testSpec, passes[i].dataRoot)) {
-                return (SettleStatus.DeviceUncertified, deviceId);
-            }
-            if (labs.length != 0 && !_contains(labs, _certificates.labOf(certId))) {
+            if (i >= passes.length || !_isAcceptedPass(terms, deviceId, passes[i])) {
                 return (SettleStatus.DeviceUncertified, deviceId);
             }
         }
         return (SettleStatus.Ready, 0);
     }
 
-    /// @dev The DeviceRegistry status of `deviceId` (an order's devices always exist).
-    function _deviceStatus(uint256 deviceId) private view returns (IDeviceRegistry.DeviceStatus) {
-        return IDeviceRegistry(address(_devices)).device(deviceId).status;
+    /// @dev Whether `pass` is a valid pass of `deviceId` for the order's spec, from a lab it accepts.
+    function _isAcceptedPass(OrderTerms calldata terms, uint256 deviceId, PassRef calldata pass)
+        private
+        view
+        returns (bool)
+    {
+        bytes32 certId = pass.certId;
+        if (!_certificates.isValidPass(certId, deviceId, terms.testSpec, pass.dataRoot)) return false;
+        return terms.labs.length == 0 || _contains(terms.labs, _certificates.labOf(certId));
     }
 
-    function _contains(address[] storage list, address item) private view returns (bool) {
+    /// @dev The DeviceRegistry status of `deviceId` (an order's devices always exist).
+    function _deviceStatus(uint256 deviceId) private view returns (IDeviceRegistry.DeviceStatus) {
+        return _devices.device(deviceId).status;
+    }
+
+    function _contains(address[] calldata list, address item) private pure returns (bool) {
         uint256 count = list.length;
         for (uint256 i; i < count; ++i) {
             if (list[i] == item) return true;
@@ -497,36 +488,26 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @dev End of the inspection period of a shipped order.
-    function _inspectionEnd(Order storage o) private view returns (uint64) {
-        return o.shippedAt + o.inspectionPeriod;
+    function _inspectionEnd(Order storage o, OrderTerms calldata terms) private view returns (uint256) {
+        return uint256(o.shippedAt) + terms.inspectionPeriod;
     }
 
     /// @dev Settles a settleable order: state first, then the device records, then the money.
-    function _settle(uint256 orderId, Order storage o) private {
-        address seller = o.seller;
-        address buyer = o.buyer;
-        uint256 amount = o.amount;
+    function _settle(uint256 orderId, Order storage o, OrderTerms calldata terms) private {
+        address seller = terms.seller;
+        address buyer = terms.buyer;
+        uint256 amount = terms.amount;
         o.state = OrderState.Settled;
         emit OrderSettled(orderId, seller, buyer, amount, msg.sender);
 
-        _moveDevices(orderId, address(this), buyer);
-        _pay(seller, o.token, amount);
+        _devices.transferLocked(seller, buyer, terms.deviceIds);
+        _pay(seller, terms.token, amount);
     }
 
-    /// @dev The account allowed to resolve disputes on `o` now (see {arbiterOf}).
-    function _arbiterOf(Order storage o) private view returns (address) {
-        address assigned = o.arbiter;
+    /// @dev The account allowed to resolve disputes on an order whose fixed arbiter is `assigned` now
+    ///      (see {arbiterOf}).
+    function _arbiterOf(address assigned) private view returns (address) {
         return hasRole(Roles.ARBITER_ROLE, assigned) ? assigned : _defaultArbiter;
-    }
-
-    /// @dev Moves every device record of the order from `from` to `to` (plain transferFrom: no
-    ///      receiver hook, so a contract buyer cannot block the move).
-    function _moveDevices(uint256 orderId, address from, address to) private {
-        uint256[] storage ids = _orderDeviceIds[orderId];
-        uint256 count = ids.length;
-        for (uint256 i; i < count; ++i) {
-            _devices.transferFrom(from, to, ids[i]);
-        }
     }
 
     /// @dev Pushes `amount` of `token` to `to`; if the push fails, credits it for {withdraw}.

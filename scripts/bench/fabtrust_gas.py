@@ -31,6 +31,16 @@ def _rand32() -> bytes:
     return os.urandom(32)
 
 
+def _terms(escrow: Any, order_id: int) -> tuple[Any, ...]:
+    """An order's ``OrderTerms`` from its ``OrderCreated`` log (the escrow stores only their
+    digest; every later call passes them back)."""
+    (log,) = escrow.events.OrderCreated().get_logs(
+        from_block=0, argument_filters={"orderId": order_id}
+    )
+    raw = log["args"]["terms"]  # web3 decodes the struct as a mapping, in field order
+    return tuple(raw.values()) if hasattr(raw, "values") else tuple(raw)
+
+
 def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
     admin, manufacturer, lab, buyer = w3.eth.accounts[:4]
     devices = deploy(w3, _artifact("DeviceRegistry"), admin)
@@ -41,6 +51,8 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
     token = deploy(w3, _artifact("TestStablecoin"))
     escrow.functions.setTokenAllowed(token.address, True).transact({"from": admin})
     devices.functions.grantRole(MANUFACTURER_ROLE, manufacturer).transact({"from": admin})
+    locker = devices.functions.LOCKER_ROLE().call()  # the escrow locks an order's devices
+    devices.functions.grantRole(locker, escrow.address).transact({"from": admin})
     year = w3.eth.get_block("latest")["timestamp"] + 365 * 86400
     certs.functions.accreditLab(lab, "Bench lab", year).transact({"from": admin})
     out: dict[str, Measured] = {}
@@ -148,20 +160,24 @@ def measure_fabtrust(w3: Web3) -> dict[str, Measured]:
         out[f"createOrder{count}"] = measure(
             w3, f"createOrder ({count} device(s), ERC-20)", create, buyer
         )
+        terms = _terms(escrow, order_id)
         out[f"markShipped{count}"] = measure(
             w3,
             f"markShipped ({count})",
-            escrow.functions.markShipped(order_id, _rand32()),
+            escrow.functions.markShipped(order_id, terms, _rand32()),
             manufacturer,
         )
         out[f"confirmDelivery{count}"] = measure(
-            w3, f"confirmDelivery ({count})", escrow.functions.confirmDelivery(order_id), buyer
+            w3,
+            f"confirmDelivery ({count})",
+            escrow.functions.confirmDelivery(order_id, terms),
+            buyer,
         )
         refs = [passes[dev] for dev in ids]
         out[f"settle{count}"] = measure(
             w3,
             f"settle ({count}, by a third party)",
-            escrow.functions.settle(order_id, refs),
+            escrow.functions.settle(order_id, terms, refs),
             admin,
         )
     out["settleManyStarved"] = _starvation(w3, escrow, devices, register, certify, passes)
@@ -210,7 +226,9 @@ def _starvation(
     for dev in register(10):
         certify(dev)
         order_id = order(manufacturer, dev)
-        escrow.functions.markShipped(order_id, _rand32()).transact({"from": manufacturer})
+        escrow.functions.markShipped(order_id, _terms(escrow, order_id), _rand32()).transact(
+            {"from": manufacturer}
+        )
         order_ids.append(order_id)
     (bad_dev,) = register(1)
     devices.functions.transferFrom(manufacturer, wallet.address, bad_dev).transact(
@@ -220,17 +238,20 @@ def _starvation(
     approve = devices.encode_abi("setApprovalForAll", args=[escrow.address, True])
     wallet.functions.execute(devices.address, 0, approve).transact({"from": admin})
     bad = order(wallet.address, bad_dev)
-    ship = escrow.encode_abi("markShipped", args=[bad, _rand32()])
+    ship = escrow.encode_abi("markShipped", args=[bad, _terms(escrow, bad), _rand32()])
     wallet.functions.execute(escrow.address, 0, ship).transact({"from": admin})
     order_ids.insert(5, bad)
     for order_id in order_ids:
-        escrow.functions.confirmDelivery(order_id).transact({"from": buyer})
+        escrow.functions.confirmDelivery(order_id, _terms(escrow, order_id)).transact(
+            {"from": buyer}
+        )
     wallet.functions.setMode(BURN, "0x" + "00" * 20, b"").transact({"from": admin})
-    refs = [[passes[int(escrow.functions.orderDevices(o).call()[0])]] for o in order_ids]
+    terms = [_terms(escrow, o) for o in order_ids]
+    refs = [[passes[int(t[4][0])]] for t in terms]  # t[4]: the order's device ids
     return measure(
         w3,
         "settleMany, 10 honest 1-device orders + 1 gas-burning seller (per order)",
-        escrow.functions.settleMany(order_ids, refs),
+        escrow.functions.settleMany(order_ids, terms, refs),
         admin,
         per=len(order_ids),
     )

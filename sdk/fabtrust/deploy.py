@@ -113,14 +113,16 @@ def deploy_contracts(
 
     devices = deploy("DeviceRegistry", deployer.address)
     certs = deploy("CertificateRegistry", deployer.address, devices)
-    deploy("SupplyChainEscrow", deployer.address, devices, certs, arbiter)
+    escrow = deploy("SupplyChainEscrow", deployer.address, devices, certs, arbiter)
+    # The escrow locks order devices in place (IDeviceRegistry.lockDevices / transferLocked).
+    call("DeviceRegistry", "grantRole", role_id("LOCKER_ROLE"), escrow)
     deploy("TestCheckpoints", certs)  # bench checkpoints (fabtrust.bench)
     if roles.test_stablecoin:
         stablecoin = deploy("TestStablecoin")
         # The escrow takes only allow-listed tokens (the native coin always).
         call("SupplyChainEscrow", "setTokenAllowed", stablecoin, True)
 
-    granted: dict[str, list[str]] = {"ARBITER_ROLE": [arbiter]}
+    granted: dict[str, list[str]] = {"ARBITER_ROLE": [arbiter], "LOCKER_ROLE": [escrow]}
     for account in roles.manufacturers:
         address = Web3.to_checksum_address(account)
         call("DeviceRegistry", "grantRole", role_id("MANUFACTURER_ROLE"), address)

@@ -60,6 +60,7 @@ class Market:
     w3: Web3 = field(init=False)
     _serial: int = 0
     _report: int = 0
+    _terms: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.w3 = Web3(Web3.HTTPProvider(self.rpc_url, request_kwargs={"timeout": 30}))
@@ -275,11 +276,30 @@ class Market:
     def create_order(self, **kwargs: Any) -> int:
         return self.order_ids(self.wait([self.create_order_tx(**kwargs)]))[0]
 
+    def terms(self, order_id: int) -> tuple[Any, ...]:
+        """The order's ``OrderTerms`` from its ``OrderCreated`` log (the escrow keeps only their
+        digest; every later call passes them back)."""
+        cached = self._terms.get(order_id)
+        if cached is None:
+            logs = self.escrow.events.OrderCreated().get_logs(
+                from_block=0, argument_filters={"orderId": order_id}
+            )
+            assert len(logs) == 1, (order_id, logs)
+            raw = logs[0]["args"]["terms"]
+            names = ("buyer", "seller", "token", "amount", "deviceIds", "testSpec", "shipBy",
+                     "inspectionPeriod", "arbiter", "labs")  # fmt: skip
+            values = [raw[n] for n in names] if hasattr(raw, "keys") else list(raw)
+            cached = tuple(list(v) if isinstance(v, list | tuple) else v for v in values)
+            self._terms[order_id] = cached
+        return cached
+
     def ship(self, seller: int, order_id: int) -> None:
-        self.do(seller, "SupplyChainEscrow", "markShipped", order_id, b"\x05" * 32)
+        self.do(
+            seller, "SupplyChainEscrow", "markShipped", order_id, self.terms(order_id), b"\x05" * 32
+        )
 
     def confirm(self, buyer: int, order_id: int) -> None:
-        self.do(buyer, "SupplyChainEscrow", "confirmDelivery", order_id)
+        self.do(buyer, "SupplyChainEscrow", "confirmDelivery", order_id, self.terms(order_id))
 
     def shipped_order(
         self,
@@ -331,7 +351,9 @@ class Market:
     # -- reading ----------------------------------------------------------------------------------
 
     def state(self, order_id: int) -> int:
-        return int(self.call("SupplyChainEscrow", "order", order_id)[2])
+        return int(
+            self.call("SupplyChainEscrow", "order", order_id)[1]
+        )  # (termsHash, state, disputedLate, shippedAt)
 
     def settled_events(self, from_block: int = 0) -> list[Any]:
         return list(

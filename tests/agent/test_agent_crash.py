@@ -177,6 +177,7 @@ def test_an_action_journalled_but_never_recorded_as_sent_is_recovered(
         "SupplyChainEscrow",
         "settle",
         order_id,
+        market.terms(order_id),
         passes,
         label=f"fabtrust-agent:settle:{action_id}",
     )

@@ -112,12 +112,20 @@ def test_200_orders_with_random_timings(market: Market, connect_agent: Any, tmp_
                     for c in revoke
                 ]
                 other_txs += [
-                    market.send(m.seller, "SupplyChainEscrow", "markShipped", o, b"\x07" * 32)
+                    market.send(
+                        m.seller,
+                        "SupplyChainEscrow",
+                        "markShipped",
+                        o,
+                        market.terms(o),
+                        b"\x07" * 32,
+                    )
                     for o in ship
                     for m in [models[o]]
                 ]
                 other_txs += [
-                    market.send(models[o].buyer, "SupplyChainEscrow", "refund", o) for o in late
+                    market.send(models[o].buyer, "SupplyChainEscrow", "refund", o, market.terms(o))
+                    for o in late
                 ]
             market.wait(other_txs)
             issued = market.contracts["CertificateRegistry"].events.CertificateIssued()
@@ -143,14 +151,27 @@ def test_200_orders_with_random_timings(market: Market, connect_agent: Any, tmp_
                     (
                         o,
                         "confirmed",
-                        market.send(models[o].buyer, "SupplyChainEscrow", "confirmDelivery", o),
+                        market.send(
+                            models[o].buyer,
+                            "SupplyChainEscrow",
+                            "confirmDelivery",
+                            o,
+                            market.terms(o),
+                        ),
                     )
                     for o in confirm
                 ] + [
                     (
                         o,
                         "disputed",
-                        market.send(models[o].buyer, "SupplyChainEscrow", "openDispute", o, "dent"),
+                        market.send(
+                            models[o].buyer,
+                            "SupplyChainEscrow",
+                            "openDispute",
+                            o,
+                            market.terms(o),
+                            "dent",
+                        ),
                     )
                     for o in dispute
                 ]

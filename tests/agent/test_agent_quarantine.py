@@ -44,10 +44,11 @@ def settle_estimate(market: Market, order_ids: list[int]) -> int | None:
     """eth_estimateGas of settling ``order_ids`` (from dev:0), None when it fails."""
     escrow = market.escrow
     passes = [market.passes(o) for o in order_ids]
+    terms = [market.terms(o) for o in order_ids]
     data = (
-        escrow.encode_abi("settle", args=[order_ids[0], passes[0]])
+        escrow.encode_abi("settle", args=[order_ids[0], terms[0], passes[0]])
         if len(order_ids) == 1
-        else escrow.encode_abi("settleMany", args=[order_ids, passes])
+        else escrow.encode_abi("settleMany", args=[order_ids, terms, passes])
     )
     try:
         return int(market.w3.eth.estimate_gas({"from": dev(0), "to": escrow.address, "data": data}))

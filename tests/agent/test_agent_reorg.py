@@ -139,7 +139,9 @@ def test_anvil_reorg_replacing_the_cursor_block(
     confirm = {
         "from": dev(3),
         "to": market.escrow.address,
-        "data": market.escrow.encode_abi("confirmDelivery", args=[order_id]),
+        "data": market.escrow.encode_abi(
+            "confirmDelivery", args=[order_id, market.terms(order_id)]
+        ),
         "gas": hex(200_000),
     }
     market.rpc("anvil_reorg", [2, [[confirm, 1]]])  # same height, the confirmation in the tip

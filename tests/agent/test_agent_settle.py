@@ -98,7 +98,7 @@ def test_never_settles_an_order_that_may_not(market: Market, agent_for: Any) -> 
     failed, failed_devices = market.shipped_order(certified=False)
     market.certify(failed_devices, result=FAIL)
     disputed, _ = market.shipped_order()
-    market.do(3, "SupplyChainEscrow", "openDispute", disputed, "scratched housing")
+    market.do(3, "SupplyChainEscrow", "openDispute", disputed, market.terms(disputed), "scratch")
     unshipped = market.create_order(buyer=3, seller=1, device_ids=market.register(1, 1))
     market.confirm(3, uncertified)
     market.confirm(3, failed)

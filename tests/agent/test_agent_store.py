@@ -150,3 +150,46 @@ def test_paging_queries_use_their_indexes(tmp_path: Path) -> None:
     assert "USING INDEX agent_orders_buyer" in plans[2]
     assert "agent_quarantine_retry" in plans[3] or "SCAN q" in plans[3]
     assert not any("SCAN agent_orders" in p or "SCAN o" in p for p in plans)  # no full scans
+
+
+def test_the_store_keeps_the_terms_of_order_created_and_a_declined_order_closes() -> None:
+    """The escrow keeps only a digest of an order's terms: the agent's record holds all of them
+    (from ``OrderCreated``), and passes them back exactly, in struct order."""
+    from fabtrust.agent._escrow import terms
+    from fabtrust.agent._orders import agent_event, fold
+
+    lab, arbiter = "0x" + "1" * 40, "0x" + "4" * 40
+    spec = "0x" + "ab" * 32
+    struct = (BUYER, "0x" + "5" * 40, "0x" + "7" * 40, 10, [11, 12], spec, 500, 100, arbiter, [lab])
+    events = [
+        agent_event(
+            chain_id=1,
+            contract="SupplyChainEscrow",
+            name=name,
+            args=args,
+            block_number=n,
+            block_hash=f"0x{n:064x}",
+            tx_hash="0x" + "e" * 64,
+            log_index=0,
+        )
+        for n, (name, args) in enumerate(
+            [
+                ("OrderCreated", {"orderId": 7, "buyer": BUYER, "terms": struct}),
+                (
+                    "OrderDeclined",
+                    {"orderId": 7, "seller": struct[1], "buyer": BUYER, "amount": 10},
+                ),
+            ],
+            start=1,
+        )
+    ]
+    assert events[0] is not None and events[0].kind == "order_created"
+    assert events[0].args["amount"] == 10 and events[0].args["labs"] == [lab]  # reported by name
+    assert events[1] is not None and events[1].kind == "order_declined"
+    created = fold([e for e in events[:1] if e is not None])
+    assert created is not None and created.is_open
+    assert (created.arbiter, created.labs, created.device_ids) == (arbiter, (lab,), (11, 12))
+    assert terms(created) == (*struct[:5], bytes.fromhex("ab" * 32), *struct[6:])
+    declined = fold([e for e in events if e is not None])
+    assert declined is not None and declined.state is OrderState.DECLINED
+    assert not declined.is_open

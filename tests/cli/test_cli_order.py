@@ -13,11 +13,15 @@ DEV3 = Signer.dev(3).address
 SPEC = "ISO 4409:2019 hydraulic motor bench test"
 
 
-def _register(cli: Any, *serials: str) -> list[int]:
+def _register(cli: Any, *serials: str, approve: bool = True) -> list[int]:
+    """dev:1 registers devices and (once, as every seller must before orders) approves the
+    escrow on the DeviceRegistry."""
     for serial in serials:
         cli.ok(
             "device", "register", serial, "--model", "HM-200", "--device-key", "dev:7", account=1
         )
+    if approve:
+        cli.ok("order", "approve-escrow", account=1)
     return [device_id_of(DEV1, serial) for serial in serials]
 
 
@@ -46,11 +50,10 @@ def _tusd(chain: Any, account: str) -> int:
 
 
 def test_order_lifecycle_in_tusd(cli: Any, chain: Any, expect_error: Any, tmp_path: Path) -> None:
-    first, second = _register(cli, "SN-O1", "SN-O2")
+    first, second = _register(cli, "SN-O1", "SN-O2", approve=False)
     _certify(cli, tmp_path, first)
     seller_before = _tusd(chain, DEV1)
-
-    created = cli.ok(
+    create = [
         "order",
         "create",
         "--seller",
@@ -67,8 +70,18 @@ def test_order_lifecycle_in_tusd(cli: Any, chain: Any, expect_error: Any, tmp_pa
         "+7d",
         "--inspection",
         "3d",
-        account=3,
-    )
+    ]
+    # The seller has not approved the escrow yet: refused before anything is sent, naming the fix.
+    expect_error(cli(*create, account=3), 2, "has not approved the escrow", "order approve-escrow")
+    escrow = chain.client(None).escrow.address
+    assert chain.client(None).chain.call("TestStablecoin", "allowance", DEV3, escrow) == 0
+    approved = cli.ok("order", "approve-escrow", account=1)
+    assert approved["seller"] == DEV1 and approved["escrow"] == escrow
+    assert approved["approved"] is True and approved["tx"]["tx_hash"]
+    again = cli.ok("order", "approve-escrow", account=1)
+    assert again["approved"] is True and again["tx"] is None  # nothing sent the second time
+
+    created = cli.ok(*create, account=3)
     order_id = created["order_id"]
     assert created["amount"] == "1250000000" and created["amount_text"] == "1,250.00"
     assert created["device_ids"] == [str(first), str(second)]
@@ -91,8 +104,8 @@ def test_order_lifecycle_in_tusd(cli: Any, chain: Any, expect_error: Any, tmp_pa
     expect_error(cli("order", "ship", oid, "--shipment", "BOL-1", account=3), 4, "NotSeller")
     shipped = cli.ok("order", "ship", oid, "--shipment", "BOL-2024-0001", account=1)
     assert shipped["order_id"] == order_id and shipped["shipment_hash"].startswith("0x")
-    escrow = chain.client(None).escrow.address
-    assert cli.ok("device", "show", str(first))["owner"] == escrow
+    # The devices stay with the seller (locked for the escrow) until settlement.
+    assert cli.ok("device", "show", str(first))["owner"] == DEV1
 
     expect_error(cli("order", "confirm", oid, account=1), 4, "NotBuyer")
     cli.ok("order", "confirm", oid, account=3)
@@ -260,29 +273,31 @@ def test_order_errors(cli: Any, expect_error: Any) -> None:
         2,
         "--inspection",
     )
-    # Devices the seller does not own: the contract's decoded error, exit 4.
     expect_error(cli(*base, "--amount", "1", account=1), 4, "SellerIsBuyer")
-    expect_error(
-        cli(
-            "order",
-            "create",
-            "--seller",
-            "dev:5",
-            "--devices",
-            str(device),
-            "--spec",
-            SPEC,
-            "--inspection",
-            "7d",
-            "--ship-by",
-            "+7d",
-            "--amount",
-            "1",
-            account=3,
-        ),
-        4,
-        "DeviceNotOwnedBySeller",
-    )
+    to_dev5 = [
+        "order",
+        "create",
+        "--seller",
+        "dev:5",
+        "--devices",
+        str(device),
+        "--spec",
+        SPEC,
+        "--inspection",
+        "7d",
+        "--ship-by",
+        "+7d",
+        "--amount",
+        "1",
+    ]
+    # dev:5 has not approved the escrow: refused by the SDK before sending, naming the fix.
+    expect_error(cli(*to_dev5, account=3), 2, "has not approved the escrow", "approve-escrow")
+    # Devices the seller does not own: the registry's decoded lock error, exit 4.
+    cli.ok("order", "approve-escrow", account=5)
+    expect_error(cli(*to_dev5, account=3), 4, "DeviceNotOwnedBy", f"device {device} belongs to")
+    # A device already in an open order is locked: it cannot be sold twice.
+    cli.ok(*base, "--amount", "1", account=3)
+    expect_error(cli(*base, "--amount", "1", account=3), 4, "DeviceLocked", "in an open order")
     expect_error(cli("order", "show", "999"), 2, "OrderNotFound")
     expect_error(cli("order", "show", "abc"), 2, "ORDER: 'abc' is not an order id")
     expect_error(
@@ -295,6 +310,23 @@ def test_order_errors(cli: Any, expect_error: Any) -> None:
     expect_error(cli("order", "list", "--buyer", "0xabc"), 2, "--buyer")
     settle_missing = cli("order", "settle", "999", account=0)
     expect_error(settle_missing, 1, "does not exist")
+
+
+def test_seller_declines_an_unshipped_order(cli: Any, chain: Any, expect_error: Any) -> None:
+    (device,) = _register(cli, "SN-D1")
+    create = ["order", "create", "--seller", "dev:1", "--token", "native", "--spec", SPEC]
+    create += ["--inspection", "1d", "--ship-by", "+7d", "--amount", "3", "--devices", str(device)]
+    oid = str(cli.ok(*create, account=3)["order_id"])
+    before = chain.client(None).chain.w3.eth.get_balance(DEV3)
+    expect_error(cli("order", "decline", oid, account=3), 4, "NotSeller")
+    declined = cli.ok("order", "decline", oid, account=1)
+    assert declined["order_id"] == int(oid) and declined["tx"]["tx_hash"]
+    assert chain.client(None).chain.w3.eth.get_balance(DEV3) == before + 3 * 10**18
+    shown = cli.ok("order", "show", oid)
+    assert shown["state_label"] == "Declined" and shown["device_ids"] == [str(device)]
+    expect_error(cli("order", "decline", oid, account=1), 4, "order", "is Declined")
+    # The device is free again: it goes into a new order.
+    assert cli.ok(*create, account=3)["order_id"] == int(oid) + 1
 
 
 def test_order_pins_its_labs(cli: Any, chain: Any, expect_error: Any, tmp_path: Path) -> None:

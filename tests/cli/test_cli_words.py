@@ -30,6 +30,7 @@ def _allowance(chain: Any) -> int:
 
 def test_order_create_checks_the_balance_before_sending(cli: Any, chain: Any) -> None:
     cli.ok("device", "register", "SN-W1", "--model", "HM-200", "--device-key", "dev:7", account=1)
+    cli.ok("order", "approve-escrow", account=1)  # the seller's one-time approval
     device = str(device_id_of(Signer.dev(1).address, "SN-W1"))
     nonce = chain.rpc("eth_getTransactionCount", [BUYER, "latest"])
     short = _order(cli, "2,000,000.00", device)
@@ -42,6 +43,7 @@ def test_order_create_checks_the_balance_before_sending(cli: Any, chain: Any) ->
 
 
 def test_no_leftover_approval_when_the_order_fails(cli: Any, chain: Any) -> None:
+    cli.ok("order", "approve-escrow", account=1)  # the seller's one-time approval
     nonce = chain.rpc("eth_getTransactionCount", [BUYER, "latest"])
     failed = _order(cli, "10.00", "123456789")  # no such device: the escrow refuses
     assert failed.exit_code in (2, 4), failed

@@ -77,6 +77,7 @@ def certs(CertificateRegistry, devices, admin, lab, chain):
 def escrow(SupplyChainEscrow, devices, certs, admin, arbiter):
     """A SupplyChainEscrow wired to `devices` and `certs`, `arbiter` as the default arbiter."""
     contract = SupplyChainEscrow.deploy(admin, devices, certs, arbiter, {"from": admin})
+    devices.grantRole(devices.LOCKER_ROLE(), contract, {"from": admin})
     return contract
 
 

@@ -65,6 +65,8 @@ contract EscrowHandler {
     mapping(bytes32 action => uint256) public calls;
     /// @notice The Pass the lab issued last for each device (presented at settlement).
     mapping(uint256 deviceId => bytes32) public passOf;
+    /// @notice The terms of each order, as OrderCreated emitted them (the escrow stores a digest).
+    mapping(uint256 orderId => ISupplyChainEscrow.OrderTerms) private _terms;
 
     constructor() {
         devices = new DeviceRegistry(address(this));
@@ -75,6 +77,7 @@ contract EscrowHandler {
         usd = new TestStablecoin();
         blocky = new BlocklistToken();
         devices.grantRole(Roles.MANUFACTURER_ROLE, address(this));
+        devices.grantRole(devices.LOCKER_ROLE(), address(escrow));
         certificates.accreditLab(lab, "Lab", uint64(block.timestamp + 3650 days));
         escrow.setTokenAllowed(address(usd), true);
         escrow.setTokenAllowed(address(blocky), true);
@@ -128,26 +131,39 @@ contract EscrowHandler {
             VM.prank(buyer);
             TestStablecoin(token).approve(address(escrow), amount);
         }
+        uint64 shipBy = uint64(block.timestamp + 7 days);
         VM.prank(buyer);
         uint256 orderId = escrow.createOrder{value: token == address(0) ? amount : 0}(
-            seller, token, amount, ids, SPEC, uint64(block.timestamp + 7 days), 3 days, new address[](0)
+            seller, token, amount, ids, SPEC, shipBy, 3 days, new address[](0)
         );
+        _terms[orderId] = ISupplyChainEscrow.OrderTerms({
+            buyer: buyer,
+            seller: seller,
+            token: token,
+            amount: amount,
+            deviceIds: ids,
+            testSpec: SPEC,
+            shipBy: shipBy,
+            inspectionPeriod: 3 days,
+            arbiter: arbiter,
+            labs: new address[](0)
+        });
         orderIds.push(orderId);
         ++calls["createOrder"];
     }
 
     function markShipped(uint256 seed) external {
-        (uint256 orderId, ISupplyChainEscrow.Order memory o) = _pick(seed);
-        if (o.state != ISupplyChainEscrow.OrderState.Funded || block.timestamp > o.shipBy) return;
-        VM.prank(o.seller);
-        escrow.markShipped(orderId, keccak256(abi.encode(orderId)));
+        (uint256 orderId, ISupplyChainEscrow.Order memory o, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
+        if (o.state != ISupplyChainEscrow.OrderState.Funded || block.timestamp > t.shipBy) return;
+        VM.prank(t.seller);
+        escrow.markShipped(orderId, t, keccak256(abi.encode(orderId)));
         ++calls["markShipped"];
     }
 
     /// @notice The lab certifies every device of an order (Pass, 30 days).
     function certify(uint256 seed) external {
-        (uint256 orderId,) = _pick(seed);
-        uint256[] memory ids = escrow.orderDevices(orderId);
+        (uint256 orderId,, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
+        uint256[] memory ids = t.deviceIds;
         for (uint256 i; i < ids.length; ++i) {
             if (passOf[ids[i]] != 0 && certificates.isValidPass(passOf[ids[i]], ids[i], SPEC, 0)) continue;
             VM.prank(lab);
@@ -160,20 +176,20 @@ contract EscrowHandler {
     }
 
     function confirmDelivery(uint256 seed) external {
-        (uint256 orderId, ISupplyChainEscrow.Order memory o) = _pick(seed);
+        (uint256 orderId, ISupplyChainEscrow.Order memory o, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
         if (o.state != ISupplyChainEscrow.OrderState.Shipped) return;
-        VM.prank(o.buyer);
-        escrow.confirmDelivery(orderId);
+        VM.prank(t.buyer);
+        escrow.confirmDelivery(orderId, t);
         ++calls["confirmDelivery"];
     }
 
     function settle(uint256 seed, uint256 callerSeed) external {
-        (uint256 orderId,) = _pick(seed);
+        (uint256 orderId,, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
         ISupplyChainEscrow.PassRef[] memory passes = _passes(orderId);
-        (bool ok,) = escrow.canSettle(orderId, passes);
+        (bool ok,) = escrow.canSettle(orderId, t, passes);
         if (!ok) return;
         VM.prank(address(uint160(0xCA11 + callerSeed % 5)));
-        escrow.settle(orderId, passes);
+        escrow.settle(orderId, t, passes);
         ++calls["settle"];
     }
 
@@ -182,40 +198,42 @@ contract EscrowHandler {
         if (orderIds.length == 0) return;
         uint256[] memory ids = new uint256[](count % 5);
         ISupplyChainEscrow.PassRef[][] memory passes = new ISupplyChainEscrow.PassRef[][](ids.length);
+        ISupplyChainEscrow.OrderTerms[] memory terms = new ISupplyChainEscrow.OrderTerms[](ids.length);
         for (uint256 i; i < ids.length; ++i) {
             ids[i] = orderIds[seeds[i] % orderIds.length];
             passes[i] = _passes(ids[i]);
+            terms[i] = _terms[ids[i]];
         }
-        escrow.settleMany(ids, passes);
+        escrow.settleMany(ids, terms, passes);
         ++calls["settleMany"];
     }
 
     function refund(uint256 seed) external {
-        (uint256 orderId, ISupplyChainEscrow.Order memory o) = _pick(seed);
+        (uint256 orderId, ISupplyChainEscrow.Order memory o, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
         if (o.state != ISupplyChainEscrow.OrderState.Funded) return;
-        if (block.timestamp <= o.shipBy) VM.warp(uint256(o.shipBy) + 1);
-        VM.prank(o.buyer);
-        escrow.refund(orderId);
+        if (block.timestamp <= t.shipBy) VM.warp(uint256(t.shipBy) + 1);
+        VM.prank(t.buyer);
+        escrow.refund(orderId, t);
         ++calls["refund"];
     }
 
     function openDispute(uint256 seed) external {
-        (uint256 orderId, ISupplyChainEscrow.Order memory o) = _pick(seed);
+        (uint256 orderId, ISupplyChainEscrow.Order memory o, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
         if (o.state != ISupplyChainEscrow.OrderState.Shipped && o.state != ISupplyChainEscrow.OrderState.Accepted) {
             return;
         }
-        VM.prank(o.buyer);
-        try escrow.openDispute(orderId, "broken") {
+        VM.prank(t.buyer);
+        try escrow.openDispute(orderId, t, "broken") {
             ++calls["openDispute"];
         } catch {} // DisputeWindowClosed: a legitimate refusal
     }
 
     function resolveDispute(uint256 seed, uint16 sellerShareBps) external {
-        (uint256 orderId, ISupplyChainEscrow.Order memory o) = _pick(seed);
+        (uint256 orderId, ISupplyChainEscrow.Order memory o, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
         if (o.state != ISupplyChainEscrow.OrderState.Disputed) return;
         sellerShareBps %= 10_001;
         VM.prank(arbiter);
-        escrow.resolveDispute(orderId, sellerShareBps);
+        escrow.resolveDispute(orderId, t, sellerShareBps);
         ++calls["resolveDispute"];
     }
 
@@ -273,16 +291,26 @@ contract EscrowHandler {
     }
 
     function _passes(uint256 orderId) private view returns (ISupplyChainEscrow.PassRef[] memory passes) {
-        uint256[] memory ids = escrow.orderDevices(orderId);
+        uint256[] memory ids = _terms[orderId].deviceIds;
         passes = new ISupplyChainEscrow.PassRef[](ids.length);
         for (uint256 i; i < ids.length; ++i) {
             passes[i] = ISupplyChainEscrow.PassRef({certId: passOf[ids[i]], dataRoot: bytes32(0)});
         }
     }
 
-    function _pick(uint256 seed) private view returns (uint256 orderId, ISupplyChainEscrow.Order memory o) {
-        if (orderIds.length == 0) return (0, o);
+    /// @notice The terms of order `orderId` (as its OrderCreated emitted them).
+    function termsOf(uint256 orderId) external view returns (ISupplyChainEscrow.OrderTerms memory) {
+        return _terms[orderId];
+    }
+
+    function _pick(uint256 seed)
+        private
+        view
+        returns (uint256 orderId, ISupplyChainEscrow.Order memory o, ISupplyChainEscrow.OrderTerms memory t)
+    {
+        if (orderIds.length == 0) return (0, o, t);
         orderId = orderIds[seed % orderIds.length];
         o = escrow.order(orderId);
+        t = _terms[orderId];
     }
 }

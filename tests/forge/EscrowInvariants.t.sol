@@ -38,8 +38,10 @@ contract EscrowInvariants is InvariantTest {
         for (uint256 t; t < tokens.length; ++t) {
             uint256 owed;
             for (uint256 i; i < handler.orderCount(); ++i) {
-                ISupplyChainEscrow.Order memory o = escrow.order(handler.orderIds(i));
-                if (o.token == tokens[t] && _isOpen(o.state)) owed += o.amount;
+                uint256 orderId = handler.orderIds(i);
+                ISupplyChainEscrow.Order memory o = escrow.order(orderId);
+                ISupplyChainEscrow.OrderTerms memory terms = handler.termsOf(orderId);
+                if (terms.token == tokens[t] && _isOpen(o.state)) owed += terms.amount;
             }
             for (uint256 i; i < handler.creditHolderCount(); ++i) {
                 owed += escrow.creditOf(handler.creditHolders(i), tokens[t]);
@@ -58,11 +60,15 @@ contract EscrowInvariants is InvariantTest {
         ISupplyChainEscrow escrow = handler.escrow();
         for (uint256 i; i < handler.orderCount(); ++i) {
             uint256 orderId = handler.orderIds(i);
-            ISupplyChainEscrow.Order memory o = escrow.order(orderId);
-            uint256[] memory ids = escrow.orderDevices(orderId);
+            ISupplyChainEscrow.OrderTerms memory o = handler.termsOf(orderId);
+            uint256[] memory ids = o.deviceIds;
+            bool open = _isOpen(escrow.order(orderId).state);
             uint256 withBuyer;
             for (uint256 d; d < ids.length; ++d) {
                 if (handler.devices().ownerOf(ids[d]) == o.buyer) ++withBuyer;
+                // issue 11: an open order's devices are locked for the escrow, a closed one's are free
+                address locker = handler.devices().lockerOf(ids[d]);
+                _assertTrue(open ? locker == address(escrow) : locker == address(0), "lock != order open");
             }
             _assertTrue(withBuyer == 0 || withBuyer == ids.length, "an order's devices were split");
             uint256 sellerGot = handler.balanceOf(o.token, o.seller) + escrow.creditOf(o.seller, o.token);

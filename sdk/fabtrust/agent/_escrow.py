@@ -3,8 +3,9 @@
 Functions, arguments and event names of ``SupplyChainEscrow`` that the agent relies on live here
 and nowhere else, so a change of the escrow's ABI (say, ``settle`` / ``canSettle`` taking
 certificate references per device) is a change of this module. Calls take the agent's
-:class:`TrackedOrder` records (devices, spec, parties), not bare ids, for that reason. Imports web3
-through the binding.
+:class:`TrackedOrder` records, not bare ids: the escrow keeps only a digest of each order's terms,
+and every call passes the terms back (:func:`terms`, from what the store kept of ``OrderCreated``).
+Imports web3 through the binding.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from fabtrust._binding import Binding
     from fabtrust.models import Event, TxResult
 
-__all__ = ["EscrowDoor", "PassFinder"]
+__all__ = ["EscrowDoor", "PassFinder", "terms"]
 
 PassFinder = Callable[[int, "int | str"], list[tuple[bytes, bytes]]]
 """(order id, block) -> the certificate references (``PassRef`` structs) to present for the
@@ -46,7 +47,7 @@ class EscrowDoor:
         answers = self._binding.call_many(
             ESCROW,
             "canSettle",
-            [(o.order_id, self._passes(o.order_id, block)) for o in orders],
+            [(o.order_id, terms(o), self._passes(o.order_id, block)) for o in orders],
             block=block,
         )
         return {
@@ -81,7 +82,7 @@ class EscrowDoor:
 
     def refund(self, order: TrackedOrder, *, label: str) -> TxResult:
         """Refund a Funded order past its ship-by time (the buyer only)."""
-        return self._binding.transact(ESCROW, "refund", order.order_id, label=label)
+        return self._binding.transact(ESCROW, "refund", order.order_id, terms(order), label=label)
 
     def send(self, kind: ActionKind, orders: Sequence[TrackedOrder], *, label: str) -> TxResult:
         """The transaction of an action of ``kind`` for ``orders``."""
@@ -98,5 +99,22 @@ class EscrowDoor:
     def _settle_call(self, orders: Sequence[TrackedOrder]) -> tuple[str, tuple[Any, ...]]:
         passes = [self._passes(o.order_id, "latest") for o in orders]
         if len(orders) == 1:
-            return "settle", (orders[0].order_id, passes[0])
-        return "settleMany", ([o.order_id for o in orders], passes)
+            return "settle", (orders[0].order_id, terms(orders[0]), passes[0])
+        return "settleMany", ([o.order_id for o in orders], [terms(o) for o in orders], passes)
+
+
+def terms(order: TrackedOrder) -> tuple[Any, ...]:
+    """The order's ``OrderTerms`` struct as the escrow takes it back (it keeps only their digest),
+    from the terms the store kept from ``OrderCreated``."""
+    return (
+        order.buyer,
+        order.seller,
+        order.token,
+        order.amount,
+        list(order.device_ids),
+        bytes.fromhex(order.test_spec.removeprefix("0x")),
+        order.ship_by,
+        order.inspection_period,
+        order.arbiter,
+        list(order.labs),
+    )

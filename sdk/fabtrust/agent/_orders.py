@@ -35,6 +35,7 @@ KINDS: Mapping[tuple[str, str], EventKind] = {
     (ESCROW, "DeliveryConfirmed"): "delivery_confirmed",
     (ESCROW, "OrderSettled"): "order_settled",
     (ESCROW, "OrderRefunded"): "order_refunded",
+    (ESCROW, "OrderDeclined"): "order_declined",
     (ESCROW, "DisputeOpened"): "dispute_opened",
     (ESCROW, "DisputeResolved"): "dispute_resolved",
     (CERTIFICATES, "CertificateIssued"): "certificate_issued",
@@ -68,6 +69,8 @@ def agent_event(
     kind = KINDS.get((contract, name))
     if kind is None:
         return None
+    if name == "OrderCreated" and "terms" in args:
+        args = {"orderId": args["orderId"], **_named_terms(args["terms"])}
     order_id = int(args["orderId"]) if "orderId" in args else None
     device_id = int(args["deviceId"]) if "deviceId" in args else None
     cert_id = str(args["certId"]) if "certId" in args else None
@@ -152,6 +155,27 @@ def removed_copy(event: AgentEvent) -> AgentEvent:
     return event.model_copy(update={"removed": True, "key": event.key + ":removed"})
 
 
+# ``OrderTerms`` in struct order (``OrderCreated.terms``); the agent reports and keeps them by name.
+_TERMS_FIELDS = (
+    "buyer",
+    "seller",
+    "token",
+    "amount",
+    "deviceIds",
+    "testSpec",
+    "shipBy",
+    "inspectionPeriod",
+    "arbiter",
+    "labs",
+)
+
+
+def _named_terms(terms: Any) -> dict[str, Any]:
+    if isinstance(terms, Mapping):
+        return {name: terms[name] for name in _TERMS_FIELDS}
+    return dict(zip(_TERMS_FIELDS, terms, strict=True))
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -165,6 +189,7 @@ _NEXT_STATE: Mapping[str, OrderState] = {
     "DeliveryConfirmed": OrderState.ACCEPTED,
     "OrderSettled": OrderState.SETTLED,
     "OrderRefunded": OrderState.REFUNDED,
+    "OrderDeclined": OrderState.DECLINED,
     "DisputeOpened": OrderState.DISPUTED,
     "DisputeResolved": OrderState.RESOLVED,
 }
@@ -187,6 +212,8 @@ def apply(order: TrackedOrder | None, event: AgentEvent) -> TrackedOrder | None:
             test_spec=str(a["testSpec"]),
             ship_by=int(a["shipBy"]),
             inspection_period=int(a["inspectionPeriod"]),
+            arbiter=str(a["arbiter"]),
+            labs=tuple(str(lab) for lab in a["labs"]),
             state=OrderState.FUNDED,
             created_block=event.block_number,
             updated_block=event.block_number,

@@ -33,6 +33,7 @@ EventKind = Literal[
     "delivery_confirmed",
     "order_settled",
     "order_refunded",
+    "order_declined",
     "dispute_opened",
     "dispute_resolved",
     "certificate_issued",
@@ -51,6 +52,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     "delivery_confirmed",
     "order_settled",
     "order_refunded",
+    "order_declined",
     "dispute_opened",
     "dispute_resolved",
     "certificate_issued",
@@ -103,6 +105,10 @@ class AgentEvent(BaseModel):
 class TrackedOrder(BaseModel):
     """An order as the agent knows it from confirmed events.
 
+    The terms (parties, token, amount, devices, spec, ship-by, inspection, arbiter, labs) come
+    from ``OrderCreated``: the escrow stores only their digest, and every settle / refund passes
+    them back.
+
     ``state`` follows the events (Funded → Shipped → Accepted → Settled ...); ``settled_tx`` is the
     transaction of its ``OrderSettled`` event once seen, ``refunded_tx`` likewise.
     """
@@ -118,6 +124,8 @@ class TrackedOrder(BaseModel):
     test_spec: str
     ship_by: int
     inspection_period: int
+    arbiter: str = "0x" + "00" * 20
+    labs: tuple[str, ...] = ()
     state: OrderState
     shipped_at: int | None = None
     accepted: bool = False
@@ -134,8 +142,13 @@ class TrackedOrder(BaseModel):
 
     @property
     def is_open(self) -> bool:
-        """Not Settled, Refunded or Resolved."""
-        return self.state not in (OrderState.SETTLED, OrderState.REFUNDED, OrderState.RESOLVED)
+        """Not Settled, Refunded, Resolved or Declined."""
+        return self.state not in (
+            OrderState.SETTLED,
+            OrderState.REFUNDED,
+            OrderState.RESOLVED,
+            OrderState.DECLINED,
+        )
 
 
 class QuarantinedOrder(BaseModel):

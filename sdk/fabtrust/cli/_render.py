@@ -256,6 +256,8 @@ def order_view(order: Mapping[str, Any], eligibility: Mapping[str, Any] | None) 
             ("inspection ends", fmt_time(order.get("inspection_ends_at"))),
             ("accepted", fmt_time(order.get("accepted_at"))),
             ("shipment hash", order.get("shipment_hash")),
+            ("late dispute", "yes" if order.get("disputed_late") else None),
+            ("labs", ", ".join(order.get("labs") or ()) or "any accredited lab"),
             ("arbiter", order["arbiter"]),
         ]
         pairs_view("Order", rows)(console)

@@ -23,7 +23,11 @@ _SENTENCES: dict[str, str] = {
     "DeviceNotFound": "device {deviceId} is not registered",
     "DeviceAlreadyRegistered": "device {deviceId} is registered already",
     "DeviceIsDecommissioned": "device {deviceId} is decommissioned",
-    "DeviceNotOwnedBySeller": "device {deviceId} belongs to {owner}, not to the seller {seller}",
+    "DeviceNotOwnedBy": "device {deviceId} belongs to {actualOwner}, not to {owner}",
+    "DeviceLocked": "device {deviceId} is locked by {locker} (it is in an open order)",
+    "NotApprovedOperator": "{owner} has not approved {caller} for its devices (the seller runs "
+    "fabtrust order approve-escrow)",
+    "TermsMismatch": "the terms given are not those of order {orderId}",
     "DeviceNotCertified": "device {deviceId} of order {orderId} has no valid Pass certificate",
     "NotDeviceManufacturer": "{caller} is not the manufacturer of device {deviceId}",
     "NotDeviceManager": "{caller} may not manage device {deviceId}",
@@ -54,7 +58,17 @@ _SENTENCES: dict[str, str] = {
     "SignatureExpired": "the signature expired at {deadline}",
 }
 
-_ORDER_STATES = ("None", "Funded", "Shipped", "Accepted", "Disputed", "Settled", "Refunded")
+_ORDER_STATES = (
+    "None",
+    "Funded",
+    "Shipped",
+    "Accepted",
+    "Disputed",
+    "Settled",
+    "Refunded",
+    "Resolved",
+    "Declined",
+)
 
 
 @functools.cache

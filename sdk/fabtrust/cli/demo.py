@@ -201,6 +201,10 @@ def demo(
         for serial, bundle in bundles.items():
             bundle.save(out_dir / "bundles" / f"{serial}.bundle.json")
 
+        step("The seller lets the escrow lock its motors in orders (once)")
+        maker.escrow.approve_escrow()
+        out.info("  the seller approved the escrow on the DeviceRegistry")
+
         step("The buyer orders the three motors, paying in the test stablecoin")
         token = deployment.contract("TestStablecoin").address
         admin.chain.transact("TestStablecoin", "mint", buyer_s.address, 100_000 * 10**6)
@@ -214,10 +218,11 @@ def demo(
             inspection_period=timedelta(days=7),
         )
         out.info(f"  order #{order.order_id}: {PRICE_EACH * 3 / 10**6:,.2f} tUSD held in escrow")
+        out.info("  the three motors' records are locked with the seller until settlement")
 
         step("The seller ships")
         maker.escrow.mark_shipped(order_id=order.order_id, shipment="AWB 176-12345675")
-        out.info("  device records moved into escrow custody")
+        out.info("  shipped: the device records stay locked with the seller until settlement")
 
         step("The buyer verifies each certificate from the report files")
         table = Table(title="fabtrust cert verify", show_lines=False)

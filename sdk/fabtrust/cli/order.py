@@ -229,8 +229,8 @@ def ship(
         ),
     ],
 ) -> None:
-    """Seller: mark the order shipped; its device records move into the escrow (the escrow is
-    approved on the DeviceRegistry first when needed)."""
+    """Seller: mark the order shipped (its devices stay locked with the seller until settlement,
+    when they go to the buyer)."""
     order_id = parse_order_id(order)
     if not shipment.strip():
         raise bad("--shipment", shipment, "is empty")
@@ -239,6 +239,42 @@ def ship(
     event = tx.event("OrderShipped") if tx.events_named("OrderShipped") else None
     shipment_hash = event.args.get("shipmentHash") if event is not None else None
     _simple(ctx, order_id, "shipped", tx, shipment_hash=shipment_hash)
+
+
+@app.command("approve-escrow")
+@command
+def approve_escrow(ctx: typer.Context) -> None:
+    """Seller: approve the escrow for your devices on the DeviceRegistry, once, before buyers
+    create orders (an order locks its devices in place at creation and moves them to the buyer at
+    settlement). Nothing is sent when the approval is there already."""
+    out = settings_of(ctx).output
+    client = client_of(ctx)
+    tx = client.escrow.approve_escrow()
+    seller, escrow = str(client.account), client.escrow.address
+    if tx is None:
+        out.info(f"{seller} has approved the escrow {escrow} already: nothing sent")
+    else:
+        out.info(
+            f"{seller} approved the escrow {escrow} in tx {tx.tx_hash} (block {tx.block_number})"
+        )
+    out.result(
+        {
+            "seller": seller,
+            "escrow": escrow,
+            "approved": True,
+            "tx": tx_data(tx) if tx is not None else None,
+        }
+    )
+
+
+@app.command("decline")
+@command
+def decline(ctx: typer.Context, order: OrderArg) -> None:
+    """Seller: decline an order not shipped yet; the buyer gets the money back and the devices are
+    unlocked."""
+    order_id = parse_order_id(order)
+    tx = client_of(ctx).escrow.decline_order(order_id=order_id)
+    _simple(ctx, order_id, "declined", tx)
 
 
 @app.command("confirm")

@@ -16,7 +16,6 @@ __all__ = [
     "ArbiterRoleMissingError",
     "DeviceInactiveError",
     "DeviceNotCertifiedError",
-    "DeviceNotOwnedBySellerError",
     "DuplicateDeviceError",
     "FeeOnTransferNotSupportedError",
     "IncorrectPaymentError",
@@ -40,6 +39,7 @@ __all__ = [
     "ShipByNotInFutureError",
     "ShipDeadlineNotReachedError",
     "ShipDeadlinePassedError",
+    "TermsMismatchError",
     "TokenNotAllowedError",
     "TooManyDevicesError",
     "TooManyLabsError",
@@ -73,15 +73,6 @@ DeviceNotCertifiedError = error_class_for(
     "DeviceNotCertified",
     [{"name": "orderId", "type": "uint256"}, {"name": "deviceId", "type": "uint256"}],
     selector="0x983a22f5",
-)
-DeviceNotOwnedBySellerError = error_class_for(
-    "DeviceNotOwnedBySeller",
-    [
-        {"name": "deviceId", "type": "uint256"},
-        {"name": "seller", "type": "address"},
-        {"name": "owner", "type": "address"},
-    ],
-    selector="0x304735ec",
 )
 DuplicateDeviceError = error_class_for(
     "DuplicateDevice", [{"name": "deviceId", "type": "uint256"}], selector="0xccaa7a66"
@@ -193,6 +184,9 @@ ShipDeadlinePassedError = error_class_for(
     [{"name": "orderId", "type": "uint256"}, {"name": "shipBy", "type": "uint64"}],
     selector="0x11e6d85e",
 )
+TermsMismatchError = error_class_for(
+    "TermsMismatch", [{"name": "orderId", "type": "uint256"}], selector="0x7b1cb83b"
+)
 TokenNotAllowedError = error_class_for(
     "TokenNotAllowed", [{"name": "token", "type": "address"}], selector="0x94403b70"
 )
@@ -215,7 +209,6 @@ ESCROW_ERRORS: dict[str, type[ContractError]] = {
     "ArbiterRoleMissing": ArbiterRoleMissingError,
     "DeviceInactive": DeviceInactiveError,
     "DeviceNotCertified": DeviceNotCertifiedError,
-    "DeviceNotOwnedBySeller": DeviceNotOwnedBySellerError,
     "DuplicateDevice": DuplicateDeviceError,
     "FeeOnTransferNotSupported": FeeOnTransferNotSupportedError,
     "IncorrectPayment": IncorrectPaymentError,
@@ -239,6 +232,7 @@ ESCROW_ERRORS: dict[str, type[ContractError]] = {
     "ShipByNotInFuture": ShipByNotInFutureError,
     "ShipDeadlineNotReached": ShipDeadlineNotReachedError,
     "ShipDeadlinePassed": ShipDeadlinePassedError,
+    "TermsMismatch": TermsMismatchError,
     "TokenNotAllowed": TokenNotAllowedError,
     "TooManyDevices": TooManyDevicesError,
     "TooManyLabs": TooManyLabsError,

@@ -45,6 +45,7 @@ ORDER_EVENTS: tuple[str, ...] = (
     "DeliveryConfirmed",
     "OrderSettled",
     "OrderRefunded",
+    "OrderDeclined",
     "DisputeOpened",
     "DisputeResolved",
 )
@@ -57,7 +58,42 @@ _STATE_DETAIL: dict[OrderState, str] = {
     OrderState.SETTLED: "order is Settled already",
     OrderState.REFUNDED: "order was Refunded to the buyer",
     OrderState.RESOLVED: "order was Resolved by the arbiter",
+    OrderState.DECLINED: "order was Declined by the seller",
 }
+
+_TERMS_FIELDS = (
+    "buyer",
+    "seller",
+    "token",
+    "amount",
+    "deviceIds",
+    "testSpec",
+    "shipBy",
+    "inspectionPeriod",
+    "arbiter",
+    "labs",
+)
+# Terms of no order (settleMany skips an unknown id whatever terms come with it).
+_NO_TERMS: tuple[Any, ...] = (
+    check.NATIVE_TOKEN, check.NATIVE_TOKEN, check.NATIVE_TOKEN, 0, [], b"\x00" * 32, 0, 0,
+    check.NATIVE_TOKEN, [],
+)  # fmt: skip
+
+
+def terms_struct(order: Order) -> tuple[Any, ...]:
+    """The order's ``OrderTerms`` as the escrow takes them back (it stores only their digest)."""
+    return (
+        order.buyer,
+        order.seller,
+        order.token,
+        order.amount,
+        list(order.device_ids),
+        bytes.fromhex(order.test_spec[2:]),
+        int(order.ship_by.timestamp()),
+        int(order.inspection_period.total_seconds()),
+        order.arbiter,
+        list(order.labs),
+    )
 
 
 def _topic_uint(value: int) -> str:
@@ -69,6 +105,9 @@ def _topic_address(address: str) -> str:
 
 
 def _hex32(value: Any) -> str:
+    """A bytes32 as ``0x`` + 64 lower-case hex, from raw bytes or decoded-event hex text."""
+    if isinstance(value, str):
+        return "0x" + bytes.fromhex(value.removeprefix("0x")).hex()
     return "0x" + bytes(value).hex()
 
 
@@ -154,6 +193,17 @@ class EscrowClient:
                 field="ship_by",
             )
         buyer = self._binding.address  # AccountError for a read-only client, before any tx
+        if (
+            seller_address not in (check.NATIVE_TOKEN, buyer)  # (InvalidSeller / SellerIsBuyer)
+            and not self.is_escrow_approved(seller=seller_address)
+        ):
+            raise InvalidInputError(
+                f"the seller {seller_address} has not approved the escrow {self.address} on the "
+                "DeviceRegistry, so the order's devices cannot be locked: the seller runs "
+                "`fabtrust order approve-escrow` (EscrowClient.approve_escrow) once first; "
+                "nothing was sent",
+                field="seller",
+            )
         native = token_address == check.NATIVE_TOKEN
         approval: TxResult | None = None
         allowance = 0
@@ -209,13 +259,24 @@ class EscrowClient:
         order_id = int(tx.event("OrderCreated").args["orderId"])
         return OrderCreated(order_id=order_id, tx=tx, approval=approval)
 
+    def _terms(self, order_id: int) -> tuple[Any, ...]:
+        return terms_struct(self._read_order(order_id, block="latest"))
+
     def confirm_delivery(self, *, order_id: int) -> TxResult:
         """Buyer: accept delivery of a shipped order, so it can settle at once."""
-        return self._binding.transact(_ESCROW, "confirmDelivery", self._order_id(order_id))
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "confirmDelivery", oid, self._terms(oid))
 
     def refund(self, *, order_id: int) -> TxResult:
         """Buyer: take back the money of an order the seller did not ship by ``ship_by``."""
-        return self._binding.transact(_ESCROW, "refund", self._order_id(order_id))
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "refund", oid, self._terms(oid))
+
+    def decline_order(self, *, order_id: int) -> TxResult:
+        """Seller: decline an order not shipped yet; the buyer's money goes back and the devices
+        are unlocked."""
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "declineOrder", oid, self._terms(oid))
 
     def open_dispute(self, *, order_id: int, reason: str) -> TxResult:
         """Buyer: dispute a shipped or accepted order; ``reason`` is emitted for the arbiter.
@@ -223,30 +284,42 @@ class EscrowClient:
         still settles when every device is certified (a late dispute cannot block the seller)."""
         if not isinstance(reason, str):
             raise InvalidInputError("reason must be text", field="reason")
-        return self._binding.transact(_ESCROW, "openDispute", self._order_id(order_id), reason)
+        oid = self._order_id(order_id)
+        return self._binding.transact(_ESCROW, "openDispute", oid, self._terms(oid), reason)
 
     # -- seller -----------------------------------------------------------------------------------
 
+    def is_escrow_approved(self, *, seller: str) -> bool:
+        """Whether ``seller`` has approved the escrow for all its devices on the DeviceRegistry
+        (``isApprovedForAll``), which an order needs: createOrder locks the devices in place."""
+        account = _validate.address(seller, field="seller", allow_zero=True)
+        return bool(self._binding.call(_DEVICES, "isApprovedForAll", account, self.address))
+
+    def approve_escrow(self) -> TxResult | None:
+        """Seller: approve the escrow for all the connected account's devices on the
+        DeviceRegistry (``setApprovalForAll(escrow, true)``), once, before buyers create orders:
+        the escrow locks an order's devices in place at createOrder and moves them to the buyer at
+        settlement. Returns None when the approval is already there (nothing sent).
+        (``IdentityClient.approve_escrow`` is the general operator approval; this is the seller's
+        idempotent step of the order flow.)"""
+        seller = self._binding.address  # AccountError for a read-only client
+        if self.is_escrow_approved(seller=seller):
+            return None
+        return self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
+
     def mark_shipped(self, *, order_id: int, shipment: str | bytes) -> TxResult:
-        """Seller: ship an order; its device records move into the escrow.
+        """Seller: ship an order (its devices stay locked with the seller until settlement).
 
         ``shipment``: digest of the shipping documents: a bytes32 (``0x`` + 64 hex or 32 bytes),
-        or text (e.g. a bill-of-lading number), hashed with keccak-256. When the seller has not yet
-        approved the escrow on the DeviceRegistry, ``setApprovalForAll(escrow, true)`` is sent
-        first (only when the order exists, is Funded and the caller is its seller).
+        or text (e.g. a bill-of-lading number), hashed with keccak-256.
         """
         oid = self._order_id(order_id)
         shipment_hash = _validate.bytes32_or_text(shipment, field="shipment")
-        caller = self._binding.address
-        order = self._try_order(oid)
-        if (
-            order is not None
-            and order.state is OrderState.FUNDED
-            and order.seller == caller
-            and not self._binding.call(_DEVICES, "isApprovedForAll", caller, self.address)
-        ):
-            self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
-        return self._binding.transact(_ESCROW, "markShipped", oid, bytes.fromhex(shipment_hash[2:]))
+        _ = self._binding.address  # AccountError for a read-only client, before any read
+        order = self._read_order(oid, block="latest")
+        return self._binding.transact(
+            _ESCROW, "markShipped", oid, terms_struct(order), bytes.fromhex(shipment_hash[2:])
+        )
 
     # -- anyone -----------------------------------------------------------------------------------
 
@@ -259,8 +332,11 @@ class EscrowClient:
         default to :meth:`settlement_passes`."""
         oid = self._order_id(order_id)
         _ = self._binding.address  # AccountError for a read-only client, before any read
-        refs = self.settlement_passes(order_id=oid) if passes is None else list(passes)
-        return self._binding.transact(_ESCROW, "settle", oid, [r.as_struct() for r in refs])
+        order = self._read_order(oid, block="latest")  # one read: terms and devices
+        refs = self._passes_for(order, block="latest") if passes is None else list(passes)
+        return self._binding.transact(
+            _ESCROW, "settle", oid, terms_struct(order), [r.as_struct() for r in refs]
+        )
 
     def settle_many(self, *, order_ids: Iterable[int]) -> SettleManyResult:
         """Settle every order of ``order_ids`` that can settle now, skipping the others, in one
@@ -272,8 +348,13 @@ class EscrowClient:
         if not ids:
             raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
         _ = self._binding.address  # AccountError for a read-only client, before any read
-        passes = [[r.as_struct() for r in self._passes_or_none(i)] for i in ids]
-        tx = self._binding.transact(_ESCROW, "settleMany", ids, passes)
+        orders = [self._try_order(i) for i in ids]  # an unknown id is skipped by the contract
+        passes = [
+            [] if o is None else [r.as_struct() for r in self._passes_for(o, block="latest")]
+            for o in orders
+        ]
+        terms = [_NO_TERMS if o is None else terms_struct(o) for o in orders]
+        tx = self._binding.transact(_ESCROW, "settleMany", ids, terms, passes)
         settled = tuple(
             int(event.args["orderId"])
             for event in tx.events_named("OrderSettled")
@@ -287,9 +368,13 @@ class EscrowClient:
         accepts) that :meth:`CertificatesClient.valid_pass_refs` finds, or a zero reference for a
         device without one (the contract then reports it uncertified).
         Raises OrderNotFoundError."""
+        return self._passes_for(
+            self._read_order(self._order_id(order_id), block=block), block=block
+        )
+
+    def _passes_for(self, order: Order, *, block: int | str) -> list[PassRef]:
         from fabtrust.certificates import PassRef
 
-        order = self._read_order(self._order_id(order_id), block=block)
         refs: list[PassRef] = []
         for device_id in order.device_ids:
             found = self._certificates.valid_pass_refs(
@@ -297,15 +382,6 @@ class EscrowClient:
             )
             refs.append(found[0] if found else PassRef(cert_id=_ZERO32, data_root=_ZERO32))
         return refs
-
-    def _passes_or_none(self, order_id: int) -> list[PassRef]:
-        """:meth:`settlement_passes`, or none for an unknown order (settleMany skips it)."""
-        try:
-            return self.settlement_passes(order_id=order_id)
-        except ContractError as exc:
-            if exc.error_name == "OrderNotFound":
-                return []
-            raise
 
     def withdraw(self, *, token: str | None) -> TxResult:
         """Take out the caller's whole credit in ``token`` (None / ``"native"``: the coin), left
@@ -320,7 +396,7 @@ class EscrowClient:
         is above 0, back to the seller when it is 0."""
         oid = self._order_id(order_id)
         bps = _validate.uint(seller_share_bps, field="seller_share_bps", bits=16)
-        return self._binding.transact(_ESCROW, "resolveDispute", oid, bps)
+        return self._binding.transact(_ESCROW, "resolveDispute", oid, self._terms(oid), bps)
 
     # -- admin ------------------------------------------------------------------------------------
 
@@ -363,31 +439,35 @@ class EscrowClient:
     def arbiter_of(self, *, order_id: int) -> str:
         """The account that may resolve a dispute on the order now (its arbiter while that one
         holds ARBITER_ROLE, otherwise the current default arbiter)."""
-        return str(self._binding.call(_ESCROW, "arbiterOf", self._order_id(order_id)))
+        oid = self._order_id(order_id)
+        return str(self._binding.call(_ESCROW, "arbiterOf", oid, self._terms(oid)))
 
     def get_order(self, *, order_id: int) -> Order:
         """The order ``order_id``; OrderNotFoundError when there is none."""
         return self._read_order(self._order_id(order_id), block="latest")
 
     def _read_order(self, order_id: int, *, block: int | str) -> Order:
-        raw = self._binding.call(_ESCROW, "order", order_id, block=block)
-        devices = self._binding.call(_ESCROW, "orderDevices", order_id, block=block)
-        labs = self._binding.call(_ESCROW, "orderLabs", order_id, block=block)
-        (
-            buyer,
-            ship_by,
-            state,
-            seller,
-            shipped_at,
-            token,
-            period,
-            arbiter,
-            accepted_at,
-            amount,
-            test_spec,
-            shipment_hash,
-            disputed_late,
-        ) = raw
+        """The order's slot (state, late flag, shipping time) at ``block`` and its terms from
+        ``OrderCreated`` (the escrow stores only their digest); shipment hash and acceptance time
+        from ``OrderShipped`` / ``DeliveryConfirmed``."""
+        _, state, disputed_late, shipped_at = self._binding.call(
+            _ESCROW, "order", order_id, block=block
+        )
+        terms: Any = None
+        shipment_hash: str | None = None
+        accepted_at = 0
+        for event in self.order_events(order_id=order_id):
+            if event.name == "OrderCreated":
+                terms = event.args["terms"]
+            elif event.name == "OrderShipped":
+                shipment_hash = _hex32(event.args["shipmentHash"])
+            elif event.name == "DeliveryConfirmed":
+                accepted_at = int(event.args["acceptedAt"])
+        if terms is None:
+            raise FabtrustError(f"order {order_id} exists but its OrderCreated event was not found")
+        if hasattr(terms, "keys"):
+            terms = [terms[name] for name in _TERMS_FIELDS]
+        buyer, seller, token, amount, devices, test_spec, ship_by, period, arbiter, labs = terms
         shipped = int(shipped_at)
         return Order(
             id=order_id,
@@ -402,8 +482,8 @@ class EscrowClient:
             inspection_period=timedelta(seconds=int(period)),
             state=OrderState(int(state)),
             shipped_at=_validate.utc(shipped) if shipped else None,
-            accepted_at=_validate.utc(int(accepted_at)) if int(accepted_at) else None,
-            shipment_hash=None if _hex32(shipment_hash) == _ZERO32 else _hex32(shipment_hash),
+            accepted_at=_validate.utc(accepted_at) if accepted_at else None,
+            shipment_hash=shipment_hash if shipped else None,
             inspection_ends_at=_validate.utc(shipped + int(period)) if shipped else None,
             labs=tuple(_validate.address(lab, field="labs", allow_zero=True) for lab in labs),
             disputed_late=bool(disputed_late),
@@ -466,8 +546,15 @@ class EscrowClient:
         """The contract's own ``canSettle`` answer for the latest block (READY when it can), with
         ``passes`` (default: :meth:`settlement_passes`)."""
         oid = self._order_id(order_id)
-        refs = self._passes_or_none(oid) if passes is None else list(passes)
-        _, status = self._binding.call(_ESCROW, "canSettle", oid, [r.as_struct() for r in refs])
+        order = self._try_order(oid)
+        if passes is not None:
+            refs = list(passes)
+        else:
+            refs = [] if order is None else self._passes_for(order, block="latest")
+        terms = _NO_TERMS if order is None else terms_struct(order)
+        _, status = self._binding.call(
+            _ESCROW, "canSettle", oid, terms, [r.as_struct() for r in refs]
+        )
         return SettleStatus(int(status))
 
     def eligible_for_settlement(self, *, order_id: int) -> Eligibility:

@@ -35,6 +35,7 @@ class OrderState(IntEnum):
     SETTLED = 5
     REFUNDED = 6
     RESOLVED = 7
+    DECLINED = 8
 
     @classmethod
     def parse(cls, value: OrderState | int | str) -> OrderState:
@@ -61,6 +62,7 @@ class SettleStatus(IntEnum):
     INSPECTION_OPEN = 3
     DEVICE_UNCERTIFIED = 4
     DEVICE_INACTIVE = 5
+    TERMS_MISMATCH = 6
 
 
 class Order(BaseModel):

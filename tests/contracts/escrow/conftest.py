@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from brownie import accounts
-from escrow_helpers import DAY, MODEL, NATIVE, PASS, SHIPMENT, SPEC, bind, clock
+from escrow_helpers import DAY, MODEL, NATIVE, PASS, SHIPMENT, SPEC, bind, clock, terms
 from eth_abi import encode
 from eth_utils import keccak
 
@@ -145,7 +145,9 @@ def shipped_order(create_order, make_devices, escrow, manufacturer):
     def _shipped(n=1, **kwargs):
         ids = make_devices(n)
         _, order_id = create_order(ids, **kwargs)
-        escrow.markShipped(order_id, SHIPMENT, {"from": kwargs.get("seller") or manufacturer})
+        escrow.markShipped(
+            order_id, terms(order_id), SHIPMENT, {"from": kwargs.get("seller") or manufacturer}
+        )
         return order_id, ids
 
     return _shipped

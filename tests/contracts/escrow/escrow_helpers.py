@@ -39,10 +39,18 @@ ARBITER_ROLE = keccak(text="ARBITER_ROLE")
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 
 # ISupplyChainEscrow.OrderState
-NONE, FUNDED, SHIPPED, ACCEPTED, DISPUTED, SETTLED, REFUNDED, RESOLVED = range(8)
+NONE, FUNDED, SHIPPED, ACCEPTED, DISPUTED, SETTLED, REFUNDED, RESOLVED, DECLINED = range(9)
 OPEN_STATES = (FUNDED, SHIPPED, ACCEPTED, DISPUTED)
 # ISupplyChainEscrow.SettleStatus
-READY, UNKNOWN_ORDER, WRONG_STATE, INSPECTION_OPEN, DEVICE_UNCERTIFIED, DEVICE_INACTIVE = range(6)
+(
+    READY,
+    UNKNOWN_ORDER,
+    WRONG_STATE,
+    INSPECTION_OPEN,
+    DEVICE_UNCERTIFIED,
+    DEVICE_INACTIVE,
+    TERMS_MISMATCH,
+) = range(7)
 # TestWallet.Mode
 ACCEPT, REJECT, REENTER, BURN = range(4)
 
@@ -246,17 +254,138 @@ def pass_candidates(device_id: int, spec: Any, certs: Any = None) -> list[tuple[
     return found
 
 
+# ------------------------------------------------------------------------------------------------
+# Order terms (the escrow stores only their digest; OrderCreated carries them in full)
+# ------------------------------------------------------------------------------------------------
+
+TERMS_FIELDS = (
+    "buyer",
+    "seller",
+    "token",
+    "amount",
+    "deviceIds",
+    "testSpec",
+    "shipBy",
+    "inspectionPeriod",
+    "arbiter",
+    "labs",
+)
+#: Terms of no order (what a caller who never saw an OrderCreated would present).
+NO_TERMS = (ZERO, ZERO, ZERO, 0, [], b"\x00" * 32, 0, 0, ZERO, [])
+
+
+def terms_tuple(value: Any) -> tuple:
+    """An OrderTerms as the tuple a contract call takes, from a decoded event struct."""
+    if hasattr(value, "keys"):
+        value = [value[name] for name in TERMS_FIELDS]
+    buyer, seller, token, amount, ids, spec, ship_by, period, arbiter, labs = value
+    if not isinstance(spec, str):
+        spec = "0x" + bytes(spec).hex()
+    return (
+        str(buyer),
+        str(seller),
+        str(token),
+        int(amount),
+        [int(i) for i in ids],
+        str(spec).lower(),
+        int(ship_by),
+        int(period),
+        str(arbiter),
+        [str(lab) for lab in labs],
+    )
+
+
+def make_terms(
+    *,
+    buyer: Any,
+    seller: Any,
+    token: Any,
+    amount: int,
+    device_ids: Iterable[int],
+    spec: Any,
+    ship_by: int,
+    inspection: int,
+    arbiter: Any,
+    labs: Iterable[Any] = (),
+) -> tuple:
+    """An OrderTerms tuple (the order OrderCreated emits and every later call takes back)."""
+    return terms_tuple(
+        (
+            buyer,
+            seller,
+            token,
+            amount,
+            list(device_ids),
+            spec,
+            ship_by,
+            inspection,
+            arbiter,
+            list(labs),
+        )
+    )
+
+
+def order_slot(escrow: Any, order_id: int) -> dict[str, Any]:
+    """The stored Order slot as a dict (termsHash as 0x-hex of 24 bytes)."""
+    terms_hash, state, disputed_late, shipped_at = escrow.order(order_id)
+    return {
+        "termsHash": "0x" + bytes.fromhex(str(terms_hash)[2:]).hex(),
+        "state": int(state),
+        "disputedLate": bool(disputed_late),
+        "shippedAt": int(shipped_at),
+    }
+
+
+def terms_hash(order_terms: tuple) -> str:
+    """The escrow's hashTerms: the first 24 bytes of keccak256(abi.encode(terms))."""
+    types = "(address,address,address,uint256,uint256[],bytes32,uint64,uint64,address,address[])"
+    values = list(order_terms)
+    values[5] = bytes.fromhex(values[5][2:])
+    return "0x" + keccak(encode([types], [tuple(values)]))[:24].hex()
+
+
+def terms(order_id: int, escrow: Any = None) -> tuple:
+    """The terms of order `order_id` from its OrderCreated event (NO_TERMS for an unknown id)."""
+    escrow = escrow or _bound["escrow"]
+    event = web3.eth.contract(address=str(escrow.address), abi=escrow.abi).events.OrderCreated
+    logs = web3.eth.get_logs(
+        {
+            "address": str(escrow.address),
+            "fromBlock": 0,
+            "toBlock": "latest",
+            "topics": [
+                "0x" + keccak(text=_order_created_signature(escrow)).hex(),
+                "0x" + int(order_id).to_bytes(32, "big").hex(),
+            ],
+        }
+    )
+    if not logs:
+        return NO_TERMS
+    return terms_tuple(event().process_log(logs[-1])["args"]["terms"])
+
+
+def _order_created_signature(escrow: Any) -> str:
+    for item in escrow.abi:
+        if item.get("type") == "event" and item["name"] == "OrderCreated":
+            return "OrderCreated(" + ",".join(_abi_type(i) for i in item["inputs"]) + ")"
+    raise AssertionError("no OrderCreated in the escrow ABI")
+
+
+def _abi_type(item: dict) -> str:
+    if item["type"].startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + item["type"][5:]
+    return item["type"]
+
+
 def refs(order_id: int, escrow: Any = None, certs: Any = None) -> list[tuple[str, str]]:
     """One PassRef per device of the order: a valid Pass if there is one (from a lab the order
     accepts), else the latest candidate, else zeros (which the escrow reports as uncertified)."""
     escrow = escrow or _bound["escrow"]
     certs = certs or _bound["certs"]
-    try:
-        device_ids = escrow.orderDevices(order_id)
-        spec = escrow.order(order_id)["testSpec"]
-        labs = {str(lab).lower() for lab in escrow.orderLabs(order_id)}
-    except VirtualMachineError:
+    order_terms = terms(order_id, escrow)
+    if order_terms == NO_TERMS:
         return []
+    device_ids, spec, labs = order_terms[4], order_terms[5], {lab.lower() for lab in order_terms[9]}
     chosen = []
     for device_id in device_ids:
         candidates = pass_candidates(device_id, spec, certs)

@@ -6,6 +6,7 @@ from brownie.convert.utils import build_function_selector
 from escrow_helpers import (
     ARBITER_ROLE,
     DEFAULT_ADMIN_ROLE,
+    NO_TERMS,
     ZERO,
     assert_events,
     call_reverts,
@@ -75,13 +76,11 @@ def test_views_of_unknown_orders_revert(escrow, buyer):
             escrow.order, order_id, sender=buyer, error=err("OrderNotFound(uint256)", order_id)
         )
         call_reverts(
-            escrow.orderDevices,
+            escrow.arbiterOf,
             order_id,
+            NO_TERMS,
             sender=buyer,
             error=err("OrderNotFound(uint256)", order_id),
-        )
-        call_reverts(
-            escrow.arbiterOf, order_id, sender=buyer, error=err("OrderNotFound(uint256)", order_id)
         )
 
 

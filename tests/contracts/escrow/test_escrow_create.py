@@ -14,22 +14,18 @@ from escrow_helpers import (
     assert_events,
     err,
     gas_cost,
+    make_terms,
     native_balance,
     next_block_at,
     now,
+    order_slot,
     reverts,
+    terms,
+    terms_hash,
     tx_timestamp,
 )
 
 AMOUNT = 25_000 * 10**6
-
-
-def order_fields(escrow, order_id):
-    names = [
-        "buyer", "shipBy", "state", "seller", "shippedAt", "token", "inspectionPeriod",
-        "arbiter", "acceptedAt", "amount", "testSpec", "shipmentHash", "disputedLate",
-    ]  # fmt: skip
-    return dict(zip(names, escrow.order(order_id), strict=True))
 
 
 def test_erc20_order_pulls_exact_amount_and_records_everything(
@@ -45,24 +41,24 @@ def test_erc20_order_pulls_exact_amount_and_records_everything(
         manufacturer, usdc, AMOUNT, ids, SPEC, ship_by, 3 * DAY, [], {"from": buyer}
     )
 
+    expected_terms = make_terms(
+        buyer=buyer,
+        seller=manufacturer,
+        token=usdc,
+        amount=AMOUNT,
+        device_ids=ids,
+        spec=SPEC,
+        ship_by=ship_by,
+        inspection=3 * DAY,
+        arbiter=arbiter,
+    )
     assert_events(
         tx,
         escrow,
         [
             (
                 "OrderCreated",
-                {
-                    "orderId": 1,
-                    "buyer": buyer,
-                    "seller": manufacturer,
-                    "token": usdc,
-                    "amount": AMOUNT,
-                    "deviceIds": ids,
-                    "testSpec": SPEC,
-                    "shipBy": ship_by,
-                    "inspectionPeriod": 3 * DAY,
-                    "arbiter": arbiter,
-                },
+                {"orderId": 1, "buyer": buyer, "seller": manufacturer, "terms": expected_terms},
             )
         ],
     )
@@ -70,25 +66,24 @@ def test_erc20_order_pulls_exact_amount_and_records_everything(
     assert usdc.balanceOf(buyer) == buyer_before - AMOUNT
     assert usdc.balanceOf(escrow) == escrow_before + AMOUNT
     assert usdc.allowance(buyer, escrow) == 0
-    assert order_fields(escrow, 1) == {
-        "buyer": buyer,
-        "shipBy": ship_by,
+    # one slot: the terms' digest, the state, no late dispute, not shipped
+    assert order_slot(escrow, 1) == {
+        "termsHash": terms_hash(expected_terms),
         "state": FUNDED,
         "disputedLate": False,
-        "seller": manufacturer,
         "shippedAt": 0,
-        "token": usdc,
-        "inspectionPeriod": 3 * DAY,
-        "arbiter": arbiter,
-        "acceptedAt": 0,
-        "amount": AMOUNT,
-        "testSpec": "0x" + SPEC.hex(),
-        "shipmentHash": "0x" + "00" * 32,
     }
-    assert list(escrow.orderDevices(1)) == ids
+    assert escrow.hashTerms(expected_terms) == terms_hash(expected_terms)
+    assert terms(1) == expected_terms
     assert escrow.nextOrderId() == 2
-    # devices stay with the seller until shipping
+    # devices stay with the seller, locked for the escrow: one DevicesLocked, no ERC-721 Transfer
     assert all(devices.ownerOf(i) == manufacturer for i in ids)
+    assert all(devices.lockerOf(i) == escrow for i in ids)
+    assert_events(
+        tx,
+        devices,
+        [("DevicesLocked", {"locker": escrow, "owner": manufacturer, "deviceIds": ids})],
+    )
 
 
 def test_native_order_takes_msg_value(escrow, make_devices, buyer, manufacturer, arbiter):
@@ -101,31 +96,31 @@ def test_native_order_takes_msg_value(escrow, make_devices, buyer, manufacturer,
         manufacturer, NATIVE, amount, ids, SPEC, ship_by, DAY, [], {"from": buyer, "value": amount}
     )
 
+    expected_terms = make_terms(
+        buyer=buyer,
+        seller=manufacturer,
+        token=ZERO,
+        amount=amount,
+        device_ids=ids,
+        spec=SPEC,
+        ship_by=ship_by,
+        inspection=DAY,
+        arbiter=arbiter,
+    )
     assert_events(
         tx,
         escrow,
         [
             (
                 "OrderCreated",
-                {
-                    "orderId": 1,
-                    "buyer": buyer,
-                    "seller": manufacturer,
-                    "token": ZERO,
-                    "amount": amount,
-                    "deviceIds": ids,
-                    "testSpec": SPEC,
-                    "shipBy": ship_by,
-                    "inspectionPeriod": DAY,
-                    "arbiter": arbiter,
-                },
+                {"orderId": 1, "buyer": buyer, "seller": manufacturer, "terms": expected_terms},
             )
         ],
     )
     assert native_balance(escrow) == escrow_before + amount
     assert native_balance(buyer) == buyer_before - amount - gas_cost(tx)
-    fields = order_fields(escrow, 1)
-    assert fields["token"] == ZERO and fields["amount"] == amount and fields["state"] == FUNDED
+    slot = order_slot(escrow, 1)
+    assert slot["termsHash"] == terms_hash(expected_terms) and slot["state"] == FUNDED
 
 
 def test_order_ids_count_up_from_one(create_order, make_devices, escrow, buyer2):
@@ -134,14 +129,17 @@ def test_order_ids_count_up_from_one(create_order, make_devices, escrow, buyer2)
     assert create_order(ids[1:2], buyer_=buyer2)[1] == 2
     assert create_order(ids[2:], token=NATIVE)[1] == 3
     assert escrow.nextOrderId() == 4
-    # the same device may be offered in two orders; only one can ever ship it
-    assert create_order(ids[:1])[1] == 4
+    # a device is locked by its open order: no second order can take it
+    with reverts(err("DeviceLocked(uint256,address)", ids[0], escrow)):
+        create_order(ids[:1])
+    assert escrow.nextOrderId() == 4
 
 
 def test_maximum_inspection_period_and_device_count_are_allowed(create_order, make_devices, escrow):
     ids = make_devices(2)
     _, order_id = create_order(ids, inspection=MAX_INSPECTION)
-    assert escrow.order(order_id)[6] == MAX_INSPECTION
+    assert terms(order_id)[7] == MAX_INSPECTION
+    assert order_slot(escrow, order_id)["state"] == FUNDED
     assert escrow.MAX_INSPECTION_PERIOD() == MAX_INSPECTION
     assert escrow.MAX_DEVICES_PER_ORDER() == MAX_DEVICES
 
@@ -192,20 +190,22 @@ def test_device_list_errors(escrow, usdc, devices, make_devices, buyer, manufact
         create([mine[0], mine[1], mine[0]])
     with reverts(err("DuplicateDevice(uint256)", mine[1])):
         create([mine[1], mine[1]])
+    # existence and ownership are the registry's lock checks (its errors, nothing locked)
     with reverts(
-        err("DeviceNotOwnedBySeller(uint256,address,address)", theirs[0], manufacturer, seller2)
+        err("DeviceNotOwnedBy(uint256,address,address)", theirs[0], manufacturer, seller2)
     ):
         create([mine[0], theirs[0]])
-    with reverts(
-        err("DeviceNotOwnedBySeller(uint256,address,address)", unknown, manufacturer, ZERO)
-    ):
+    with reverts(err("DeviceNotFound(uint256)", unknown)):
         create([unknown])
     # a device the seller sold on after registration
     devices.transferFrom(manufacturer, seller2, mine[1], {"from": manufacturer})
-    with reverts(
-        err("DeviceNotOwnedBySeller(uint256,address,address)", mine[1], manufacturer, seller2)
-    ):
+    with reverts(err("DeviceNotOwnedBy(uint256,address,address)", mine[1], manufacturer, seller2)):
         create(mine)
+    assert devices.lockerOf(mine[0]) == ZERO and escrow.nextOrderId() == 1
+    # a seller that has not approved the escrow on the registry cannot be ordered from
+    devices.setApprovalForAll(escrow, False, {"from": seller2})
+    with reverts(err("NotApprovedOperator(address,address)", seller2, escrow)):
+        escrow.createOrder(seller2, usdc, AMOUNT, theirs, SPEC, ship_by, DAY, [], {"from": buyer})
 
 
 def test_ship_by_must_be_in_the_future(escrow, usdc, make_devices, buyer, manufacturer):

@@ -20,6 +20,7 @@ from escrow_helpers import (
     now,
     refs,
     reverts,
+    terms,
 )
 
 ETH = 10**18
@@ -38,8 +39,8 @@ def wallet_order(
     """A native (or token) order sold by a contract wallet, shipped and accepted."""
     wallet, ids = wallet_seller(1)
     _, order_id = create_order(ids, token=token, amount=amount, seller=wallet)
-    wallet_call(wallet, admin, escrow, escrow.markShipped, order_id, SHIPMENT)
-    escrow.confirmDelivery(order_id, {"from": buyer})
+    wallet_call(wallet, admin, escrow, escrow.markShipped, order_id, terms(order_id), SHIPMENT)
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
     return wallet, order_id, ids
 
 
@@ -55,7 +56,7 @@ def test_multisig_like_receiver_is_paid_with_full_gas(
     )
     wallet_before, escrow_before = native_balance(wallet), native_balance(escrow)
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     assert_events(
         tx, wallet, [("Deposited", {"from": escrow, "amount": 5 * ETH, "depositCount": 1})]
@@ -77,7 +78,7 @@ def test_rejecting_receiver_is_credited_and_withdraws_later(
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
     escrow_before = native_balance(escrow)
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     # the settlement is not blocked: devices move, the money waits as a credit
     assert_events(
@@ -98,7 +99,7 @@ def test_rejecting_receiver_is_credited_and_withdraws_later(
         ],
     )
     assert devices.ownerOf(ids[0]) == buyer
-    assert escrow.order(order_id)[2] == SETTLED
+    assert escrow.order(order_id)[1] == SETTLED
     assert native_balance(escrow) == escrow_before
     assert escrow.creditOf(wallet, ZERO) == 4 * ETH
 
@@ -127,11 +128,16 @@ def test_credits_accumulate_and_are_withdrawn_in_one_go(
     _, first = create_order(ids[:1], token=NATIVE, amount=ETH, seller=wallet)
     _, second = create_order(ids[1:], token=NATIVE, amount=2 * ETH, seller=wallet, buyer_=buyer2)
     for order_id, order_buyer in ((first, buyer), (second, buyer2)):
-        wallet_call(wallet, admin, escrow, escrow.markShipped, order_id, SHIPMENT)
-        escrow.confirmDelivery(order_id, {"from": order_buyer})
+        wallet_call(wallet, admin, escrow, escrow.markShipped, order_id, terms(order_id), SHIPMENT)
+        escrow.confirmDelivery(order_id, terms(order_id), {"from": order_buyer})
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
 
-    tx = escrow.settleMany([first, second], [refs(o) for o in [first, second]], {"from": outsider})
+    tx = escrow.settleMany(
+        [first, second],
+        [terms(o) for o in [first, second]],
+        [refs(o) for o in [first, second]],
+        {"from": outsider},
+    )
 
     assert [dict(e) for e in tx.events["PaymentCredited"]] == [
         {"account": wallet, "token": ZERO, "amount": ETH},
@@ -153,7 +159,9 @@ def test_gas_burning_receiver_cannot_block_settlement(
         escrow, make_devices, create_order, wallet_seller, admin, buyer, ETH
     )
     wallet.setMode(BURN, ZERO, b"", {"from": admin})
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider, "gas_limit": 3_000_000})
+    tx = escrow.settle(
+        order_id, terms(order_id), refs(order_id), {"from": outsider, "gas_limit": 3_000_000}
+    )
     assert tx.status == 1
     assert tx.events["PaymentCredited"]["amount"] == ETH
     assert devices.ownerOf(ids[0]) == buyer
@@ -166,10 +174,10 @@ def test_blocked_erc20_receiver_is_credited_and_withdraws_later(
     token = blocklist_token
     amount = 800 * 10**18
     order_id, ids = shipped_order(1, token=token, amount=amount)
-    escrow.confirmDelivery(order_id, {"from": buyer})
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
     token.setBlocked(manufacturer, True, {"from": outsider})
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     assert_events(
         tx,
@@ -222,7 +230,7 @@ def test_rejecting_buyer_is_credited_on_refund(
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
     chain.sleep(DAY + 1)
 
-    tx = wallet_call(wallet, admin, escrow, escrow.refund, order_id)
+    tx = wallet_call(wallet, admin, escrow, escrow.refund, order_id, terms(order_id))
 
     assert_events(
         tx,
@@ -240,12 +248,12 @@ def test_dispute_split_credits_only_the_rejecting_party(
 ):
     wallet, ids = wallet_seller(1)
     _, order_id = create_order(ids, token=NATIVE, amount=3 * ETH, seller=wallet)
-    wallet_call(wallet, admin, escrow, escrow.markShipped, order_id, SHIPMENT)
-    escrow.openDispute(order_id, "wrong model delivered", {"from": buyer})
+    wallet_call(wallet, admin, escrow, escrow.markShipped, order_id, terms(order_id), SHIPMENT)
+    escrow.openDispute(order_id, terms(order_id), "wrong model delivered", {"from": buyer})
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
     buyer_before = native_balance(buyer)
 
-    tx = escrow.resolveDispute(order_id, 5000, {"from": arbiter})
+    tx = escrow.resolveDispute(order_id, terms(order_id), 5000, {"from": arbiter})
 
     half = 3 * ETH // 2
     assert_events(
@@ -277,11 +285,15 @@ def test_malicious_token_reenters_on_payout_and_fails(
     token = reentrant_token
     amount = 500 * 10**18
     order_id, ids = shipped_order(1, token=token, amount=amount)
-    escrow.confirmDelivery(order_id, {"from": buyer})
-    token.arm(escrow, escrow.settle.encode_input(order_id, refs(order_id)), {"from": outsider})
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
+    token.arm(
+        escrow,
+        escrow.settle.encode_input(order_id, terms(order_id), refs(order_id)),
+        {"from": outsider},
+    )
     seller_before, escrow_before = token.balanceOf(manufacturer), token.balanceOf(escrow)
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     # it tried: the token called back into settle during the payout, and was stopped
     assert token.attempts() == 1
@@ -342,11 +354,13 @@ def test_malicious_receiver_reenters_and_fails(
     _, other_id, _ = wallet_order(
         escrow, make_devices, create_order, wallet_seller, admin, buyer, ETH
     )
-    reentry = escrow.settleMany.encode_input([other_id], [refs(other_id)])
+    reentry = escrow.settleMany.encode_input(
+        [other_id], [terms(o) for o in [other_id]], [refs(other_id)]
+    )
     wallet.setMode(REENTER, escrow, reentry, {"from": admin})
     wallet_before, escrow_before = native_balance(wallet), native_balance(escrow)
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     assert wallet.attempts() == 0  # its hook ran out of the stipend and was rolled back
     assert tx.events.count("OrderSettled") == 1
@@ -383,7 +397,7 @@ def test_reentrant_withdraw_pays_once(
         escrow, make_devices, create_order, wallet_seller, admin, buyer, 3 * ETH
     )
     wallet.setMode(REJECT, ZERO, b"", {"from": admin})
-    escrow.settle(order_id, refs(order_id), {"from": outsider})
+    escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
     assert escrow.creditOf(wallet, ZERO) == 3 * ETH
     wallet.setMode(REENTER, escrow, escrow.withdraw.encode_input(ZERO), {"from": admin})
     wallet_before, escrow_before = native_balance(wallet), native_balance(escrow)

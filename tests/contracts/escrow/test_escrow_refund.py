@@ -16,6 +16,7 @@ from escrow_helpers import (
     native_balance,
     next_block_at,
     reverts,
+    terms,
     tx_timestamp,
 )
 
@@ -34,7 +35,7 @@ def test_buyer_refunds_erc20_after_ship_date(
         usdc.balanceOf(manufacturer),
     )
 
-    tx = escrow.refund(order_id, {"from": buyer})
+    tx = escrow.refund(order_id, terms(order_id), {"from": buyer})
 
     assert_events(
         tx, escrow, [("OrderRefunded", {"orderId": order_id, "buyer": buyer, "amount": AMOUNT})]
@@ -45,7 +46,7 @@ def test_buyer_refunds_erc20_after_ship_date(
     assert usdc.balanceOf(escrow) == escrow_before - AMOUNT
     assert usdc.balanceOf(manufacturer) == seller_before
     assert all(devices.ownerOf(i) == manufacturer for i in ids)
-    assert escrow.order(order_id)[2] == REFUNDED
+    assert escrow.order(order_id)[1] == REFUNDED
 
 
 def test_buyer_refunds_native_after_ship_date(escrow, create_order, make_devices, buyer):
@@ -54,7 +55,7 @@ def test_buyer_refunds_native_after_ship_date(escrow, create_order, make_devices
     chain.sleep(DAY + 1)
     buyer_before, escrow_before = native_balance(buyer), native_balance(escrow)
 
-    tx = escrow.refund(order_id, {"from": buyer})
+    tx = escrow.refund(order_id, terms(order_id), {"from": buyer})
 
     assert tx.events["OrderRefunded"]["amount"] == amount
     assert native_balance(buyer) == buyer_before + amount - gas_cost(tx)
@@ -63,42 +64,42 @@ def test_buyer_refunds_native_after_ship_date(escrow, create_order, make_devices
 
 def test_refund_only_after_ship_by(escrow, create_order, make_devices, buyer):
     tx, order_id = create_order(make_devices(1), ship_in=DAY)
-    ship_by = tx.events["OrderCreated"]["shipBy"]
+    ship_by = tx.events["OrderCreated"]["terms"]["shipBy"]
     with reverts(err("ShipDeadlineNotReached(uint256,uint64)", order_id, ship_by)):
-        escrow.refund(order_id, {"from": buyer})
+        escrow.refund(order_id, terms(order_id), {"from": buyer})
 
     next_block_at(ship_by)
     with pytest.raises(VirtualMachineError) as info:
-        escrow.refund(order_id, {"from": buyer})
+        escrow.refund(order_id, terms(order_id), {"from": buyer})
     assert tx_timestamp(info.value) == ship_by
     with reverts(err("ShipDeadlineNotReached(uint256,uint64)", order_id, ship_by)):
         raise info.value
 
     next_block_at(ship_by + 1)
-    refund = escrow.refund(order_id, {"from": buyer})
+    refund = escrow.refund(order_id, terms(order_id), {"from": buyer})
     assert refund.timestamp == ship_by + 1
-    assert escrow.order(order_id)[2] == REFUNDED
+    assert escrow.order(order_id)[1] == REFUNDED
 
 
 def test_refund_errors(escrow, create_order, make_devices, buyer, manufacturer, outsider):
     ids = make_devices(2)
     _, unshipped = create_order(ids[:1], ship_in=DAY)
     _, shipped = create_order(ids[1:], ship_in=DAY)
-    escrow.markShipped(shipped, SHIPMENT, {"from": manufacturer})
+    escrow.markShipped(shipped, terms(shipped), SHIPMENT, {"from": manufacturer})
     chain.sleep(DAY + 1)
 
     for caller in (manufacturer, outsider):
         with reverts(err("NotBuyer(uint256,address)", unshipped, caller)):
-            escrow.refund(unshipped, {"from": caller})
+            escrow.refund(unshipped, terms(unshipped), {"from": caller})
     # once shipped the devices are in custody: no refund, only settlement or dispute
     with reverts(err("InvalidOrderState(uint256,uint8)", shipped, SHIPPED)):
-        escrow.refund(shipped, {"from": buyer})
+        escrow.refund(shipped, terms(shipped), {"from": buyer})
     with reverts(err("OrderNotFound(uint256)", 55)):
-        escrow.refund(55, {"from": buyer})
+        escrow.refund(55, terms(55), {"from": buyer})
 
-    escrow.refund(unshipped, {"from": buyer})
+    escrow.refund(unshipped, terms(unshipped), {"from": buyer})
     with reverts(err("InvalidOrderState(uint256,uint8)", unshipped, REFUNDED)):
-        escrow.refund(unshipped, {"from": buyer})
+        escrow.refund(unshipped, terms(unshipped), {"from": buyer})
     with reverts(err("InvalidOrderState(uint256,uint8)", unshipped, REFUNDED)):
-        escrow.markShipped(unshipped, SHIPMENT, {"from": manufacturer})
-    assert escrow.order(shipped)[2] == SHIPPED
+        escrow.markShipped(unshipped, terms(unshipped), SHIPMENT, {"from": manufacturer})
+    assert escrow.order(shipped)[1] == SHIPPED

@@ -20,6 +20,7 @@ from escrow_helpers import (
     SHIPPED,
     UNKNOWN_ORDER,
     WRONG_STATE,
+    ZERO,
     assert_events,
     erc721_moves,
     err,
@@ -28,6 +29,7 @@ from escrow_helpers import (
     next_block_at,
     refs,
     reverts,
+    terms,
     tx_timestamp,
 )
 
@@ -38,15 +40,15 @@ def test_third_party_settles_accepted_erc20_order(
     escrow, usdc, devices, shipped_order, buyer, manufacturer, outsider
 ):
     order_id, ids = shipped_order(3)
-    escrow.confirmDelivery(order_id, {"from": buyer})
-    assert escrow.canSettle(order_id, refs(order_id)) == (True, READY)
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
+    assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (True, READY)
     seller_before, buyer_before, escrow_before = (
         usdc.balanceOf(manufacturer),
         usdc.balanceOf(buyer),
         usdc.balanceOf(escrow),
     )
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     assert_events(
         tx,
@@ -65,14 +67,16 @@ def test_third_party_settles_accepted_erc20_order(
         ],
     )
     assert_events(tx, usdc, [("Transfer", {"from": escrow, "to": manufacturer, "value": AMOUNT})])
-    e, b = str(escrow).lower(), str(buyer).lower()
-    assert erc721_moves(tx, devices) == [(e, b, i) for i in ids]
+    # each device moves once, seller -> buyer, and is unlocked
+    m, b = str(manufacturer).lower(), str(buyer).lower()
+    assert erc721_moves(tx, devices) == [(m, b, i) for i in ids]
+    assert all(devices.lockerOf(i) == ZERO for i in ids)
     assert usdc.balanceOf(manufacturer) == seller_before + AMOUNT
     assert usdc.balanceOf(escrow) == escrow_before - AMOUNT
     assert usdc.balanceOf(buyer) == buyer_before
     assert all(devices.ownerOf(i) == buyer for i in ids)
-    assert escrow.order(order_id)[2] == SETTLED
-    assert escrow.canSettle(order_id, refs(order_id)) == (False, WRONG_STATE)
+    assert escrow.order(order_id)[1] == SETTLED
+    assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (False, WRONG_STATE)
     assert escrow.creditOf(manufacturer, usdc) == 0
 
 
@@ -81,14 +85,14 @@ def test_native_settlement_pays_the_seller_exactly(
 ):
     amount = 7 * 10**18
     order_id, ids = shipped_order(2, token=NATIVE, amount=amount)
-    escrow.confirmDelivery(order_id, {"from": buyer})
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
     seller_before, escrow_before, outsider_before = (
         native_balance(manufacturer),
         native_balance(escrow),
         native_balance(outsider),
     )
 
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     assert tx.events["OrderSettled"]["amount"] == amount
     assert native_balance(manufacturer) == seller_before + amount
@@ -103,42 +107,42 @@ def test_inspection_timeout_settles_without_confirmation(
 ):
     ids = make_devices(2)
     _, order_id = create_order(ids, inspection=3 * DAY)
-    ship = escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
+    ship = escrow.markShipped(order_id, terms(order_id), SHIPMENT, {"from": manufacturer})
     ends_at = ship.timestamp + 3 * DAY
 
     with reverts(err("InspectionPeriodActive(uint256,uint64)", order_id, ends_at)):
-        escrow.settle(order_id, refs(order_id), {"from": outsider})
-    assert escrow.canSettle(order_id, refs(order_id)) == (False, INSPECTION_OPEN)
+        escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
+    assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (False, INSPECTION_OPEN)
 
     chain.sleep(3 * DAY)
     chain.mine()
-    assert escrow.canSettle(order_id, refs(order_id)) == (True, READY)
+    assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (True, READY)
     seller_before = usdc.balanceOf(manufacturer)
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
     assert tx.events["OrderSettled"]["settledBy"] == outsider
     assert usdc.balanceOf(manufacturer) == seller_before + AMOUNT
     assert all(devices.ownerOf(i) == buyer for i in ids)
-    assert escrow.order(order_id)[8] == 0  # never accepted
+    assert escrow.order(order_id)[1] == SETTLED  # never accepted: no DeliveryConfirmed
 
 
 def test_inspection_period_ends_exactly_at_shipped_at_plus_period(
     escrow, create_order, make_devices, manufacturer, outsider
 ):
     _, order_id = create_order(make_devices(1), inspection=DAY)
-    ship = escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
+    ship = escrow.markShipped(order_id, terms(order_id), SHIPMENT, {"from": manufacturer})
     ends_at = ship.timestamp + DAY
 
     next_block_at(ends_at - 1)
     with pytest.raises(VirtualMachineError) as info:
-        escrow.settle(order_id, refs(order_id), {"from": outsider})
+        escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
     assert tx_timestamp(info.value) == ends_at - 1
     with reverts(err("InspectionPeriodActive(uint256,uint64)", order_id, ends_at)):
         raise info.value
 
     next_block_at(ends_at)
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
     assert tx.timestamp == ends_at
-    assert escrow.order(order_id)[2] == SETTLED
+    assert escrow.order(order_id)[1] == SETTLED
 
 
 def test_every_device_needs_a_valid_pass_for_the_orders_spec(
@@ -147,13 +151,16 @@ def test_every_device_needs_a_valid_pass_for_the_orders_spec(
     good = make_devices(1)
     bad = make_devices(1, certify=False)
     _, order_id = create_order(good + bad)
-    escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
-    escrow.confirmDelivery(order_id, {"from": buyer})
+    escrow.markShipped(order_id, terms(order_id), SHIPMENT, {"from": manufacturer})
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
 
     def blocked():
-        assert escrow.canSettle(order_id, refs(order_id)) == (False, DEVICE_UNCERTIFIED)
+        assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (
+            False,
+            DEVICE_UNCERTIFIED,
+        )
         with reverts(err("DeviceNotCertified(uint256,uint256)", order_id, bad[0])):
-            escrow.settle(order_id, refs(order_id), {"from": outsider})
+            escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
     blocked()
     certify(bad[0], spec=OTHER_SPEC)  # a pass for another specification
@@ -162,12 +169,12 @@ def test_every_device_needs_a_valid_pass_for_the_orders_spec(
     blocked()
     cert_id = certify(bad[0])
     assert refs(order_id)[1][0] == str(cert_id).lower()
-    assert escrow.canSettle(order_id, refs(order_id)) == (True, READY)
+    assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (True, READY)
     # the pass is revoked before settlement: blocked again
     certs.revokeCertificate(cert_id, "bench calibration out of date", {"from": lab})
     blocked()
     certify(bad[0])
-    tx = escrow.settle(order_id, refs(order_id), {"from": outsider})
+    tx = escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
     assert devices.ownerOf(bad[0]) == buyer and devices.ownerOf(good[0]) == buyer
     assert tx.events["OrderSettled"]["orderId"] == order_id
 
@@ -178,12 +185,15 @@ def test_expired_pass_blocks_settlement(
     ids = make_devices(1, certify=False)
     certify(ids[0], valid_for=2 * DAY)
     _, order_id = create_order(ids, inspection=3 * DAY)
-    escrow.markShipped(order_id, SHIPMENT, {"from": manufacturer})
+    escrow.markShipped(order_id, terms(order_id), SHIPMENT, {"from": manufacturer})
     chain.sleep(3 * DAY + 1)
     chain.mine()
-    assert escrow.canSettle(order_id, refs(order_id)) == (False, DEVICE_UNCERTIFIED)
+    assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (
+        False,
+        DEVICE_UNCERTIFIED,
+    )
     with reverts(err("DeviceNotCertified(uint256,uint256)", order_id, ids[0])):
-        escrow.settle(order_id, refs(order_id), {"from": outsider})
+        escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
 
 
 def test_settle_rejects_other_states(
@@ -191,52 +201,52 @@ def test_settle_rejects_other_states(
 ):
     _, funded = create_order(make_devices(1), ship_in=DAY)
     with reverts(err("InvalidOrderState(uint256,uint8)", funded, FUNDED)):
-        escrow.settle(funded, refs(funded), {"from": outsider})
-    assert escrow.canSettle(funded, refs(funded)) == (False, WRONG_STATE)
+        escrow.settle(funded, terms(funded), refs(funded), {"from": outsider})
+    assert escrow.canSettle(funded, terms(funded), refs(funded)) == (False, WRONG_STATE)
 
     disputed, _ = shipped_order(1)
-    escrow.openDispute(disputed, "two motors leak", {"from": buyer})
+    escrow.openDispute(disputed, terms(disputed), "two motors leak", {"from": buyer})
     with reverts(err("InvalidOrderState(uint256,uint8)", disputed, DISPUTED)):
-        escrow.settle(disputed, refs(disputed), {"from": outsider})
-    assert escrow.canSettle(disputed, refs(disputed)) == (False, WRONG_STATE)
+        escrow.settle(disputed, terms(disputed), refs(disputed), {"from": outsider})
+    assert escrow.canSettle(disputed, terms(disputed), refs(disputed)) == (False, WRONG_STATE)
 
     settled, _ = shipped_order(1)
-    escrow.confirmDelivery(settled, {"from": buyer})
-    escrow.settle(settled, refs(settled), {"from": outsider})
+    escrow.confirmDelivery(settled, terms(settled), {"from": buyer})
+    escrow.settle(settled, terms(settled), refs(settled), {"from": outsider})
     with reverts(err("InvalidOrderState(uint256,uint8)", settled, SETTLED)):
-        escrow.settle(settled, refs(settled), {"from": outsider})
+        escrow.settle(settled, terms(settled), refs(settled), {"from": outsider})
 
     chain.sleep(DAY + 1)
-    escrow.refund(funded, {"from": buyer})
+    escrow.refund(funded, terms(funded), {"from": buyer})
     with reverts(err("InvalidOrderState(uint256,uint8)", funded, REFUNDED)):
-        escrow.settle(funded, refs(funded), {"from": outsider})
+        escrow.settle(funded, terms(funded), refs(funded), {"from": outsider})
 
     with reverts(err("OrderNotFound(uint256)", 77)):
-        escrow.settle(77, refs(77), {"from": outsider})
-    assert escrow.canSettle(77, refs(77)) == (False, UNKNOWN_ORDER)
-    assert escrow.canSettle(0, refs(0)) == (False, UNKNOWN_ORDER)
+        escrow.settle(77, terms(77), refs(77), {"from": outsider})
+    assert escrow.canSettle(77, terms(77), refs(77)) == (False, UNKNOWN_ORDER)
+    assert escrow.canSettle(0, terms(0), refs(0)) == (False, UNKNOWN_ORDER)
 
 
 def test_settle_many_settles_what_it_can_and_skips_the_rest(
     escrow, usdc, devices, create_order, make_devices, shipped_order, manufacturer, buyer, outsider
 ):
     ready_erc20, ids_a = shipped_order(1)
-    escrow.confirmDelivery(ready_erc20, {"from": buyer})
+    escrow.confirmDelivery(ready_erc20, terms(ready_erc20), {"from": buyer})
     inspecting, _ = shipped_order(1)
     _, funded = create_order(make_devices(1))
     uncertified_ids = make_devices(1, certify=False)
     _, uncertified = create_order(uncertified_ids)
-    escrow.markShipped(uncertified, SHIPMENT, {"from": manufacturer})
-    escrow.confirmDelivery(uncertified, {"from": buyer})
+    escrow.markShipped(uncertified, terms(uncertified), SHIPMENT, {"from": manufacturer})
+    escrow.confirmDelivery(uncertified, terms(uncertified), {"from": buyer})
     ready_native, ids_e = shipped_order(1, token=NATIVE, amount=10**18)
-    escrow.confirmDelivery(ready_native, {"from": buyer})
+    escrow.confirmDelivery(ready_native, terms(ready_native), {"from": buyer})
 
     batch = [ready_erc20, inspecting, 999, funded, uncertified, ready_native, ready_erc20, 0]
     passes = [refs(o) for o in batch]
-    assert escrow.settleMany.call(batch, passes, {"from": outsider}) == 2
+    assert escrow.settleMany.call(batch, [terms(o) for o in batch], passes, {"from": outsider}) == 2
     seller_usdc, seller_eth = usdc.balanceOf(manufacturer), native_balance(manufacturer)
 
-    tx = escrow.settleMany(batch, passes, {"from": outsider})
+    tx = escrow.settleMany(batch, [terms(o) for o in batch], passes, {"from": outsider})
 
     assert_events(
         tx,
@@ -277,7 +287,7 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
     assert native_balance(manufacturer) == seller_eth + 10**18
     assert devices.ownerOf(ids_a[0]) == buyer and devices.ownerOf(ids_e[0]) == buyer
     states = {
-        i: escrow.order(i)[2] for i in (ready_erc20, inspecting, funded, uncertified, ready_native)
+        i: escrow.order(i)[1] for i in (ready_erc20, inspecting, funded, uncertified, ready_native)
     }
     assert states == {
         ready_erc20: SETTLED,
@@ -286,7 +296,7 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
         uncertified: ACCEPTED,
         ready_native: SETTLED,
     }
-    assert escrow.settleMany.call(batch, passes, {"from": outsider}) == 0
-    assert escrow.settleMany.call([], [], {"from": outsider}) == 0
-    empty = escrow.settleMany([], [], {"from": outsider})
+    assert escrow.settleMany.call(batch, [terms(o) for o in batch], passes, {"from": outsider}) == 0
+    assert escrow.settleMany.call([], [terms(o) for o in []], [], {"from": outsider}) == 0
+    empty = escrow.settleMany([], [terms(o) for o in []], [], {"from": outsider})
     assert len(empty.events) == 0

@@ -32,6 +32,7 @@ from escrow_helpers import (
     DAY,
     DISPUTED,
     FUNDED,
+    NO_TERMS,
     REFUNDED,
     REJECT,
     RESOLVED,
@@ -46,6 +47,7 @@ from escrow_helpers import (
     mine_at,
     native_balance,
     refs,
+    terms,
     tx_timestamp,
 )
 from hypothesis import HealthCheck
@@ -102,6 +104,7 @@ class EscrowMachine:
     def setup(self):
         self.orders = {}  # orderId -> model dict
         self.owner = {d: s for s, ids in self.pools.items() for d in ids}
+        self.locked = set()  # devices locked for the escrow (in an open order)
         self.certified = dict(self.initial_certified)
         self.credits = defaultdict(int)  # (account, token) -> amount
         self.paid_out = defaultdict(int)  # orderId -> number of payout transitions seen
@@ -183,8 +186,10 @@ class EscrowMachine:
             assert after == before + amount - fee
 
     def _move_devices(self, order, to):
+        """The order's devices go to `to` (or stay, to=seller) and are unlocked."""
         for d in order["devices"]:
             self.owner[d] = self._addr(to)
+            self.locked.discard(d)
 
     def _close(self, order, state):
         self._count({SETTLED: "settled", REFUNDED: "refunded", RESOLVED: "resolved"}[state])
@@ -211,14 +216,21 @@ class EscrowMachine:
             tx=params,
         )  # fmt: skip
 
-        bad = next((d for d in ids if self.owner[d] != self._addr(seller)), None)
+        # the registry's lock: every device the seller's and in no open order
+        bad = next(
+            (d for d in ids if self.owner[d] != self._addr(seller) or d in self.locked), None
+        )
         if bad is not None:
-            error = err(
-                "DeviceNotOwnedBySeller(uint256,address,address)", bad, seller, self.owner[bad]
-            )
+            if self.owner[bad] != self._addr(seller):
+                error = err(
+                    "DeviceNotOwnedBy(uint256,address,address)", bad, seller, self.owner[bad]
+                )
+            else:
+                error = err("DeviceLocked(uint256,address)", bad, self.escrow)
             self._expect(receipt, exc, error)
             return None
         self._expect(receipt, exc, None)
+        self.locked.update(ids)
         oid = receipt.events["OrderCreated"]["orderId"]
         assert oid == len(self.orders) + 1
         self.orders[oid] = order = {
@@ -241,32 +253,28 @@ class EscrowMachine:
         return order
 
     def _ship(self, order):
-        receipt, ts, exc = self._as_seller(order, self.escrow.markShipped, order["id"], SHIPMENT)
+        receipt, ts, exc = self._as_seller(
+            order, self.escrow.markShipped, order["id"], terms(order["id"]), SHIPMENT
+        )
         oid, seller = order["id"], order["seller"]
         error = None
         if order["state"] != FUNDED:
             error = err("InvalidOrderState(uint256,uint8)", oid, order["state"])
         elif ts > order["ship_by"]:
             error = err("ShipDeadlinePassed(uint256,uint64)", oid, order["ship_by"])
-        else:
-            bad = next((d for d in order["devices"] if self.owner[d] != seller), None)
-            if bad is not None:
-                if self.owner[bad] == self._addr(self.escrow):
-                    error = err(
-                        "ERC721IncorrectOwner(address,uint256,address)", seller, bad, self.escrow
-                    )
-                else:
-                    error = err("ERC721InsufficientApproval(address,uint256)", self.escrow, bad)
+        assert seller  # devices are locked with the seller since createOrder: nothing to move
         self._expect(receipt, exc, error)
         if error is None:
             order["state"] = SHIPPED
             order["shipped_at"] = ts
-            self._move_devices(order, self.escrow)
             self._count("shipped")
 
     def _confirm(self, order):
         receipt, _, exc = self._send(
-            self.escrow.confirmDelivery, order["id"], tx={"from": order["buyer_account"]}
+            self.escrow.confirmDelivery,
+            order["id"],
+            terms(order["id"]),
+            tx={"from": order["buyer_account"]},
         )
         error = None
         if order["state"] != SHIPPED:
@@ -284,6 +292,7 @@ class EscrowMachine:
             receipt, ts, exc = self._send(
                 self.escrow.settleMany,
                 [order["id"], 10_000],
+                [terms(order["id"]), NO_TERMS],
                 [refs(order["id"]), []],
                 tx={"from": self.outsider},
             )
@@ -292,7 +301,11 @@ class EscrowMachine:
             assert settled == (self._settle_error(order, ts) is None)
         else:
             receipt, ts, exc = self._send(
-                self.escrow.settle, order["id"], refs(order["id"]), tx={"from": self.outsider}
+                self.escrow.settle,
+                order["id"],
+                terms(order["id"]),
+                refs(order["id"]),
+                tx={"from": self.outsider},
             )
             error = self._settle_error(order, ts)
             self._expect(receipt, exc, error)
@@ -311,7 +324,9 @@ class EscrowMachine:
     def _refund(self, order):
         buyer, token = order["buyer_account"], order["token"]
         before = self._balance(buyer, token)
-        receipt, ts, exc = self._send(self.escrow.refund, order["id"], tx={"from": buyer})
+        receipt, ts, exc = self._send(
+            self.escrow.refund, order["id"], terms(order["id"]), tx={"from": buyer}
+        )
         error = None
         if order["state"] != FUNDED:
             error = err("InvalidOrderState(uint256,uint8)", order["id"], order["state"])
@@ -320,12 +335,14 @@ class EscrowMachine:
         self._expect(receipt, exc, error)
         if error is None:
             self._close(order, REFUNDED)
+            self._move_devices(order, order["seller_account"])  # unlocked in place
             self._pay(buyer, token, order["amount"], before, receipt, sent_by_account=True)
 
     def _dispute(self, order):
         receipt, ts, exc = self._send(
             self.escrow.openDispute,
             order["id"],
+            terms(order["id"]),
             "not as described",
             tx={"from": order["buyer_account"]},
         )
@@ -344,7 +361,11 @@ class EscrowMachine:
         token, seller, buyer = order["token"], order["seller_account"], order["buyer_account"]
         seller_before, buyer_before = self._balance(seller, token), self._balance(buyer, token)
         receipt, _, exc = self._send(
-            self.escrow.resolveDispute, order["id"], bps, tx={"from": self.arbiter}
+            self.escrow.resolveDispute,
+            order["id"],
+            terms(order["id"]),
+            bps,
+            tx={"from": self.arbiter},
         )
         error = None
         if order["state"] != DISPUTED:
@@ -406,7 +427,7 @@ class EscrowMachine:
     def _create_from(self, pick, native, amount, aim):
         """A new order whose terms derive from `pick`. Mostly its devices are ones the seller owns
         now; sometimes (neither `aim` nor pick % 3) any of the seller's original devices, which may
-        since have been sold or be in custody (DeviceNotOwnedBySeller)."""
+        since have been sold or be locked in an open order (DeviceNotOwnedBy / DeviceLocked)."""
         seller = self.sellers[pick % 2]
         pool = self.pools[self._addr(seller)]
         if aim or pick % 3:
@@ -570,10 +591,12 @@ class EscrowMachine:
     def teardown(self):
         assert self.escrow.nextOrderId() == len(self.orders) + 1
         for oid, order in self.orders.items():
-            assert self.escrow.order(oid)[2] == order["state"]
+            assert self.escrow.order(oid)[1] == order["state"]
             assert self.paid_out[oid] == (1 if order["state"] in CLOSED else 0)
         for d in self.all_devices:
             assert self._addr(self.devices.ownerOf(d)) == self.owner[d]
+            locker = self.escrow if d in self.locked else ZERO
+            assert self._addr(self.devices.lockerOf(d)) == self._addr(locker)
 
 
 def test_escrow_state_machine(

@@ -1,7 +1,8 @@
 """Helpers for the escrow tests: a market of dev accounts on the session Anvil.
 
 dev:0 admin and TestStablecoin minter, dev:1 seller (manufacturer), dev:2 accredited lab,
-dev:3 buyer, dev:4 default arbiter, dev:5 a stranger. Devices are registered with the raw
+dev:3 buyer, dev:4 default arbiter, dev:5 a stranger. The seller has approved the escrow on the
+DeviceRegistry (``approve_escrow``) before any order, as createOrder locks its devices. Devices are registered with the raw
 binding (``registerDevice``) and certified with ``issueCertificate`` so these tests do not depend
 on the identity and certificates clients. Test mocks (TestWallet, BlocklistToken,
 FeeOnTransferToken) are deployed from the Brownie build in ``build/contracts``.
@@ -81,6 +82,10 @@ class Market:
 
     def owner_of(self, device_id: int) -> str:
         return str(self.buyer.chain.call("DeviceRegistry", "ownerOf", device_id))
+
+    def lock_of(self, device_id: int) -> str:
+        """The device's locker (the zero address when it is free)."""
+        return str(self.buyer.chain.call("DeviceRegistry", "lockerOf", device_id))
 
     # -- time -------------------------------------------------------------------------------------
 

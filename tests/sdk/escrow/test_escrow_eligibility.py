@@ -8,6 +8,7 @@ from escrow_helpers import FAIL, OTHER_SPEC_TEXT, Market
 
 from fabtrust.errors import ContractError
 from fabtrust.escrow import Eligibility, OrderState, SettleStatus
+from fabtrust.escrow.client import _NO_TERMS, terms_struct
 
 
 def _check(market: Market, order_id: int) -> Eligibility:
@@ -19,10 +20,12 @@ def _check(market: Market, order_id: int) -> Eligibility:
         )
     except ContractError:  # an unknown order: nothing to present
         refs = []
+    order = market.stranger.escrow._try_order(order_id, block=result.block_number)
     ok, status = market.stranger.chain.call(
         "SupplyChainEscrow",
         "canSettle",
         order_id,
+        _NO_TERMS if order is None else terms_struct(order),
         [r.as_struct() for r in refs],
         block=result.block_number,
     )

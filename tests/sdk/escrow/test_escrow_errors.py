@@ -19,6 +19,7 @@ from fabtrust.deploy import role_id
 from fabtrust.errors import OPENZEPPELIN_ERRORS, ContractError, TransactionRevertedError
 from fabtrust.escrow import NATIVE_TOKEN, OrderState
 from fabtrust.escrow import errors as E
+from fabtrust.escrow.client import _NO_TERMS, terms_struct
 from fabtrust.evidence import test_spec_id
 
 DAY = 86400
@@ -169,7 +170,9 @@ def case_pass_count_mismatch(market: Market) -> tuple[Any, dict[str, Any]]:
 
 def case_length_mismatch(market: Market) -> tuple[Any, dict[str, Any]]:
     with pytest.raises(E.LengthMismatchError) as info:
-        market.stranger.chain.transact("SupplyChainEscrow", "settleMany", [1, 2], [[]])
+        market.stranger.chain.transact(
+            "SupplyChainEscrow", "settleMany", [1, 2], [_NO_TERMS, _NO_TERMS], [[]]
+        )
     return info.value, {"orders": 2, "passes": 1}
 
 
@@ -208,18 +211,25 @@ def case_duplicate_device(market: Market) -> tuple[Any, dict[str, Any]]:
     return info.value, {"device_id": a}
 
 
-def case_device_not_owned_by_seller(market: Market) -> tuple[Any, dict[str, Any]]:
-    with pytest.raises(E.DeviceNotOwnedBySellerError) as unknown:
-        _create(market, device_ids=[123456789])
-    assert unknown.value.owner == ZERO
-    foreign = market.device(owner=market.stranger.account)
-    with pytest.raises(E.DeviceNotOwnedBySellerError) as info:
-        _create(market, device_ids=[market.device(), foreign])
-    return info.value, {
-        "device_id": foreign,
-        "seller": market.seller.account,
-        "owner": market.stranger.account,
-    }
+def case_terms_mismatch(market: Market) -> tuple[Any, dict[str, Any]]:
+    created = market.order()
+    order = market.buyer.escrow.get_order(order_id=created.order_id)
+    terms = list(terms_struct(order))
+    terms[3] += 1  # the amount: any changed field changes the digest
+    with pytest.raises(E.TermsMismatchError) as info:
+        market.seller.chain.transact(
+            "SupplyChainEscrow", "markShipped", created.order_id, tuple(terms), b"\x01" * 32
+        )
+    # The right terms of ANOTHER order do not fit either.
+    other = market.order()
+    with pytest.raises(E.TermsMismatchError):
+        market.seller.chain.transact(
+            "SupplyChainEscrow",
+            "declineOrder",
+            created.order_id,
+            terms_struct(market.buyer.escrow.get_order(order_id=other.order_id)),
+        )
+    return info.value, {"order_id": created.order_id}
 
 
 def case_ship_by_not_in_future(market: Market) -> tuple[Any, dict[str, Any]]:
@@ -404,7 +414,8 @@ def case_native_transfer_failed(market: Market) -> tuple[Any, dict[str, Any]]:
     order_id = market.buyer.escrow.list_orders(buyer=wallet.address)[0].id
     market.send(owner, wallet, "setMode", 1, ZERO, b"")  # Reject
     market.travel(601)
-    refund = escrow.encode_abi("refund", args=[order_id])
+    terms = terms_struct(market.buyer.escrow.get_order(order_id=order_id))
+    refund = escrow.encode_abi("refund", args=[order_id, terms])
     market.send(owner, wallet, "execute", escrow.address, 0, refund)
     assert market.buyer.escrow.credit_of(account=wallet.address, token=None) == amount
     withdraw = escrow.encode_abi("withdraw", args=[ZERO])
@@ -429,7 +440,7 @@ CASES: dict[str, Callable[[Market], tuple[Any, dict[str, Any]]]] = {
     "NoDevices": case_no_devices,
     "TooManyDevices": case_too_many_devices,
     "DuplicateDevice": case_duplicate_device,
-    "DeviceNotOwnedBySeller": case_device_not_owned_by_seller,
+    "TermsMismatch": case_terms_mismatch,
     "ShipByNotInFuture": case_ship_by_not_in_future,
     "InvalidInspectionPeriod": case_invalid_inspection_period,
     "IncorrectPayment": case_incorrect_payment,
@@ -454,6 +465,24 @@ CASES: dict[str, Callable[[Market], tuple[Any, dict[str, Any]]]] = {
     "LengthMismatch": case_length_mismatch,
     "DeviceInactive": case_device_inactive,
 }
+
+
+def test_create_order_refuses_devices_the_seller_cannot_lock(market: Market) -> None:
+    """createOrder locks the devices in place: the registry's lock errors come through decoded."""
+    from fabtrust.identity import errors as DE
+
+    with pytest.raises(DE.DeviceNotFoundError):
+        _create(market, device_ids=[123456789])
+    foreign = market.device(owner=market.stranger.account)
+    with pytest.raises(DE.DeviceNotOwnedByError) as info:
+        _create(market, device_ids=[market.device(), foreign])
+    assert info.value.args["owner"] == market.seller.account
+    assert market.owner_of(foreign) == market.stranger.account
+    locked = market.devices(1)
+    _create(market, device_ids=locked)
+    with pytest.raises(DE.DeviceLockedError) as twice:
+        _create(market, device_ids=locked)  # a device is in one open order at a time
+    assert twice.value.args["locker"] == market.escrow_address
 
 
 def test_every_escrow_error_has_a_case_and_a_class() -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
+import pytest
 from escrow_helpers import SPEC_TEXT, USDC, Market
 
+from fabtrust.errors import InvalidInputError
 from fabtrust.escrow import NATIVE_TOKEN, Order, OrderState, SettleStatus
+from fabtrust.escrow.client import terms_struct
 from fabtrust.evidence import test_spec_id
 from fabtrust.models import TxResult
 
@@ -55,11 +59,11 @@ def test_stablecoin_lifecycle_moves_money_and_devices(market: Market) -> None:
     assert order.shipment_hash is None and order.inspection_ends_at is None
     assert all(market.owner_of(d) == seller.account for d in devices)
 
-    # Shipping: the escrow is approved on the DeviceRegistry first, then holds the devices.
-    assert not seller.chain.call("DeviceRegistry", "isApprovedForAll", seller.account, escrow)
+    # The devices stay with the seller, locked for the escrow, from createOrder to settlement.
+    assert all(market.lock_of(d) == escrow for d in devices)
     shipped = seller.escrow.mark_shipped(order_id=1, shipment="BL-2024-000917")
-    assert seller.chain.call("DeviceRegistry", "isApprovedForAll", seller.account, escrow)
-    assert all(market.owner_of(d) == escrow for d in devices)
+    assert all(market.owner_of(d) == seller.account for d in devices)
+    assert all(market.lock_of(d) == escrow for d in devices)
     order = seller.escrow.get_order(order_id=1)
     assert order.state is OrderState.SHIPPED
     block_time = market.w3.eth.get_block(shipped.block_number)["timestamp"]
@@ -86,6 +90,7 @@ def test_stablecoin_lifecycle_moves_money_and_devices(market: Market) -> None:
     assert market.token_balance(escrow) == before[escrow]
     assert market.token_balance(buyer.account) == before[buyer.account] - amount
     assert all(market.owner_of(d) == buyer.account for d in devices)
+    assert all(market.lock_of(d) == NATIVE_TOKEN for d in devices)  # unlocked
     assert buyer.escrow.get_order(order_id=1).state is OrderState.SETTLED
     assert buyer.escrow.can_settle(order_id=1) is SettleStatus.WRONG_STATE
 
@@ -133,8 +138,8 @@ def test_native_lifecycle_settles_after_inspection_without_confirmation(market: 
     assert buyer.escrow.get_order(order_id=created.order_id).state is OrderState.SETTLED
 
 
-def test_existing_allowance_is_reused_and_escrow_approval_only_once(market: Market) -> None:
-    buyer, seller = market.buyer, market.seller
+def test_existing_allowance_is_reused(market: Market) -> None:
+    buyer = market.buyer
     market.mint(buyer.account, 100 * USDC)
     buyer.chain.transact("TestStablecoin", "approve", market.escrow_address, 100 * USDC)
     first = market.order(amount=40 * USDC, fund=False)
@@ -148,16 +153,41 @@ def test_existing_allowance_is_reused_and_escrow_approval_only_once(market: Mark
     assert second.approval is not None
     assert second.approval.event("Approval").args["value"] == 70 * USDC
 
-    tx1 = seller.escrow.mark_shipped(order_id=first.order_id, shipment="first")
-    tx2 = seller.escrow.mark_shipped(order_id=second.order_id, shipment="second")
-    # The ApprovalForAll was sent once, before the first shipment only.
+
+def test_seller_approves_the_escrow_once_before_any_order(fresh_chain: Any) -> None:
+    seller, buyer = fresh_chain.client(1), fresh_chain.client(3)
+    market = Market(
+        chain=fresh_chain,
+        admin=fresh_chain.client(0),
+        seller=seller,
+        lab=fresh_chain.client(2),
+        buyer=buyer,
+        arbiter=fresh_chain.client(4),
+        stranger=fresh_chain.client(5),
+    )
+    devices = market.devices(1)
+    assert not buyer.escrow.is_escrow_approved(seller=seller.account)
+    # Without the approval the buyer's SDK refuses before sending anything (no token approval).
+    with pytest.raises(InvalidInputError) as info:
+        market.order(device_ids=devices)
+    assert info.value.field == "seller"
+    assert "order approve-escrow" in str(info.value) and "nothing was sent" in str(info.value)
+    assert buyer.chain.call("TestStablecoin", "allowance", buyer.account, buyer.escrow.address) == 0
+    assert buyer.chain.call("SupplyChainEscrow", "nextOrderId") == 1
+
+    approval = seller.escrow.approve_escrow()
+    assert approval is not None
+    assert approval.event("ApprovalForAll").args["operator"] == buyer.escrow.address
+    assert buyer.escrow.is_escrow_approved(seller=seller.account)
+    assert seller.escrow.approve_escrow() is None  # already there: nothing sent
+    created = market.order(device_ids=devices, fund=False)
+    assert created.order_id == 1
     approvals = [
         e
         for e in seller.chain.events("DeviceRegistry", "ApprovalForAll")
         if e.args["owner"] == seller.account
     ]
     assert len(approvals) == 1
-    assert approvals[0].block_number < tx1.block_number < tx2.block_number
 
 
 def test_settle_many_settles_ready_orders_and_skips_others(market: Market) -> None:
@@ -222,7 +252,17 @@ def test_order_events_tell_the_story_of_one_order(market: Market) -> None:
         "OrderSettled",
     ]
     assert all(e.args["orderId"] == created.order_id for e in events)
-    assert events[0].args["deviceIds"] == order.device_ids
+    # OrderCreated carries the whole terms, exactly as the later calls pass them back.
+    buyer_, seller_, token, amount, device_ids, *_ = events[0].args["terms"]
+    assert (buyer_, seller_, token, amount) == (
+        buyer.account,
+        seller.account,
+        order.token,
+        order.amount,
+    )
+    assert tuple(device_ids) == order.device_ids
+    digest = market.stranger.chain.call("SupplyChainEscrow", "hashTerms", terms_struct(order))
+    assert market.stranger.chain.call("SupplyChainEscrow", "order", created.order_id)[0] == digest
     assert events[0].args["buyer"] == buyer.account
     assert market.stranger.escrow.order_events(order_id=12345) == []
 

@@ -6,11 +6,45 @@ import pytest
 from escrow_helpers import USDC, Market
 
 from fabtrust.escrow import OrderState
-from fabtrust.escrow.errors import ShipDeadlineNotReachedError
+from fabtrust.escrow.errors import (
+    InvalidOrderStateError,
+    NotSellerError,
+    ShipDeadlineNotReachedError,
+)
 
 
 def _gas(tx) -> int:  # type: ignore[no-untyped-def]
     return int(tx.gas_used * tx.effective_gas_price)
+
+
+def test_seller_declines_an_unshipped_order(market: Market) -> None:
+    buyer, seller = market.buyer, market.seller
+    market.mint(buyer.account, 300 * USDC)
+    start = market.token_balance(buyer.account)
+    created = market.order(amount=300 * USDC, fund=False)
+    devices = buyer.escrow.get_order(order_id=created.order_id).device_ids
+    assert all(market.lock_of(d) == market.escrow_address for d in devices)
+    with pytest.raises(NotSellerError):
+        buyer.escrow.decline_order(order_id=created.order_id)
+
+    tx = seller.escrow.decline_order(order_id=created.order_id)
+    args = tx.event("OrderDeclined").args
+    assert (args["orderId"], args["seller"], args["buyer"], args["amount"]) == (
+        created.order_id,
+        seller.account,
+        buyer.account,
+        300 * USDC,
+    )
+    assert market.token_balance(buyer.account) == start
+    assert market.token_balance(market.escrow_address) == 0
+    assert buyer.escrow.get_order(order_id=created.order_id).state is OrderState.DECLINED
+    # The devices are free again, still the seller's, and can go into a new order.
+    assert all(market.owner_of(d) == seller.account for d in devices)
+    assert all(market.lock_of(d) == "0x" + "00" * 20 for d in devices)
+    again = market.order(device_ids=list(devices))
+    seller.escrow.mark_shipped(order_id=again.order_id, shipment="BL")
+    with pytest.raises(InvalidOrderStateError):  # a shipped order cannot be declined
+        seller.escrow.decline_order(order_id=again.order_id)
 
 
 def test_stablecoin_refund_after_ship_by(market: Market) -> None:
