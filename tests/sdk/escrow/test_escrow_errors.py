@@ -476,13 +476,13 @@ def test_create_order_refuses_devices_the_seller_cannot_lock(market: Market) -> 
     foreign = market.device(owner=market.stranger.account)
     with pytest.raises(DE.DeviceNotOwnedByError) as info:
         _create(market, device_ids=[market.device(), foreign])
-    assert info.value.args["owner"] == market.seller.account
+    assert info.value.arguments["owner"] == market.seller.account
     assert market.owner_of(foreign) == market.stranger.account
     locked = market.devices(1)
     _create(market, device_ids=locked)
     with pytest.raises(DE.DeviceLockedError) as twice:
         _create(market, device_ids=locked)  # a device is in one open order at a time
-    assert twice.value.args["locker"] == market.escrow_address
+    assert twice.value.arguments["locker"] == market.escrow_address
 
 
 def test_every_escrow_error_has_a_case_and_a_class() -> None:
