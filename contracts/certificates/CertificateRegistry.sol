@@ -295,6 +295,29 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     }
 
     /// @inheritdoc ICertificateRegistry
+    function passLabs(PassRef[] calldata passes, uint256[] calldata deviceIds, bytes32 testSpec)
+        external
+        view
+        returns (address[] memory labs)
+    {
+        uint256 count = passes.length;
+        if (deviceIds.length != count) revert PassCountMismatch(count, deviceIds.length);
+        labs = new address[](count);
+        for (uint256 i; i < count;) {
+            PassRef calldata pass = passes[i];
+            bytes32 certId = pass.certId;
+            Slot memory record = _unpack(_certificates[certId]);
+            if (
+                record.result == RESULT_PASS && record.digest == _digest(deviceIds[i], pass.dataRoot, testSpec)
+                    && _recordValid(certId, record)
+            ) labs[i] = _labs[record.labId].lab;
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @inheritdoc ICertificateRegistry
     function labOf(bytes32 certId) external view returns (address) {
         Slot memory record = _unpack(_certificates[certId]);
         return record.issuedAt == 0 ? address(0) : _labs[record.labId].lab;

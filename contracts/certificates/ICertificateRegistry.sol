@@ -127,6 +127,12 @@ interface ICertificateRegistry is IVersioned {
         bytes deviceSignature;
     }
 
+    /// @notice A certificate presented as a device's pass (what an escrow's settlement takes per device).
+    struct PassRef {
+        bytes32 certId;
+        bytes32 dataRoot;
+    }
+
     /// @notice One leaf of a certificate batch (see the contract notes for the leaf hash).
     struct BatchLeaf {
         uint256 deviceId;
@@ -204,6 +210,8 @@ interface ICertificateRegistry is IVersioned {
     /// @notice The batch was anchored at `anchoredAt`, not after its lab's accreditation was revoked at
     ///         `revokedAt`: its leaves can no longer be presented.
     error BatchAnchoredBeforeRevocation(address lab, bytes32 root, uint64 anchoredAt, uint64 revokedAt);
+    /// @notice `passLabs` got `passes` and `deviceIds` of different lengths.
+    error PassCountMismatch(uint256 passes, uint256 devices);
     /// @notice Certificates are issued only for Active devices; device `deviceId` is `status`.
     error DeviceNotActive(uint256 deviceId, IDeviceRegistry.DeviceStatus status);
 
@@ -378,6 +386,16 @@ interface ICertificateRegistry is IVersioned {
         external
         view
         returns (bool);
+
+    /// @notice For each i, the lab that issued `passes[i].certId` when it is a valid (`isValid`) Pass of
+    ///         `deviceIds[i]` for `testSpec` with `passes[i].dataRoot` as committed, otherwise address(0): an
+    ///         order's whole certification in one call. The devices' status is NOT checked here (an escrow
+    ///         reads it with `DeviceRegistry.statusesOf` first); `isValidPass` is this plus the device check.
+    ///         Reverts `PassCountMismatch` when the arrays differ in length.
+    function passLabs(PassRef[] calldata passes, uint256[] calldata deviceIds, bytes32 testSpec)
+        external
+        view
+        returns (address[] memory labs);
 
     /// @notice The lab that issued `certId` (address(0) for an unknown id).
     function labOf(bytes32 certId) external view returns (address);

@@ -396,6 +396,23 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     }
 
     /// @inheritdoc IDeviceRegistry
+    function statusOf(uint256 deviceId) external view returns (DeviceStatus) {
+        return _status(_existing(deviceId));
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function statusesOf(uint256[] calldata deviceIds) external view returns (DeviceStatus[] memory statuses) {
+        uint256 count = deviceIds.length;
+        statuses = new DeviceStatus[](count);
+        for (uint256 i; i < count;) {
+            statuses[i] = _status(_existing(deviceIds[i]));
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @inheritdoc IDeviceRegistry
     function isRegistered(uint256 deviceId) external view returns (bool) {
         return _records[deviceId] != 0;
     }

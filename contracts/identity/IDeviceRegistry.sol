@@ -270,6 +270,14 @@ interface IDeviceRegistry is IERC721, IVersioned {
     ///         `model` and `metadataHash` are not stored: read them from `DeviceRegistered`.
     function device(uint256 deviceId) external view returns (Device memory);
 
+    /// @notice The status of a device (one storage read, no struct): what issuance and escrow checks need.
+    ///         Reverts `DeviceNotFound(deviceId)` for an unknown id.
+    function statusOf(uint256 deviceId) external view returns (DeviceStatus);
+
+    /// @notice The statuses of `deviceIds`, in the same order (one call for an order's devices).
+    ///         Reverts `DeviceNotFound(id)` at the first unknown id.
+    function statusesOf(uint256[] calldata deviceIds) external view returns (DeviceStatus[] memory statuses);
+
     /// @notice Whether a device with this id is registered.
     function isRegistered(uint256 deviceId) external view returns (bool);
 

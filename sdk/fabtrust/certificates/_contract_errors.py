@@ -31,6 +31,7 @@ __all__ = [
     "LabNotAccreditedError",
     "NotBatchIssuerError",
     "NotCertificateIssuerError",
+    "PassCountMismatchError",
     "SignatureExpiredError",
     "ZeroAdminError",
     "ZeroBatchCountError",
@@ -123,6 +124,11 @@ NotCertificateIssuerError = error_class_for(
     [{"name": "certId", "type": "bytes32"}, {"name": "caller", "type": "address"}],
     selector="0x40a740b1",
 )
+PassCountMismatchError = error_class_for(
+    "PassCountMismatch",
+    [{"name": "passes", "type": "uint256"}, {"name": "devices", "type": "uint256"}],
+    selector="0x4a2cc115",
+)
 SignatureExpiredError = error_class_for(
     "SignatureExpired", [{"name": "deadline", "type": "uint256"}], selector="0xcd21db4f"
 )
@@ -153,6 +159,7 @@ CERTIFICATE_REGISTRY_ERRORS: dict[str, type[ContractError]] = {
     "LabNotAccredited": LabNotAccreditedError,
     "NotBatchIssuer": NotBatchIssuerError,
     "NotCertificateIssuer": NotCertificateIssuerError,
+    "PassCountMismatch": PassCountMismatchError,
     "SignatureExpired": SignatureExpiredError,
     "ZeroAdmin": ZeroAdminError,
     "ZeroBatchCount": ZeroBatchCountError,
