@@ -144,7 +144,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
     ) external returns (bytes32 certId) {
         uint32 labId = _accreditedLabId(msg.sender);
         _checkFields(reportSha256, result, validUntil);
-        _activeDevice(deviceId);
+        _activeDevice(deviceId, false);
         certId = _certificateId(msg.sender, deviceId, reportSha256);
         _store(certId, labId, uint40(block.timestamp), validUntil, result, 0, _digest(deviceId, dataRoot, testSpec));
         emit CertificateIssued(certId, deviceId, reportSha256, msg.sender, dataRoot, testSpec, result, validUntil, "");
@@ -209,7 +209,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         }
         if (!MerkleProof.verifyCalldata(proof, root, _leafHash(leaf))) revert InvalidBatchProof(lab, root);
         _checkFields(leaf.reportSha256, leaf.result, leaf.validUntil);
-        _activeDevice(leaf.deviceId);
+        _activeDevice(leaf.deviceId, false);
         certId = _storeBatchLeaf(root, lab, labId, batchRecord.anchoredAt, leaf);
         _emitBatchIssued(certId, lab, leaf);
     }
@@ -420,14 +420,14 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         _checkFields(req.reportSha256, req.result, req.validUntil);
         uint8 flags;
         if (req.deviceSignature.length != 0) {
-            address deviceKey = _activeDevice(deviceId);
+            address deviceKey = _activeDevice(deviceId, true);
             bytes32 attestation = _dataAttestationDigest(deviceId, req.dataRoot);
             if (!SignatureChecker.isValidSignatureNow(deviceKey, attestation, req.deviceSignature)) {
                 revert InvalidDeviceSignature(deviceId);
             }
             flags = _DEVICE_ATTESTED;
         } else {
-            _activeDevice(deviceId);
+            _activeDevice(deviceId, false);
         }
         certId = _certificateId(lab, deviceId, req.reportSha256);
         _store(
@@ -524,27 +524,31 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         return record.labId;
     }
 
-    /// @dev The key of device `deviceId` if it is Active; `DeviceNotFound` / `DeviceNotActive` otherwise.
-    ///      Reads `device(deviceId)` with a plain static call and takes `status` (word 2) and `deviceKey`
-    ///      (word 4) from its return data, without decoding the whole struct into memory (it is on the path of
-    ///      every issuance); a revert (`DeviceNotFound`) is bubbled up unchanged.
-    function _activeDevice(uint256 deviceId) private view returns (address deviceKey) {
+    /// @dev Reverts `DeviceNotFound` / `DeviceNotActive` unless device `deviceId` is Active; returns its key
+    ///      when `withKey` (a device-attested issuance). Without the key it asks `statusOf` (one record read);
+    ///      with it `device()` (which also resolves the manufacturer). A plain static call takes `status` and
+    ///      `deviceKey` from the return data without decoding a struct into memory (it is on the path of every
+    ///      issuance); a revert (`DeviceNotFound`) is bubbled up unchanged.
+    function _activeDevice(uint256 deviceId, bool withKey) private view returns (address deviceKey) {
         address registry = address(_deviceRegistry);
-        bytes4 selector = IDeviceRegistry.device.selector;
-        bool ok;
+        bytes4 selector = withKey ? IDeviceRegistry.device.selector : IDeviceRegistry.statusOf.selector;
+        uint256 size = withKey ? 160 : 32; // Device is 5 words: manufacturer, registeredAt, status, keyProven, deviceKey
         uint256 status;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, selector)
             mstore(add(ptr, 4), deviceId)
-            ok := staticcall(gas(), registry, ptr, 36, ptr, 160)
-            if iszero(ok) {
+            if iszero(staticcall(gas(), registry, ptr, 36, ptr, size)) {
                 returndatacopy(ptr, 0, returndatasize())
                 revert(ptr, returndatasize())
             }
-            if lt(returndatasize(), 160) { revert(0, 0) }
-            status := mload(add(ptr, 64))
-            deviceKey := mload(add(ptr, 128))
+            if lt(returndatasize(), size) { revert(0, 0) }
+            switch withKey
+            case 0 { status := mload(ptr) }
+            default {
+                status := mload(add(ptr, 64))
+                deviceKey := mload(add(ptr, 128))
+            }
         }
         if (status != uint256(IDeviceRegistry.DeviceStatus.Active)) {
             revert DeviceNotActive(deviceId, IDeviceRegistry.DeviceStatus(status));
@@ -570,8 +574,8 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
 
     /// @dev Whether the device is registered and Active (false instead of a revert for an unknown id).
     function _deviceActive(uint256 deviceId) private view returns (bool) {
-        try _deviceRegistry.device(deviceId) returns (IDeviceRegistry.Device memory record) {
-            return record.status == IDeviceRegistry.DeviceStatus.Active;
+        try _deviceRegistry.statusOf(deviceId) returns (IDeviceRegistry.DeviceStatus status) {
+            return status == IDeviceRegistry.DeviceStatus.Active;
         } catch {
             return false;
         }

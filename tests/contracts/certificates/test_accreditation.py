@@ -83,6 +83,7 @@ def test_supports_certificate_registry_interface_id(certs):
         "isValid(bytes32)",
         "isValidPass(bytes32,uint256,bytes32,bytes32)",
         "labOf(bytes32)",
+        "passLabs((bytes32,bytes32)[],uint256[],bytes32)",
         "successorOf(bytes32)",
         "verifyCertificateFields(bytes32,uint256,bytes32,bytes32,bytes32)",
         "certificateId(address,uint256,bytes32)",

@@ -36,6 +36,8 @@ OWN_FUNCTIONS = [
     "deviceIdOf(address,string)",
     "device(uint256)",
     "isRegistered(uint256)",
+    "statusOf(uint256)",
+    "statusesOf(uint256[])",
     "DEVICE_KEY_PROOF_TYPEHASH()",
     "keyProofDigest(address,uint256,address)",
     "lockDevices(address,uint256[])",

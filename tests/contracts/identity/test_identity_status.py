@@ -2,6 +2,7 @@
 
 import pytest
 from brownie import web3
+from revert_data import assert_call_reverts
 from identity_helpers import (
     ACTIVE,
     DECOMMISSIONED,
@@ -162,3 +163,29 @@ def test_out_of_range_status_is_rejected_by_the_decoder(devices, manufacturer, d
         web3.eth.call({"from": manufacturer.address, "to": devices.address, "data": call_data})
     assert revert_data_or_none(caught.value) in (None, b"")
     assert devices.device(dev_id)[2] == ACTIVE
+
+
+def test_status_of_reads_the_status_alone(devices, manufacturer, register):
+    first = register("SN-S1")[1]
+    second = register("SN-S2")[1]
+    third = register("SN-S3")[1]
+    devices.setDeviceStatus(second, SUSPENDED, {"from": manufacturer})
+    devices.setDeviceStatus(third, DECOMMISSIONED, {"from": manufacturer})
+    assert [devices.statusOf(i) for i in (first, second, third)] == [ACTIVE, SUSPENDED, DECOMMISSIONED]
+    # the batch view answers in the caller's order, duplicates included
+    assert list(devices.statusesOf([third, first, second, first])) == [
+        DECOMMISSIONED,
+        ACTIVE,
+        SUSPENDED,
+        ACTIVE,
+    ]
+    assert list(devices.statusesOf([])) == []
+    assert [devices.device(i)[2] for i in (first, second, third)] == [ACTIVE, SUSPENDED, DECOMMISSIONED]
+
+
+def test_status_views_refuse_an_unknown_device(devices, outsider, register):
+    known = register("SN-S4")[1]
+    unknown = 12345
+    not_found = err("DeviceNotFound(uint256)", unknown)
+    assert_call_reverts(devices.statusOf, unknown, sender=outsider, error=not_found)
+    assert_call_reverts(devices.statusesOf, [known, unknown, 777], sender=outsider, error=not_found)
