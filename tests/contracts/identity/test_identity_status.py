@@ -2,7 +2,6 @@
 
 import pytest
 from brownie import web3
-from revert_data import assert_call_reverts
 from identity_helpers import (
     ACTIVE,
     DECOMMISSIONED,
@@ -13,6 +12,7 @@ from identity_helpers import (
     err,
     revert_data_or_none,
 )
+from revert_data import assert_call_reverts
 
 
 @pytest.fixture
@@ -171,7 +171,11 @@ def test_status_of_reads_the_status_alone(devices, manufacturer, register):
     third = register("SN-S3")[1]
     devices.setDeviceStatus(second, SUSPENDED, {"from": manufacturer})
     devices.setDeviceStatus(third, DECOMMISSIONED, {"from": manufacturer})
-    assert [devices.statusOf(i) for i in (first, second, third)] == [ACTIVE, SUSPENDED, DECOMMISSIONED]
+    assert [devices.statusOf(i) for i in (first, second, third)] == [
+        ACTIVE,
+        SUSPENDED,
+        DECOMMISSIONED,
+    ]
     # the batch view answers in the caller's order, duplicates included
     assert list(devices.statusesOf([third, first, second, first])) == [
         DECOMMISSIONED,
@@ -180,7 +184,11 @@ def test_status_of_reads_the_status_alone(devices, manufacturer, register):
         ACTIVE,
     ]
     assert list(devices.statusesOf([])) == []
-    assert [devices.device(i)[2] for i in (first, second, third)] == [ACTIVE, SUSPENDED, DECOMMISSIONED]
+    assert [devices.device(i)[2] for i in (first, second, third)] == [
+        ACTIVE,
+        SUSPENDED,
+        DECOMMISSIONED,
+    ]
 
 
 def test_status_views_refuse_an_unknown_device(devices, outsider, register):
