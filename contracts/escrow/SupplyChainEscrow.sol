@@ -133,14 +133,15 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         // The registry checks existence, ownership, the seller's approval and that no device is
         // locked already (so a device is in at most one open order): a device listed twice makes the
         // lock fail at its second copy, so the O(n^2) duplicate search runs only then, to name it.
-        try _devices.lockDevices(seller, deviceIds) {}
-        catch (bytes memory reason) {
+        // Only the lock call's own revert is caught; `_collect` runs after it as before.
+        try _devices.lockDevices(seller, deviceIds) {
+            _collect(token, amount);
+        } catch (bytes memory reason) {
             _revertIfDuplicate(deviceIds);
             assembly ("memory-safe") {
                 revert(add(reason, 0x20), mload(reason))
             }
         }
-        _collect(token, amount);
     }
 
     /// @inheritdoc ISupplyChainEscrow

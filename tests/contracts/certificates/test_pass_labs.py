@@ -20,7 +20,7 @@ def test_labs_of_valid_passes_in_order(certs2, lab, lab2, device, device2, issue
     passes = [ref(a, "a"), ref(b, "b")]
     assert list(certs2.passLabs(passes, [device, device2], SPEC)) == [lab, lab2]
     # each entry is what isValidPass + labOf say, one by one
-    for (cid, root), dev in zip(passes, [device, device2]):
+    for (cid, root), dev in zip(passes, [device, device2], strict=True):
         assert certs2.isValidPass(cid, dev, SPEC, root)
     assert [certs2.labOf(a), certs2.labOf(b)] == [lab, lab2]
     # the same pass may be listed twice; empty lists give an empty answer

@@ -327,7 +327,9 @@ def test_first_failing_device_wins_in_device_order(
 
     devices.setDeviceStatus(c[0], SUSPENDED_STATUS, {"from": manufacturer})
     blocked(DEVICE_UNCERTIFIED, err("DeviceNotCertified(uint256,uint256)", order_id, b[0]))
-    devices.setDeviceStatus(b[0], SUSPENDED_STATUS, {"from": manufacturer})  # inactive and uncertified
+    devices.setDeviceStatus(
+        b[0], SUSPENDED_STATUS, {"from": manufacturer}
+    )  # inactive and uncertified
     blocked(
         DEVICE_INACTIVE,
         err("DeviceInactive(uint256,uint256,uint8)", order_id, b[0], SUSPENDED_STATUS),
@@ -351,10 +353,12 @@ def test_first_failing_device_wins_in_device_order(
     passes = refs(order_id)
     assert escrow.canSettle(order_id, terms(order_id), passes[:2]) == (False, DEVICE_UNCERTIFIED)
     assert escrow.canSettle(order_id, terms(order_id), []) == (False, DEVICE_UNCERTIFIED)
-    assert escrow.canSettle(order_id, terms(order_id), passes + [NO_PASS]) == (True, READY)
+    assert escrow.canSettle(order_id, terms(order_id), [*passes, NO_PASS]) == (True, READY)
     tx = escrow.settleMany([order_id], [terms(order_id)], [passes[:2]], {"from": outsider})
     assert tx.return_value == 0
-    assert_events(tx, escrow, [("SettlementSkipped", {"orderId": order_id, "status": DEVICE_UNCERTIFIED})])
-    tx = escrow.settleMany([order_id], [terms(order_id)], [passes + [NO_PASS]], {"from": outsider})
+    assert_events(
+        tx, escrow, [("SettlementSkipped", {"orderId": order_id, "status": DEVICE_UNCERTIFIED})]
+    )
+    tx = escrow.settleMany([order_id], [terms(order_id)], [[*passes, NO_PASS]], {"from": outsider})
     assert tx.return_value == 1
     assert [devices.ownerOf(i) for i in ids] == [buyer] * 3

@@ -1,12 +1,12 @@
 """statusOf / statusesOf: a device's status without its record (one call for an order's devices)."""
 
-from revert_data import assert_call_reverts
 from identity_helpers import (
     ACTIVE,
     DECOMMISSIONED,
     SUSPENDED,
     err,
 )
+from revert_data import assert_call_reverts
 
 
 def test_statuses_follow_each_device_in_order(devices, register, manufacturer):
@@ -17,7 +17,11 @@ def test_statuses_follow_each_device_in_order(devices, register, manufacturer):
     assert list(devices.statusesOf(ids)) == expected
     assert [devices.statusOf(i) for i in ids] == expected
     # same order as asked, repeats included; matches the full record's status
-    assert list(devices.statusesOf([ids[3], ids[0], ids[3]])) == [DECOMMISSIONED, ACTIVE, DECOMMISSIONED]
+    assert list(devices.statusesOf([ids[3], ids[0], ids[3]])) == [
+        DECOMMISSIONED,
+        ACTIVE,
+        DECOMMISSIONED,
+    ]
     assert [devices.device(i)["status"] for i in ids] == expected
     assert list(devices.statusesOf([])) == []
     # a reactivated device reads Active again
@@ -39,5 +43,8 @@ def test_unknown_id_reverts_device_not_found(devices, register, outsider):
         error=err("DeviceNotFound(uint256)", unknown),
     )
     assert_call_reverts(
-        devices.statusesOf, [unknown + 1], sender=outsider, error=err("DeviceNotFound(uint256)", unknown + 1)
+        devices.statusesOf,
+        [unknown + 1],
+        sender=outsider,
+        error=err("DeviceNotFound(uint256)", unknown + 1),
     )
