@@ -12,7 +12,7 @@ import {IDeviceRegistry} from "../identity/IDeviceRegistry.sol";
 ///         nobody else can move them while the order is open); the seller ships; once the buyer
 ///         accepts delivery (or the inspection period runs out) and every device is Active and holds
 ///         a valid pass certificate for the order's test specification (from a lab the order
-///         accepts), anyone may settle, presenting one certificate per device ({PassRef}): the
+///         accepts), anyone may settle, presenting one certificate per device (`ICertificateRegistry.PassRef`): the
 ///         seller is paid and the device records go from the seller to the buyer in the same
 ///         transaction (one transfer per device). A missed ship date lets the buyer take the money
 ///         back; the seller may decline an order it has not shipped (money back to the buyer,
@@ -68,14 +68,6 @@ interface ISupplyChainEscrow is IVersioned {
         DeviceUncertified,
         DeviceInactive,
         TermsMismatch
-    }
-
-    /// @notice A certificate presented for one device of an order: its id and the data root it committed
-    ///         to (the registry stores only a digest of (dataRoot, testSpec)); see
-    ///         `ICertificateRegistry.isValidPass`.
-    struct PassRef {
-        bytes32 certId;
-        bytes32 dataRoot;
     }
 
     /// @notice The terms of an order, fixed at creation, emitted in full by {OrderCreated} and passed
@@ -257,9 +249,10 @@ interface ISupplyChainEscrow is IVersioned {
     ///      send no native coin; the received amount is checked by balance difference, so tokens that
     ///      take a fee on transfer are refused ({FeeOnTransferNotSupported}). Native orders use
     ///      `token == address(0)` and `msg.value == amount` ({IncorrectPayment}). Every device must
-    ///      appear once ({DuplicateDevice}); at most {MAX_DEVICES_PER_ORDER} devices. The devices are
-    ///      locked with `IDeviceRegistry.lockDevices(seller, deviceIds)`, which reverts with the
-    ///      registry's error when a device does not exist (`DeviceNotFound`), is not the seller's
+    ///      appear once ({DuplicateDevice}: named when the registry's lock fails, which a duplicate
+    ///      always makes it do, so it comes after the arbiter checks and before the registry's error);
+    ///      at most {MAX_DEVICES_PER_ORDER} devices. The devices are locked with
+    ///      `IDeviceRegistry.lockDevices(seller, deviceIds)`, which reverts with the registry's error when a device does not exist (`DeviceNotFound`), is not the seller's
     ///      (`DeviceNotOwnedBy`), is already locked (`DeviceLocked`: in another open order) or the
     ///      seller has not approved the escrow (`NotApprovedOperator`).
     ///      `token` must be allow-listed ({TokenNotAllowed}) unless it is address(0).
@@ -320,7 +313,7 @@ interface ISupplyChainEscrow is IVersioned {
     /// @param orderId The order.
     /// @param terms The order's terms.
     /// @param passes One certificate per device, in the order of `terms.deviceIds`.
-    function settle(uint256 orderId, OrderTerms calldata terms, PassRef[] calldata passes) external;
+    function settle(uint256 orderId, OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes) external;
 
     /// @notice Settles every order in `orderIds` that {canSettle} with its `terms[i]` and `passes[i]`
     ///         now and skips the others (unknown ids and wrong terms included) with
@@ -332,9 +325,11 @@ interface ISupplyChainEscrow is IVersioned {
     /// @param terms For each order, its terms.
     /// @param passes For each order, one certificate per device.
     /// @return settled How many orders were settled.
-    function settleMany(uint256[] calldata orderIds, OrderTerms[] calldata terms, PassRef[][] calldata passes)
-        external
-        returns (uint256 settled);
+    function settleMany(
+        uint256[] calldata orderIds,
+        OrderTerms[] calldata terms,
+        ICertificateRegistry.PassRef[][] calldata passes
+    ) external returns (uint256 settled);
 
     /// @notice Returns the money of an order that was not shipped by `shipBy` to its buyer and unlocks
     ///         its devices (they never left the seller).
@@ -427,7 +422,7 @@ interface ISupplyChainEscrow is IVersioned {
     /// @notice Whether {settle} with `terms` and `passes` would succeed for `orderId` now, and if not, why.
     /// @return ok True when the order can be settled now.
     /// @return status `Ready`, or the first condition that fails.
-    function canSettle(uint256 orderId, OrderTerms calldata terms, PassRef[] calldata passes)
+    function canSettle(uint256 orderId, OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes)
         external
         view
         returns (bool ok, SettleStatus status);

@@ -131,9 +131,17 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
             })
         );
         // The registry checks existence, ownership, the seller's approval and that no device is
-        // locked already (so a device is in at most one open order).
-        _devices.lockDevices(seller, deviceIds);
-        _collect(token, amount);
+        // locked already (so a device is in at most one open order): a device listed twice makes the
+        // lock fail at its second copy, so the O(n^2) duplicate search runs only then, to name it.
+        // Only the lock call's own revert is caught; `_collect` runs after it as before.
+        try _devices.lockDevices(seller, deviceIds) {
+            _collect(token, amount);
+        } catch (bytes memory reason) {
+            _revertIfDuplicate(deviceIds);
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
     }
 
     /// @inheritdoc ISupplyChainEscrow
@@ -172,26 +180,30 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function settle(uint256 orderId, OrderTerms calldata terms, PassRef[] calldata passes) external nonReentrant {
+    function settle(uint256 orderId, OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes)
+        external
+        nonReentrant
+    {
         Order storage o = _order(orderId, terms);
         uint256 deviceCount = terms.deviceIds.length;
         if (passes.length != deviceCount) revert PassCountMismatch(orderId, deviceCount, passes.length);
-        (SettleStatus status, uint256 detail) = _settleStatus(o, terms, passes);
+        // `_order` checked existence and the terms digest: `_readiness` does not hash them again.
+        (SettleStatus status, uint256 detail) = _readiness(o, terms, passes);
         if (status == SettleStatus.WrongState) revert InvalidOrderState(orderId, o.state);
         if (status == SettleStatus.InspectionOpen) revert InspectionPeriodActive(orderId, uint64(detail));
         if (status == SettleStatus.DeviceInactive) {
-            revert DeviceInactive(orderId, detail, uint8(_deviceStatus(detail)));
+            revert DeviceInactive(orderId, detail, uint8(_devices.statusOf(detail)));
         }
         if (status == SettleStatus.DeviceUncertified) revert DeviceNotCertified(orderId, detail);
         _settle(orderId, o, terms);
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function settleMany(uint256[] calldata orderIds, OrderTerms[] calldata terms, PassRef[][] calldata passes)
-        external
-        nonReentrant
-        returns (uint256 settled)
-    {
+    function settleMany(
+        uint256[] calldata orderIds,
+        OrderTerms[] calldata terms,
+        ICertificateRegistry.PassRef[][] calldata passes
+    ) external nonReentrant returns (uint256 settled) {
         uint256 count = orderIds.length;
         if (terms.length != count) revert LengthMismatch(count, terms.length);
         if (passes.length != count) revert LengthMismatch(count, passes.length);
@@ -325,7 +337,7 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ISupplyChainEscrow
-    function canSettle(uint256 orderId, OrderTerms calldata terms, PassRef[] calldata passes)
+    function canSettle(uint256 orderId, OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes)
         external
         view
         returns (bool ok, SettleStatus status)
@@ -388,22 +400,29 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         }
     }
 
-    /// @dev Checks that the device list is non-empty, bounded and free of duplicates (existence and
-    ///      ownership are checked by the registry's lock), and the labs list bounded and non-zero.
+    /// @dev Checks that the device list is non-empty and bounded (duplicates, existence and ownership
+    ///      are refused by the registry's lock, see {_revertIfDuplicate}), and the labs list bounded and
+    ///      non-zero.
     function _validateLists(uint256[] calldata deviceIds, address[] calldata labs) private pure {
         uint256 count = deviceIds.length;
         if (count == 0) revert NoDevices();
         if (count > MAX_DEVICES_PER_ORDER) revert TooManyDevices(count, MAX_DEVICES_PER_ORDER);
+        uint256 labCount = labs.length;
+        if (labCount > MAX_LABS_PER_ORDER) revert TooManyLabs(labCount, MAX_LABS_PER_ORDER);
+        for (uint256 i; i < labCount; ++i) {
+            if (labs[i] == address(0)) revert ZeroLab();
+        }
+    }
+
+    /// @dev Reverts {DuplicateDevice} with the first device of the list that appears again later
+    ///      (called only after the registry's lock failed: a duplicate always makes it fail).
+    function _revertIfDuplicate(uint256[] calldata deviceIds) private pure {
+        uint256 count = deviceIds.length;
         for (uint256 i; i < count; ++i) {
             uint256 deviceId = deviceIds[i];
             for (uint256 j = i + 1; j < count; ++j) {
                 if (deviceIds[j] == deviceId) revert DuplicateDevice(deviceId);
             }
-        }
-        uint256 labCount = labs.length;
-        if (labCount > MAX_LABS_PER_ORDER) revert TooManyLabs(labCount, MAX_LABS_PER_ORDER);
-        for (uint256 i; i < labCount; ++i) {
-            if (labs[i] == address(0)) revert ZeroLab();
         }
     }
 
@@ -424,14 +443,23 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
 
     /// @dev Whether order `o` can settle now with `terms` and `passes`; `detail` is the inspection end
     ///      or the device that is inactive or uncertified.
-    function _settleStatus(Order storage o, OrderTerms calldata terms, PassRef[] calldata passes)
+    function _settleStatus(Order storage o, OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes)
+        private
+        view
+        returns (SettleStatus, uint256 detail)
+    {
+        if (o.state == OrderState.None) return (SettleStatus.UnknownOrder, 0);
+        if (o.termsHash != hashTerms(terms)) return (SettleStatus.TermsMismatch, 0);
+        return _readiness(o, terms, passes);
+    }
+
+    /// @dev {_settleStatus} of an existing order whose `terms` match its digest (checked by the caller).
+    function _readiness(Order storage o, OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes)
         private
         view
         returns (SettleStatus, uint256 detail)
     {
         OrderState state = o.state;
-        if (state == OrderState.None) return (SettleStatus.UnknownOrder, 0);
-        if (o.termsHash != hashTerms(terms)) return (SettleStatus.TermsMismatch, 0);
         bool lateDispute = state == OrderState.Disputed && o.disputedLate;
         if (state != OrderState.Shipped && state != OrderState.Accepted && !lateDispute) {
             return (SettleStatus.WrongState, 0);
@@ -443,40 +471,41 @@ contract SupplyChainEscrow is ISupplyChainEscrow, AccessControl, ReentrancyGuard
         return _certification(terms, passes);
     }
 
-    /// @dev The first device of the order that is not Active (`DeviceInactive`) or whose presented
-    ///      certificate is missing or not a valid pass from an accepted lab (`DeviceUncertified`).
-    function _certification(OrderTerms calldata terms, PassRef[] calldata passes)
+    /// @dev The first device of the order, in order, that is not Active (`DeviceInactive`) or whose
+    ///      presented certificate is missing or not a valid pass from an accepted lab (`DeviceUncertified`):
+    ///      the same answer as checking status then pass device by device, from two calls per order
+    ///      (`DeviceRegistry.statusesOf`, `CertificateRegistry.passLabs`) instead of two or three per device.
+    ///      Passes beyond the devices are ignored; devices beyond the passes are uncertified.
+    function _certification(OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes)
         private
         view
         returns (SettleStatus, uint256 deviceId)
     {
         uint256 count = terms.deviceIds.length;
+        uint256 presented = passes.length < count ? passes.length : count;
+        IDeviceRegistry.DeviceStatus[] memory statuses = _devices.statusesOf(terms.deviceIds);
+        address[] memory passLabs = _passLabs(terms, passes, presented);
+        bool anyLab = terms.labs.length == 0;
         for (uint256 i; i < count; ++i) {
             deviceId = terms.deviceIds[i];
-            if (_deviceStatus(deviceId) != IDeviceRegistry.DeviceStatus.Active) {
-                return (SettleStatus.DeviceInactive, deviceId);
-            }
-            if (i >= passes.length || !_isAcceptedPass(terms, deviceId, passes[i])) {
+            if (statuses[i] != IDeviceRegistry.DeviceStatus.Active) return (SettleStatus.DeviceInactive, deviceId);
+            if (i >= presented) return (SettleStatus.DeviceUncertified, deviceId);
+            address lab = passLabs[i];
+            if (lab == address(0) || !(anyLab || _contains(terms.labs, lab))) {
                 return (SettleStatus.DeviceUncertified, deviceId);
             }
         }
         return (SettleStatus.Ready, 0);
     }
 
-    /// @dev Whether `pass` is a valid pass of `deviceId` for the order's spec, from a lab it accepts.
-    function _isAcceptedPass(OrderTerms calldata terms, uint256 deviceId, PassRef calldata pass)
+    /// @dev The labs of the first `presented` passes for the order's first `presented` devices
+    ///      (address(0): not a valid pass for the order's spec), one registry call.
+    function _passLabs(OrderTerms calldata terms, ICertificateRegistry.PassRef[] calldata passes, uint256 presented)
         private
         view
-        returns (bool)
+        returns (address[] memory)
     {
-        bytes32 certId = pass.certId;
-        if (!_certificates.isValidPass(certId, deviceId, terms.testSpec, pass.dataRoot)) return false;
-        return terms.labs.length == 0 || _contains(terms.labs, _certificates.labOf(certId));
-    }
-
-    /// @dev The DeviceRegistry status of `deviceId` (an order's devices always exist).
-    function _deviceStatus(uint256 deviceId) private view returns (IDeviceRegistry.DeviceStatus) {
-        return _devices.device(deviceId).status;
+        return _certificates.passLabs(passes[:presented], terms.deviceIds[:presented], terms.testSpec);
     }
 
     function _contains(address[] calldata list, address item) private pure returns (bool) {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.24;
 
 import {CertificateRegistry} from "../../contracts/certificates/CertificateRegistry.sol";
+import {ICertificateRegistry} from "../../contracts/certificates/ICertificateRegistry.sol";
 import {Roles} from "../../contracts/common/Roles.sol";
 import {ISupplyChainEscrow} from "../../contracts/escrow/ISupplyChainEscrow.sol";
 import {SupplyChainEscrow} from "../../contracts/escrow/SupplyChainEscrow.sol";
@@ -185,7 +186,7 @@ contract EscrowHandler {
 
     function settle(uint256 seed, uint256 callerSeed) external {
         (uint256 orderId,, ISupplyChainEscrow.OrderTerms memory t) = _pick(seed);
-        ISupplyChainEscrow.PassRef[] memory passes = _passes(orderId);
+        ICertificateRegistry.PassRef[] memory passes = _passes(orderId);
         (bool ok,) = escrow.canSettle(orderId, t, passes);
         if (!ok) return;
         VM.prank(address(uint160(0xCA11 + callerSeed % 5)));
@@ -197,7 +198,7 @@ contract EscrowHandler {
     function settleMany(uint256[4] calldata seeds, uint8 count) external {
         if (orderIds.length == 0) return;
         uint256[] memory ids = new uint256[](count % 5);
-        ISupplyChainEscrow.PassRef[][] memory passes = new ISupplyChainEscrow.PassRef[][](ids.length);
+        ICertificateRegistry.PassRef[][] memory passes = new ICertificateRegistry.PassRef[][](ids.length);
         ISupplyChainEscrow.OrderTerms[] memory terms = new ISupplyChainEscrow.OrderTerms[](ids.length);
         for (uint256 i; i < ids.length; ++i) {
             ids[i] = orderIds[seeds[i] % orderIds.length];
@@ -290,11 +291,11 @@ contract EscrowHandler {
         creditHolders.push(seller);
     }
 
-    function _passes(uint256 orderId) private view returns (ISupplyChainEscrow.PassRef[] memory passes) {
+    function _passes(uint256 orderId) private view returns (ICertificateRegistry.PassRef[] memory passes) {
         uint256[] memory ids = _terms[orderId].deviceIds;
-        passes = new ISupplyChainEscrow.PassRef[](ids.length);
+        passes = new ICertificateRegistry.PassRef[](ids.length);
         for (uint256 i; i < ids.length; ++i) {
-            passes[i] = ISupplyChainEscrow.PassRef({certId: passOf[ids[i]], dataRoot: bytes32(0)});
+            passes[i] = ICertificateRegistry.PassRef({certId: passOf[ids[i]], dataRoot: bytes32(0)});
         }
     }
 

@@ -74,7 +74,7 @@ class Accreditation(BaseModel):
 
 
 class PassRef(BaseModel):
-    """A Pass certificate presented for one device at settlement (``ISupplyChainEscrow.PassRef``):
+    """A Pass certificate presented for one device at settlement (``ICertificateRegistry.PassRef``):
     its id and the data root it committed to (the registry stores only a digest of
     ``(dataRoot, testSpec)``). Found with :meth:`CertificatesClient.valid_pass_refs`."""
 

@@ -190,6 +190,12 @@ def test_device_list_errors(escrow, usdc, devices, make_devices, buyer, manufact
         create([mine[0], mine[1], mine[0]])
     with reverts(err("DuplicateDevice(uint256)", mine[1])):
         create([mine[1], mine[1]])
+    # the duplicate search runs once the registry's lock failed (a duplicate always makes it fail
+    # at its second copy): a duplicate is still named before the registry's other errors
+    with reverts(err("DuplicateDevice(uint256)", theirs[0])):
+        create([mine[0], theirs[0], theirs[0]])
+    with reverts(err("DuplicateDevice(uint256)", unknown)):
+        create([unknown, mine[0], unknown])
     # existence and ownership are the registry's lock checks (its errors, nothing locked)
     with reverts(
         err("DeviceNotOwnedBy(uint256,address,address)", theirs[0], manufacturer, seller2)

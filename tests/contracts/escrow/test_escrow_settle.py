@@ -6,12 +6,14 @@ from brownie.exceptions import VirtualMachineError
 from escrow_helpers import (
     ACCEPTED,
     DAY,
+    DEVICE_INACTIVE,
     DEVICE_UNCERTIFIED,
     DISPUTED,
     FAIL,
     FUNDED,
     INSPECTION_OPEN,
     NATIVE,
+    NO_PASS,
     OTHER_SPEC,
     READY,
     REFUNDED,
@@ -300,3 +302,63 @@ def test_settle_many_settles_what_it_can_and_skips_the_rest(
     assert escrow.settleMany.call([], [terms(o) for o in []], [], {"from": outsider}) == 0
     empty = escrow.settleMany([], [terms(o) for o in []], [], {"from": outsider})
     assert len(empty.events) == 0
+
+
+SUSPENDED_STATUS = 1
+
+
+def test_first_failing_device_wins_in_device_order(
+    escrow, devices, create_order, make_devices, certify, manufacturer, buyer, outsider
+):
+    # Statuses and passes come from one registry call each (statusesOf, passLabs): the answer must
+    # still be the first device, in the order's device order, that is inactive or uncertified, and
+    # for one device its status before its pass.
+    a, c = make_devices(1), make_devices(1)
+    b = make_devices(1, certify=False)
+    ids = a + b + c
+    _, order_id = create_order(ids)
+    escrow.markShipped(order_id, terms(order_id), SHIPMENT, {"from": manufacturer})
+    escrow.confirmDelivery(order_id, terms(order_id), {"from": buyer})
+
+    def blocked(status, error):
+        assert escrow.canSettle(order_id, terms(order_id), refs(order_id)) == (False, status)
+        with reverts(error):
+            escrow.settle(order_id, terms(order_id), refs(order_id), {"from": outsider})
+
+    devices.setDeviceStatus(c[0], SUSPENDED_STATUS, {"from": manufacturer})
+    blocked(DEVICE_UNCERTIFIED, err("DeviceNotCertified(uint256,uint256)", order_id, b[0]))
+    devices.setDeviceStatus(
+        b[0], SUSPENDED_STATUS, {"from": manufacturer}
+    )  # inactive and uncertified
+    blocked(
+        DEVICE_INACTIVE,
+        err("DeviceInactive(uint256,uint256,uint8)", order_id, b[0], SUSPENDED_STATUS),
+    )
+    devices.setDeviceStatus(b[0], 0, {"from": manufacturer})
+    certify(b[0])
+    blocked(
+        DEVICE_INACTIVE,
+        err("DeviceInactive(uint256,uint256,uint8)", order_id, c[0], SUSPENDED_STATUS),
+    )
+    devices.setDeviceStatus(a[0], SUSPENDED_STATUS, {"from": manufacturer})
+    blocked(
+        DEVICE_INACTIVE,
+        err("DeviceInactive(uint256,uint256,uint8)", order_id, a[0], SUSPENDED_STATUS),
+    )
+    devices.setDeviceStatus(a[0], 0, {"from": manufacturer})
+    devices.setDeviceStatus(c[0], 0, {"from": manufacturer})
+
+    # canSettle/settleMany take any number of passes: devices beyond them are uncertified, passes
+    # beyond the devices are ignored
+    passes = refs(order_id)
+    assert escrow.canSettle(order_id, terms(order_id), passes[:2]) == (False, DEVICE_UNCERTIFIED)
+    assert escrow.canSettle(order_id, terms(order_id), []) == (False, DEVICE_UNCERTIFIED)
+    assert escrow.canSettle(order_id, terms(order_id), [*passes, NO_PASS]) == (True, READY)
+    tx = escrow.settleMany([order_id], [terms(order_id)], [passes[:2]], {"from": outsider})
+    assert tx.return_value == 0
+    assert_events(
+        tx, escrow, [("SettlementSkipped", {"orderId": order_id, "status": DEVICE_UNCERTIFIED})]
+    )
+    tx = escrow.settleMany([order_id], [terms(order_id)], [[*passes, NO_PASS]], {"from": outsider})
+    assert tx.return_value == 1
+    assert [devices.ownerOf(i) for i in ids] == [buyer] * 3
