@@ -26,9 +26,12 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fabtrust.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = [
     "UINT8_MAX",
@@ -43,6 +46,7 @@ __all__ = [
     "bytes32_or_text",
     "checksum",
     "duration",
+    "from_validation_error",
     "hex_bytes",
     "optional_bytes32",
     "parse_amount",
@@ -272,3 +276,16 @@ def duration(value: Any, *, field: str) -> int:
 def utc(seconds: int) -> datetime:
     """Unix seconds as an aware UTC datetime."""
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def from_validation_error(exc: ValidationError) -> InvalidInputError:
+    """The InvalidInputError behind a pydantic ValidationError (a field validator that called
+    this module raised it and pydantic wrapped it), else a new one naming the first bad field
+    (dotted path) with pydantic's message. Raise it ``from None``."""
+    for error in exc.errors():
+        original = (error.get("ctx") or {}).get("error")
+        if isinstance(original, InvalidInputError):
+            return original
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    return InvalidInputError(f"{field}: {first.get('msg')}", field=field)

@@ -45,7 +45,7 @@ class Fabtrust:
         self.chain = binding
         self.devices = DevicesClient(binding)
         self.certificates = CertificatesClient(binding, devices=self.devices)
-        self.escrow = EscrowClient(binding, certificates=self.certificates)
+        self.escrow = EscrowClient(binding, certificates=self.certificates, devices=self.devices)
 
     @property
     def deployment(self) -> Deployment:

@@ -75,6 +75,50 @@ def test_settles_on_delivery_confirmation_exactly_once(market: Market, agent_for
     assert closed.settled_tx == action.tx_hash
 
 
+def test_stored_terms_spare_the_order_created_log_reads(
+    market: Market, agent_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent passes the terms it stored to ``settlement_passes``: finding the passes for
+    ``canSettle`` and ``settle`` reads no ``OrderCreated`` log of a stored order (the only
+    eth_getLogs are the poll's block-range reads, never filtered by order id)."""
+    from web3 import HTTPProvider
+
+    sent: list[tuple[str, Any]] = []
+    single, batch = HTTPProvider.make_request, HTTPProvider.make_batch_request
+
+    def make_request(self: Any, method: str, params: Any) -> Any:
+        sent.append((method, params))
+        return single(self, method, params)
+
+    def make_batch_request(self: Any, requests: Any) -> Any:
+        sent.extend((method, params) for method, params in requests)
+        return batch(self, requests)
+
+    monkeypatch.setattr(HTTPProvider, "make_request", make_request)
+    monkeypatch.setattr(HTTPProvider, "make_batch_request", make_batch_request)
+    agent = agent_for()
+    order_id, _ = market.shipped_order()
+    agent.poll_once()
+    assert agent.store.order(order_id) is not None  # its terms are stored now
+    market.confirm(3, order_id)
+    sent.clear()
+    polled = agent.poll_once()  # canSettle, then settle, with passes for the stored order
+    assert polled.settled == (order_id,)
+    calls = [method for method, _ in sent]
+    assert "eth_call" in calls and "eth_sendRawTransaction" in calls
+    order_topic = "0x" + order_id.to_bytes(32, "big").hex()
+    by_order = [
+        params
+        for method, params in sent
+        if method == "eth_getLogs"
+        and any(
+            order_topic in (topic if isinstance(topic, list) else [topic])
+            for topic in (params[0].get("topics") or [])[1:]
+        )
+    ]
+    assert by_order == []
+
+
 def test_settles_when_the_inspection_period_runs_out(market: Market, agent_for: Any) -> None:
     agent = agent_for()
     order_id, _ = market.shipped_order(inspection=86_400)

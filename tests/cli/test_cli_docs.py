@@ -23,3 +23,21 @@ def test_cli_reference_is_in_sync(tmp_path: Path) -> None:
     assert (ROOT / "docs" / "cli.md").read_text() == generated, "run: make docs"
     for group in ("chain", "deploy", "admin", "device", "cert", "order", "agent", "demo"):
         assert f"`fabtrust {group}" in generated
+
+
+def test_reference_lists_the_options_of_the_real_help(tmp_path: Path) -> None:
+    """The reference's top-level options are the ones the console script's `fabtrust --help`
+    shows, completion options included (typer's docs command used to drop them)."""
+    import re
+
+    generated = generate(tmp_path / "cli.md")
+    top = generated.split("**Commands**", 1)[0]
+    documented = re.findall(r"^\* `(--[a-z-]+)", top, flags=re.MULTILINE)
+    real = subprocess.run(
+        [str(Path(sys.executable).parent / "fabtrust"), "--help"],
+        check=True, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+    ).stdout  # fmt: skip
+    options = real.split("Options:", 1)[1].split("Commands:", 1)[0]
+    shown = re.findall(r"^  (--[a-z-]+)", options, flags=re.MULTILINE)
+    assert "--install-completion" in shown and "--show-completion" in shown
+    assert documented == shown

@@ -206,3 +206,52 @@ def test_every_entry_point_refuses_the_same_bytes32(refused: str) -> None:
     for _name, entry in _entry_points()[4:]:
         with pytest.raises(InvalidInputError):
             entry(refused)
+
+
+# -- pydantic ValidationError → InvalidInputError: one helper for every model ----------------------
+
+
+def test_from_validation_error_unwraps_the_checker_error_or_names_the_field() -> None:
+    from pydantic import BaseModel, ValidationError, field_validator
+
+    class Model(BaseModel):
+        account: str = ""
+        count: int = 0
+
+        @field_validator("account")
+        @classmethod
+        def _account(cls, value: Any) -> str:
+            return _validate.address(value, field="account")
+
+    with pytest.raises(ValidationError) as wrapped:
+        Model(account="0x1")
+    error = _validate.from_validation_error(wrapped.value)
+    assert error.field == "account"
+    assert str(error) == "account: '0x1' is not an address (0x + 40 hex digits)"
+    with pytest.raises(ValidationError) as plain:
+        Model(count="many")
+    error = _validate.from_validation_error(plain.value)
+    assert error.field == "count"
+    assert str(error).startswith("count: Input should be a valid integer")
+
+
+def test_agent_config_and_device_spec_share_the_one_helper(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """AgentConfig and DeviceSpec turn a ValidationError into InvalidInputError through
+    ``_validate.from_validation_error`` (no copy of their own)."""
+    from fabtrust.agent.config import AgentConfig
+    from fabtrust.identity.models import DeviceSpec
+
+    seen: list[str] = []
+
+    def recorder(exc: Any) -> InvalidInputError:
+        seen.append(type(exc).__name__)
+        return InvalidInputError("recorded", field="recorded")
+
+    monkeypatch.setattr(_validate, "from_validation_error", recorder)
+    with pytest.raises(InvalidInputError, match=r"^recorded$"):
+        AgentConfig(state=tmp_path / "agent.db", poll_interval="soon")
+    with pytest.raises(InvalidInputError, match=r"^recorded$"):
+        DeviceSpec(serial="S-1", model="M", device_key="0x1")
+    assert seen == ["ValidationError", "ValidationError"]

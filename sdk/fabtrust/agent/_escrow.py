@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["EscrowDoor", "PassFinder", "terms"]
 
-PassFinder = Callable[[int, "int | str"], list[tuple[bytes, bytes]]]
-"""(order id, block) -> the certificate references (``PassRef`` structs) to present for the
-order's devices: ``EscrowClient.settlement_passes``, which finds them with
-``CertificatesClient.valid_pass_refs``."""
+PassFinder = Callable[[TrackedOrder, "int | str"], list[tuple[bytes, bytes]]]
+"""(order, block) -> the certificate references (``PassRef`` structs) to present for the
+order's devices: ``EscrowClient.settlement_passes`` given the order's stored :func:`terms` (no
+log read), which finds them with ``CertificatesClient.valid_pass_refs``."""
 
 _DONE_EVENT: dict[ActionKind, str] = {"settle": "OrderSettled", "refund": "OrderRefunded"}
 
@@ -47,7 +47,7 @@ class EscrowDoor:
         answers = self._binding.call_many(
             ESCROW,
             "canSettle",
-            [(o.order_id, terms(o), self._passes(o.order_id, block)) for o in orders],
+            [(o.order_id, terms(o), self._passes(o, block)) for o in orders],
             block=block,
         )
         return {
@@ -97,7 +97,7 @@ class EscrowDoor:
         return [int(e.args["orderId"]) for e in events if e.contract == ESCROW and e.name == name]
 
     def _settle_call(self, orders: Sequence[TrackedOrder]) -> tuple[str, tuple[Any, ...]]:
-        passes = [self._passes(o.order_id, "latest") for o in orders]
+        passes = [self._passes(o, "latest") for o in orders]
         if len(orders) == 1:
             return "settle", (orders[0].order_id, terms(orders[0]), passes[0])
         return "settleMany", ([o.order_id for o in orders], [terms(o) for o in orders], passes)

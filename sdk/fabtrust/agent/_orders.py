@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fabtrust.agent.models import AgentEvent, EventKind, TrackedOrder
-from fabtrust.escrow.models import OrderState
+from fabtrust.escrow.models import TERMS_FIELDS, OrderState
 
 __all__ = [
     "CERTIFICATES",
@@ -155,25 +155,10 @@ def removed_copy(event: AgentEvent) -> AgentEvent:
     return event.model_copy(update={"removed": True, "key": event.key + ":removed"})
 
 
-# ``OrderTerms`` in struct order (``OrderCreated.terms``); the agent reports and keeps them by name.
-_TERMS_FIELDS = (
-    "buyer",
-    "seller",
-    "token",
-    "amount",
-    "deviceIds",
-    "testSpec",
-    "shipBy",
-    "inspectionPeriod",
-    "arbiter",
-    "labs",
-)
-
-
 def _named_terms(terms: Any) -> dict[str, Any]:
     if isinstance(terms, Mapping):
-        return {name: terms[name] for name in _TERMS_FIELDS}
-    return dict(zip(_TERMS_FIELDS, terms, strict=True))
+        return {name: terms[name] for name in TERMS_FIELDS}
+    return dict(zip(TERMS_FIELDS, terms, strict=True))
 
 
 def _plain(value: Any) -> Any:

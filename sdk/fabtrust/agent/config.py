@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from fabtrust import _validate
 from fabtrust._constants import REMOTE_CONFIRMATIONS
 from fabtrust.agent.models import WebhookConfig
 from fabtrust.errors import InvalidInputError
@@ -78,7 +79,7 @@ class AgentConfig(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise _invalid(exc) from None
+            raise _validate.from_validation_error(exc) from None
 
     def confirmations_on(self, *, local: bool) -> int:
         """The depth the agent uses on a local (Anvil / Ganache) or a remote chain."""
@@ -207,14 +208,3 @@ def _webhook_config(webhook: Any) -> WebhookConfig | None:
     if not (config.timeout > 0 and config.initial_backoff > 0 and config.max_backoff > 0):
         raise InvalidInputError("webhook timeout and backoffs must be > 0", field="webhook")
     return config
-
-
-def _invalid(exc: ValidationError) -> InvalidInputError:
-    """The InvalidInputError a validator raised (pydantic wraps it), or one naming the field."""
-    for error in exc.errors():
-        original = (error.get("ctx") or {}).get("error")
-        if isinstance(original, InvalidInputError):
-            return original
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first.get("loc", ())) or None
-    return InvalidInputError(f"{field}: {first.get('msg')}", field=field)

@@ -6,7 +6,7 @@ Light module: pydantic and the escrow's enums only (no web3).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,20 +46,7 @@ passed, reported once) and ``order_quarantined`` (an order whose settlement fail
 set aside and retried on a back-off schedule) are the agent's own findings; the others are
 contract events."""
 
-EVENT_KINDS: tuple[EventKind, ...] = (
-    "order_created",
-    "order_shipped",
-    "delivery_confirmed",
-    "order_settled",
-    "order_refunded",
-    "order_declined",
-    "dispute_opened",
-    "dispute_resolved",
-    "certificate_issued",
-    "certificate_revoked",
-    "order_overdue",
-    "order_quarantined",
-)
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 ActionKind = Literal["settle", "refund"]
 

@@ -56,7 +56,7 @@ from fabtrust.agent._actions import ActionSender
 from fabtrust.agent._actor import Actor
 from fabtrust.agent._batches import BatchSettler
 from fabtrust.agent._chain import ChainView
-from fabtrust.agent._escrow import EscrowDoor
+from fabtrust.agent._escrow import EscrowDoor, terms
 from fabtrust.agent._hooks import Hook, Hooks
 from fabtrust.agent._reader import ChainReader, ReaderSettings
 from fabtrust.agent._reconciler import Reconciler
@@ -395,10 +395,13 @@ class SettlementAgent:
         """The order as the escrow holds it at the newest block."""
         return self._client.escrow.get_order(order_id=order_id)
 
-    def _passes(self, order_id: int, block: int | str) -> list[tuple[bytes, bytes]]:
+    def _passes(self, order: TrackedOrder, block: int | str) -> list[tuple[bytes, bytes]]:
         """The certificates to present for the order's devices (``PassRef`` structs), found with
-        ``CertificatesClient.valid_pass_refs`` through ``EscrowClient.settlement_passes``."""
-        refs = self._client.escrow.settlement_passes(order_id=order_id, block=block)
+        ``CertificatesClient.valid_pass_refs`` through ``EscrowClient.settlement_passes``, given
+        the terms the store kept (no ``OrderCreated`` log read)."""
+        refs = self._client.escrow.settlement_passes(
+            order_id=order.order_id, block=block, terms=terms(order)
+        )
         return [ref.as_struct() for ref in refs]
 
     def _wake_webhook(self) -> None:

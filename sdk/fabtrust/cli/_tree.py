@@ -4,8 +4,17 @@ script registers only the command it runs (:func:`fabtrust.cli._app.main`)."""
 
 from __future__ import annotations
 
-from ._app import app, register
+import copy
+
+from . import _app
 
 __all__ = ["app"]
 
-register()
+_app.register()
+
+# A shallow copy of the console script's app (same commands, callback and options), made anew
+# each time this module is executed: `typer fabtrust.cli._tree utils docs` executes it twice,
+# once for its own `run` command, which switches the completion options off on the app it gets,
+# then for `docs`. With the shared app the reference lost `--install-completion` /
+# `--show-completion`, which the real `fabtrust --help` shows.
+app = copy.copy(_app.app)

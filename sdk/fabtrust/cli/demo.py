@@ -202,7 +202,7 @@ def demo(
             bundle.save(out_dir / "bundles" / f"{serial}.bundle.json")
 
         step("The seller lets the escrow lock its motors in orders (once)")
-        maker.escrow.approve_escrow()
+        maker.devices.approve_escrow()
         out.info("  the seller approved the escrow on the DeviceRegistry")
 
         step("The buyer orders the three motors, paying in the test stablecoin")

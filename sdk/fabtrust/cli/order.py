@@ -249,8 +249,9 @@ def approve_escrow(ctx: typer.Context) -> None:
     settlement). Nothing is sent when the approval is there already."""
     out = settings_of(ctx).output
     client = client_of(ctx)
-    tx = client.escrow.approve_escrow()
-    seller, escrow = str(client.account), client.escrow.address
+    seller, escrow = client.chain.address, client.escrow.address  # AccountError when read-only
+    already = client.devices.is_approved(owner=seller, operator=escrow)
+    tx = None if already else client.devices.approve_escrow(operator=escrow)
     if tx is None:
         out.info(f"{seller} has approved the escrow {escrow} already: nothing sent")
     else:

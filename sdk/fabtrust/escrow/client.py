@@ -17,6 +17,7 @@ from fabtrust.escrow import _inputs as check
 from fabtrust.escrow import errors as E
 from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code
 from fabtrust.escrow.models import (
+    TERMS_FIELDS,
     Eligibility,
     EligibilityCheck,
     Order,
@@ -29,6 +30,7 @@ from fabtrust.escrow.models import (
 if TYPE_CHECKING:
     from fabtrust._binding import Binding
     from fabtrust.certificates import CertificatesClient, PassRef
+    from fabtrust.identity import DevicesClient
     from fabtrust.models import Event, TxResult
 
 __all__ = ["EscrowClient"]
@@ -61,18 +63,6 @@ _STATE_DETAIL: dict[OrderState, str] = {
     OrderState.DECLINED: "order was Declined by the seller",
 }
 
-_TERMS_FIELDS = (
-    "buyer",
-    "seller",
-    "token",
-    "amount",
-    "deviceIds",
-    "testSpec",
-    "shipBy",
-    "inspectionPeriod",
-    "arbiter",
-    "labs",
-)
 # Terms of no order (settleMany skips an unknown id whatever terms come with it).
 _NO_TERMS: tuple[Any, ...] = (
     check.NATIVE_TOKEN, check.NATIVE_TOKEN, check.NATIVE_TOKEN, 0, [], b"\x00" * 32, 0, 0,
@@ -125,9 +115,24 @@ class EscrowClient:
     anything is sent.
     """
 
-    def __init__(self, binding: Binding, *, certificates: CertificatesClient) -> None:
+    def __init__(
+        self,
+        binding: Binding,
+        *,
+        certificates: CertificatesClient,
+        devices: DevicesClient | None = None,
+    ) -> None:
         self._binding = binding
         self._certificates = certificates
+        if devices is None:
+            devices = certificates.devices
+        if devices is None:
+            from fabtrust.identity import DevicesClient
+
+            devices = DevicesClient(binding)
+        # The seller's operator approval is the devices client's (one implementation):
+        # ``devices.is_approved(owner=seller)`` / ``devices.approve_escrow()``.
+        self._devices = devices
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -195,12 +200,12 @@ class EscrowClient:
         buyer = self._binding.address  # AccountError for a read-only client, before any tx
         if (
             seller_address not in (check.NATIVE_TOKEN, buyer)  # (InvalidSeller / SellerIsBuyer)
-            and not self.is_escrow_approved(seller=seller_address)
+            and not self._devices.is_approved(owner=seller_address, operator=self.address)
         ):
             raise InvalidInputError(
                 f"the seller {seller_address} has not approved the escrow {self.address} on the "
                 "DeviceRegistry, so the order's devices cannot be locked: the seller runs "
-                "`fabtrust order approve-escrow` (EscrowClient.approve_escrow) once first; "
+                "`fabtrust order approve-escrow` (DevicesClient.approve_escrow) once first; "
                 "nothing was sent",
                 field="seller",
             )
@@ -289,24 +294,6 @@ class EscrowClient:
 
     # -- seller -----------------------------------------------------------------------------------
 
-    def is_escrow_approved(self, *, seller: str) -> bool:
-        """Whether ``seller`` has approved the escrow for all its devices on the DeviceRegistry
-        (``isApprovedForAll``), which an order needs: createOrder locks the devices in place."""
-        account = _validate.address(seller, field="seller", allow_zero=True)
-        return bool(self._binding.call(_DEVICES, "isApprovedForAll", account, self.address))
-
-    def approve_escrow(self) -> TxResult | None:
-        """Seller: approve the escrow for all the connected account's devices on the
-        DeviceRegistry (``setApprovalForAll(escrow, true)``), once, before buyers create orders:
-        the escrow locks an order's devices in place at createOrder and moves them to the buyer at
-        settlement. Returns None when the approval is already there (nothing sent).
-        (``IdentityClient.approve_escrow`` is the general operator approval; this is the seller's
-        idempotent step of the order flow.)"""
-        seller = self._binding.address  # AccountError for a read-only client
-        if self.is_escrow_approved(seller=seller):
-            return None
-        return self._binding.transact(_DEVICES, "setApprovalForAll", self.address, True)
-
     def mark_shipped(self, *, order_id: int, shipment: str | bytes) -> TxResult:
         """Seller: ship an order (its devices stay locked with the seller until settlement).
 
@@ -333,7 +320,11 @@ class EscrowClient:
         oid = self._order_id(order_id)
         _ = self._binding.address  # AccountError for a read-only client, before any read
         order = self._read_order(oid, block="latest")  # one read: terms and devices
-        refs = self._passes_for(order, block="latest") if passes is None else list(passes)
+        refs = (
+            self._passes_for(terms_struct(order), block="latest")
+            if passes is None
+            else list(passes)
+        )
         return self._binding.transact(
             _ESCROW, "settle", oid, terms_struct(order), [r.as_struct() for r in refs]
         )
@@ -349,11 +340,8 @@ class EscrowClient:
             raise InvalidInputError("order_ids is empty: nothing to settle", field="order_ids")
         _ = self._binding.address  # AccountError for a read-only client, before any read
         orders = [self._try_order(i) for i in ids]  # an unknown id is skipped by the contract
-        passes = [
-            [] if o is None else [r.as_struct() for r in self._passes_for(o, block="latest")]
-            for o in orders
-        ]
         terms = [_NO_TERMS if o is None else terms_struct(o) for o in orders]
+        passes = [[r.as_struct() for r in self._passes_for(t, block="latest")] for t in terms]
         tx = self._binding.transact(_ESCROW, "settleMany", ids, terms, passes)
         settled = tuple(
             int(event.args["orderId"])
@@ -362,23 +350,36 @@ class EscrowClient:
         )
         return SettleManyResult(settled_order_ids=settled, tx=tx)
 
-    def settlement_passes(self, *, order_id: int, block: int | str = "latest") -> list[PassRef]:
+    def settlement_passes(
+        self,
+        *,
+        order_id: int,
+        block: int | str = "latest",
+        terms: Sequence[Any] | None = None,
+    ) -> list[PassRef]:
         """One certificate per device of the order, in the order's device order, to present to
         ``settle``/``canSettle``: the first valid Pass for the order's spec (from a lab the order
         accepts) that :meth:`CertificatesClient.valid_pass_refs` finds, or a zero reference for a
         device without one (the contract then reports it uncertified).
-        Raises OrderNotFoundError."""
-        return self._passes_for(
-            self._read_order(self._order_id(order_id), block=block), block=block
-        )
 
-    def _passes_for(self, order: Order, *, block: int | str) -> list[PassRef]:
+        ``terms``: the order's ``OrderTerms`` as the escrow takes them back (:func:`terms_struct`
+        of an :class:`Order`, or what a caller kept of ``OrderCreated``, as the settlement agent
+        does); given, no log is read for them. Not given: they are read from the order's
+        ``OrderCreated`` (OrderNotFoundError when there is no order)."""
+        oid = self._order_id(order_id)
+        if terms is None:
+            terms = terms_struct(self._read_order(oid, block=block))
+        return self._passes_for(terms, block=block)
+
+    def _passes_for(self, terms: Sequence[Any], *, block: int | str) -> list[PassRef]:
+        """The passes to present for the order of ``terms`` (an ``OrderTerms`` struct)."""
         from fabtrust.certificates import PassRef
 
+        device_ids, test_spec, labs = terms[4], _hex32(terms[5]), list(terms[9])
         refs: list[PassRef] = []
-        for device_id in order.device_ids:
+        for device_id in device_ids:
             found = self._certificates.valid_pass_refs(
-                device_id=device_id, test_spec=order.test_spec, labs=order.labs, block=block
+                device_id=int(device_id), test_spec=test_spec, labs=labs, block=block
             )
             refs.append(found[0] if found else PassRef(cert_id=_ZERO32, data_root=_ZERO32))
         return refs
@@ -466,7 +467,7 @@ class EscrowClient:
         if terms is None:
             raise FabtrustError(f"order {order_id} exists but its OrderCreated event was not found")
         if hasattr(terms, "keys"):
-            terms = [terms[name] for name in _TERMS_FIELDS]
+            terms = [terms[name] for name in TERMS_FIELDS]
         buyer, seller, token, amount, devices, test_spec, ship_by, period, arbiter, labs = terms
         shipped = int(shipped_at)
         return Order(
@@ -542,16 +543,22 @@ class EscrowClient:
         found = (decoder.decode(log) for log in logs)
         return [event for event in found if event is not None]
 
-    def can_settle(self, *, order_id: int, passes: Sequence[PassRef] | None = None) -> SettleStatus:
+    def can_settle(
+        self,
+        *,
+        order_id: int,
+        passes: Sequence[PassRef] | None = None,
+        terms: Sequence[Any] | None = None,
+    ) -> SettleStatus:
         """The contract's own ``canSettle`` answer for the latest block (READY when it can), with
-        ``passes`` (default: :meth:`settlement_passes`)."""
+        ``passes`` (default: :meth:`settlement_passes`). ``terms``: the order's ``OrderTerms``
+        as in :meth:`settlement_passes` (given, no log is read; not given, they are read from
+        ``OrderCreated``)."""
         oid = self._order_id(order_id)
-        order = self._try_order(oid)
-        if passes is not None:
-            refs = list(passes)
-        else:
-            refs = [] if order is None else self._passes_for(order, block="latest")
-        terms = _NO_TERMS if order is None else terms_struct(order)
+        if terms is None:
+            order = self._try_order(oid)
+            terms = _NO_TERMS if order is None else terms_struct(order)
+        refs = self._passes_for(terms, block="latest") if passes is None else list(passes)
         _, status = self._binding.call(
             _ESCROW, "canSettle", oid, terms, [r.as_struct() for r in refs]
         )

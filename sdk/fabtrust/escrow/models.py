@@ -23,6 +23,21 @@ __all__ = [
 
 _NATIVE = "0x0000000000000000000000000000000000000000"
 
+TERMS_FIELDS: tuple[str, ...] = (
+    "buyer",
+    "seller",
+    "token",
+    "amount",
+    "deviceIds",
+    "testSpec",
+    "shipBy",
+    "inspectionPeriod",
+    "arbiter",
+    "labs",
+)
+"""``ISupplyChainEscrow.OrderTerms`` field names in struct order (``OrderCreated.terms``): the
+escrow client and the settlement agent read decoded terms by these names."""
+
 
 class OrderState(IntEnum):
     """``ISupplyChainEscrow.OrderState``: where an order is in its lifecycle."""

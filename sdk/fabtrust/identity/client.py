@@ -484,8 +484,10 @@ class DevicesClient:
 
     def approve_escrow(self, *, operator: str | None = None, approved: bool = True) -> TxResult:
         """Let ``operator`` (default: the SupplyChainEscrow) move all of the signer's device
-        records (ERC-721 ``setApprovalForAll``), as the escrow needs before ``markShipped``;
-        ``approved=False`` withdraws it."""
+        records (ERC-721 ``setApprovalForAll``); ``approved=False`` withdraws it. A seller needs
+        the escrow's approval before any ``createOrder`` naming it (the escrow locks the order's
+        devices at creation and moves them to the buyer at settlement): the SDK's one way to
+        grant it (CLI ``fabtrust order approve-escrow``); :meth:`is_approved` reads it."""
         return self._transact("setApprovalForAll", self._operator(operator), bool(approved))
 
     def _key_proof(self, key_signer: Signer, *, manufacturer: str, device_id: int) -> bytes:

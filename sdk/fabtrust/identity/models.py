@@ -75,17 +75,6 @@ class DeviceStatus(IntEnum):
         return self.name.capitalize()
 
 
-def _reraise(exc: ValidationError) -> InvalidInputError:
-    """The InvalidInputError behind a pydantic ValidationError (or a new one naming the field)."""
-    for error in exc.errors():
-        original = (error.get("ctx") or {}).get("error")
-        if isinstance(original, InvalidInputError):
-            return original
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first.get("loc", ())) or None
-    return InvalidInputError(f"{field}: {first.get('msg')}", field=field)
-
-
 class DeviceSpec(BaseModel):
     """One device to register (a row of a ``registerDevices`` batch).
 
@@ -121,7 +110,7 @@ class DeviceSpec(BaseModel):
                 owner=owner,
             )
         except ValidationError as exc:
-            raise _reraise(exc) from None
+            raise _validate.from_validation_error(exc) from None
 
     @field_validator("serial", mode="plain")
     @classmethod

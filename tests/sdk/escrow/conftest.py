@@ -12,7 +12,7 @@ from escrow_helpers import Market
 @pytest.fixture
 def market(fresh_chain: Any) -> Iterator[Market]:
     c = fresh_chain.client
-    c(1).escrow.approve_escrow()  # the seller's one-time approval: createOrder locks its devices
+    c(1).devices.approve_escrow()  # the seller's one-time approval: createOrder locks its devices
     yield Market(
         chain=fresh_chain,
         admin=c(0),

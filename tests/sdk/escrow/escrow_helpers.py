@@ -2,7 +2,8 @@
 
 dev:0 admin and TestStablecoin minter, dev:1 seller (manufacturer), dev:2 accredited lab,
 dev:3 buyer, dev:4 default arbiter, dev:5 a stranger. The seller has approved the escrow on the
-DeviceRegistry (``approve_escrow``) before any order, as createOrder locks its devices. Devices are registered with the raw
+DeviceRegistry (``DevicesClient.approve_escrow``) before any order, as createOrder locks its
+devices. Devices are registered with the raw
 binding (``registerDevice``) and certified with ``issueCertificate`` so these tests do not depend
 on the identity and certificates clients. Test mocks (TestWallet, BlocklistToken,
 FeeOnTransferToken) are deployed from the Brownie build in ``build/contracts``.

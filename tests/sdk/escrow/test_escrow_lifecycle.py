@@ -166,7 +166,7 @@ def test_seller_approves_the_escrow_once_before_any_order(fresh_chain: Any) -> N
         stranger=fresh_chain.client(5),
     )
     devices = market.devices(1)
-    assert not buyer.escrow.is_escrow_approved(seller=seller.account)
+    assert not buyer.devices.is_approved(owner=seller.account)
     # Without the approval the buyer's SDK refuses before sending anything (no token approval).
     with pytest.raises(InvalidInputError) as info:
         market.order(device_ids=devices)
@@ -175,11 +175,9 @@ def test_seller_approves_the_escrow_once_before_any_order(fresh_chain: Any) -> N
     assert buyer.chain.call("TestStablecoin", "allowance", buyer.account, buyer.escrow.address) == 0
     assert buyer.chain.call("SupplyChainEscrow", "nextOrderId") == 1
 
-    approval = seller.escrow.approve_escrow()
-    assert approval is not None
+    approval = seller.devices.approve_escrow()
     assert approval.event("ApprovalForAll").args["operator"] == buyer.escrow.address
-    assert buyer.escrow.is_escrow_approved(seller=seller.account)
-    assert seller.escrow.approve_escrow() is None  # already there: nothing sent
+    assert buyer.devices.is_approved(owner=seller.account)
     created = market.order(device_ids=devices, fund=False)
     assert created.order_id == 1
     approvals = [
@@ -188,6 +186,57 @@ def test_seller_approves_the_escrow_once_before_any_order(fresh_chain: Any) -> N
         if e.args["owner"] == seller.account
     ]
     assert len(approvals) == 1
+
+
+def test_create_order_checks_the_approval_through_the_devices_client(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One implementation of the escrow's operator approval: the devices client's. The escrow
+    client has no copy of its own, and create_order's pre-check asks the devices client."""
+    buyer, seller = market.buyer, market.seller
+    assert not hasattr(buyer.escrow, "is_escrow_approved")
+    assert not hasattr(buyer.escrow, "approve_escrow")
+    asked: list[tuple[str, str | None]] = []
+
+    def is_approved(*, owner: str, operator: str | None = None) -> bool:
+        asked.append((owner, operator))
+        return False  # the devices client says no: create_order refuses, nothing sent
+
+    monkeypatch.setattr(buyer.devices, "is_approved", is_approved)
+    device_ids = market.devices(1)
+    next_id = buyer.chain.call("SupplyChainEscrow", "nextOrderId")
+    with pytest.raises(InvalidInputError) as info:
+        market.order(device_ids=device_ids, fund=False)
+    assert info.value.field == "seller"
+    assert "DevicesClient.approve_escrow" in str(info.value)
+    assert asked == [(seller.account, buyer.escrow.address)]
+    assert buyer.chain.call("SupplyChainEscrow", "nextOrderId") == next_id
+
+
+def test_passes_and_can_settle_take_known_terms_without_reading_logs(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the order's terms, settlement_passes / can_settle read no OrderCreated log; the
+    answers are the same as with the terms read from the log."""
+    buyer, seller, anyone = market.buyer, market.seller, market.stranger
+    devices = market.devices(2)
+    for device_id in devices:
+        market.certify(device_id)
+    created = market.order(device_ids=devices)
+    seller.escrow.mark_shipped(order_id=created.order_id, shipment="x")
+    buyer.escrow.confirm_delivery(order_id=created.order_id)
+    terms = terms_struct(anyone.escrow.get_order(order_id=created.order_id))
+    read_passes = anyone.escrow.settlement_passes(order_id=created.order_id)
+    assert all(int(p.cert_id, 16) != 0 for p in read_passes)
+
+    def no_logs(**_: Any) -> Any:
+        raise AssertionError("the order's events were read")
+
+    monkeypatch.setattr(anyone.escrow, "order_events", no_logs)
+    assert anyone.escrow.settlement_passes(order_id=created.order_id, terms=terms) == read_passes
+    assert anyone.escrow.can_settle(order_id=created.order_id, terms=terms) is SettleStatus.READY
+    with pytest.raises(AssertionError, match="events were read"):
+        anyone.escrow.settlement_passes(order_id=created.order_id)
 
 
 def test_settle_many_settles_ready_orders_and_skips_others(market: Market) -> None:
