@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -271,6 +272,12 @@ def _commands_in(argv: Sequence[str]) -> list[str] | None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Pydantic plugins are off in the CLI process unless PYDANTIC_DISABLE_PLUGINS is set: pydantic
+    otherwise reads the entry points of every installed distribution to find them (~10 ms of the
+    buyer's `cert verify`, docs/benchmarks/verify.md), and the CLI's models use none. Set
+    PYDANTIC_DISABLE_PLUGINS= (empty) to have them loaded."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     register(_commands_in(sys.argv[1:]))
     app(prog_name="fabtrust")
