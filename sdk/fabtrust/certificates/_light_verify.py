@@ -103,4 +103,3 @@ def light_device_words(reader: LightReader, device_id: int) -> dict[str, Any] | 
         "manufacturer": info.manufacturer,
         "status": info.status.capitalize(),
     }
-
