@@ -13,7 +13,7 @@ class Event(BaseModel):
     """One decoded contract event. ``args`` values are JSON-friendly: ints, ``0x`` hex strings
     for bytes, checksummed addresses, strings, bools, and tuples of those."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     contract: str
     name: str
@@ -30,7 +30,7 @@ class Event(BaseModel):
 class TxResult(BaseModel):
     """A mined, successful transaction and the events it emitted (decoded)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     tx_hash: str
     block_number: int

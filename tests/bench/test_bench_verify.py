@@ -100,3 +100,52 @@ def test_cert_verify_checks_the_bundles_checkpoints(bench_chain: Any, tmp_path: 
     caught = verify(bench_chain, report, bundle, "--data", str(changed), seed=seed)
     assert caught.returncode == 1
     assert "checkpoint 2: readings 120..239 do not give its chunk root" in check(caught)["detail"]
+
+
+_IMPORTS_OF_VERIFY = (
+    "import json, sys\n"
+    "from fabtrust.cli import app\n"
+    "try:\n"
+    "    app(sys.argv[2:], prog_name='fabtrust')\n"
+    "except SystemExit as exc:\n"
+    "    code = exc.code\n"
+    "heavy = sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1].split(',')))\n"
+    "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)\n"
+)
+_WEB3 = "web3,eth_account,requests"
+
+
+def test_bench_bundle_verification_over_http_imports_no_web3(
+    bench_chain: Any, tmp_path: Path
+) -> None:
+    """A bench bundle (with checkpoints) takes the buyer's light path too: the checkpoints are
+    read over the light JSON-RPC client, and the process never imports web3 (nor eth_abi and
+    eth_utils without --data; rebuilding the readings' salts from a CSV ABI-encodes each row with
+    eth_abi, as for any certificate)."""
+    gateway, done = streamed_session(
+        bench_chain,
+        tmp_path,
+        value=lambda k: f"{300 + k * 0.5:.1f}",
+        report_text=f"light verify report {tmp_path.name}\n",
+    )
+    report = tmp_path / "report.txt"
+    bundle = tmp_path / "b.json"
+    done.bundle.save(bundle)
+    assert done.bundle.checkpoints is not None
+    readings = tmp_path / "readings.csv"
+    readings.write_text(format_readings_csv(gateway.store.readings()))
+    seed = "0x" + gateway.store.seed
+    args = ["--rpc-url", bench_chain.rpc_url, "--deployments", str(bench_chain.deployments)]
+    args += ["--json", "cert", "verify", str(report), "--bundle", str(bundle)]
+    for extra, heavy, how in (
+        ([], f"{_WEB3},eth_abi,eth_utils", "readings covered"),
+        (["--data", str(readings)], _WEB3, "every chunk rebuilt from the 300 readings"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", _IMPORTS_OF_VERIFY, heavy, *args, *extra],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "FABTRUST_SEED": seed},
+        )  # fmt: skip
+        outcome = json.loads(result.stderr.strip().splitlines()[-1])
+        assert outcome == {"code": 0, "heavy": []}, result.stderr[-2000:]
+        assert check(result)["status"] == "ok" and how in check(result)["detail"], extra

@@ -73,6 +73,22 @@ def test_no_wrapping_off_a_terminal(monkeypatch: Any) -> None:
     assert console.file.getvalue() == line + "\n"  # type: ignore[attr-defined]
 
 
+def test_values_are_printed_as_they_are_not_as_emoji(monkeypatch: Any) -> None:
+    import io
+
+    from fabtrust.cli._output import make_console
+
+    for columns in (None, "100"):  # off a terminal, and with a width
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        monkeypatch.setattr("sys.stderr", io.StringIO())
+        console = make_console()
+        console.print("device serial A:fire:1, lab :smile: Labs")
+        assert console.file.getvalue() == "device serial A:fire:1, lab :smile: Labs\n"  # type: ignore[attr-defined]
+
+
 def test_progress_bar_for_large_reports(tmp_path: Path, monkeypatch: Any) -> None:
     import hashlib
     import io

@@ -55,7 +55,7 @@ class BatchFileRow(BaseModel):
     """One certificate of a batch file, its text values stripped; paths resolved against the
     file's folder (not checked to exist)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     row: int
     device: str

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from fabtrust._lightchain import LightBinding, RpcError, connect_light
+from fabtrust._modeltext import model_text
 from fabtrust.certificates._reader import DEVICES, Block, Reader
 from fabtrust.certificates._verify import verify
 from fabtrust.certificates.bundle import CertificateBundle
@@ -98,21 +99,7 @@ def light_device_words(reader: LightReader, device_id: int) -> dict[str, Any] | 
     model = str(args["model"])
     return {
         "serial": str(args["serial"]),
-        "model": _model_text(model) or model,
+        "model": model_text(model) or model,
         "manufacturer": info.manufacturer,
         "status": info.status.capitalize(),
     }
-
-
-def _model_text(model: str) -> str | None:
-    """:func:`fabtrust.identity._inputs.model_text`, which cannot be imported without the identity
-    package (its error classes load a keccak backend: ~50 ms of the buyer's process); a test holds
-    the two equal through :func:`light_device_words`."""
-    raw = bytes.fromhex(model[2:]).rstrip(b"\0")
-    if not raw or b"\0" in raw:
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if text.isprintable() else None

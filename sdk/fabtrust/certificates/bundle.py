@@ -42,7 +42,7 @@ BUNDLE_SCHEMA_VERSION = 1
 class BundleBatch(BaseModel):
     """The batch a certificate was anchored in: the root, the leaf and its Merkle proof."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     root: Bytes32
     leaf: BatchCertificate
@@ -59,7 +59,7 @@ class BundleCheckpoint(BaseModel):
     anchored root chaining it to the previous one (``fabtrust.bench.chunks``), anchored by
     transaction ``tx_hash`` (see docs/bench.md)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     sequence: int = Field(ge=1)
     reading_count: int = Field(ge=1)
@@ -72,7 +72,7 @@ class BundleCheckpoints(BaseModel):
     """The checkpoints a bench gateway anchored on the TestCheckpoints ``contract`` during the
     test that the certificate's data root ends (``fabtrust witness`` re-checks them)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     contract: Address
     session_id: Bytes32
@@ -91,7 +91,7 @@ class CertificateBundle(JsonFileModel):
 
     json_kind: ClassVar[str] = "certificate bundle"
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: Literal[1] = 1
     chain_id: int = Field(gt=0)

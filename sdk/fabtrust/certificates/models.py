@@ -49,7 +49,7 @@ __all__ = [
     "Verdict",
 ]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Accreditation(BaseModel):

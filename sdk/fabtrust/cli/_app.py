@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -270,7 +271,45 @@ def _commands_in(argv: Sequence[str]) -> list[str] | None:
     return named or None
 
 
+def _one_subcommand(argv: Sequence[str]) -> None:
+    """When ``argv`` runs one subcommand of a command group (`fabtrust cert verify ...`), the
+    group on :data:`app` keeps only that subcommand, so typer converts (to click) one command
+    instead of the group's ten (start-up of the buyer's verify, docs/benchmarks/verify.md). The
+    group itself is not changed (a pruned copy replaces it on the root); with no subcommand named
+    (`fabtrust cert --help`, a typo) the whole group stays, to list or suggest its commands."""
+    import copy
+
+    from typer.main import get_command_name
+
+    args = list(argv)
+    for at, info in enumerate(app.registered_groups):
+        group = info.typer_instance
+        if group is None or info.name not in args or group.registered_groups:
+            continue
+        after = args.index(info.name) + 1
+        wanted = args[after] if after < len(args) else None
+        keep = [
+            c
+            for c in group.registered_commands
+            if c.callback is not None
+            and (c.name or get_command_name(c.callback.__name__)) == wanted
+        ]
+        if keep:
+            pruned = copy.copy(group)
+            pruned.registered_commands = keep
+            pruned_info = copy.copy(info)
+            pruned_info.typer_instance = pruned
+            app.registered_groups[at] = pruned_info
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Pydantic plugins are off in the CLI process unless PYDANTIC_DISABLE_PLUGINS is set: pydantic
+    otherwise reads the entry points of every installed distribution to find them (~10 ms of the
+    buyer's `cert verify`, docs/benchmarks/verify.md), and the CLI's models use none. Set
+    PYDANTIC_DISABLE_PLUGINS= (empty) to have them loaded."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     register(_commands_in(sys.argv[1:]))
+    _one_subcommand(sys.argv[1:])
     app(prog_name="fabtrust")

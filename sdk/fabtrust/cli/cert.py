@@ -780,33 +780,42 @@ def verify(
         raise problem("--seed-file", "is only used with --data READINGS.csv")
     seed_hex = read_seed(seed_file) if data_path is not None else None
     settings = settings_of(ctx)
-    if not settings.rpc_url.strip().lower().startswith(("http://", "https://")) or _has_checkpoints(
-        bundle_path
-    ):
-        # an IPC socket, or a streamed bench test whose checkpoints the bench client reads
-        _verify_with_client(ctx, out, bundle_path, report_value, data_path, seed_hex)
+    if not settings.rpc_url.strip().lower().startswith(("http://", "https://")):
+        _verify_with_client(ctx, out, bundle_path, report_value, data_path, seed_hex)  # IPC
         return
-    # The buyer's path over HTTP: no web3 import (see fabtrust.certificates._light_verify).
+    # The buyer's path over HTTP, for every bundle (a streamed bench test's checkpoints too): no
+    # web3 import (see fabtrust.certificates._light_verify); the bundle is loaded once.
     from fabtrust.certificates._light_verify import light_device_words, verify_light
     from fabtrust.errors import DeploymentNotFoundError
 
+    loaded = _load_bundle(bundle_path)
     try:
         verdict, reader = verify_light(
             rpc_url=settings.rpc_url,
             deployments=settings.deployments,
-            bundle=bundle_path,
+            bundle=loaded,
             report=report_value,
             readings=data_path,
             readings_seed=seed_hex,
         )
+        verdict = _with_checkpoints(reader.binding, verdict, loaded, data_path, seed_hex)
     except DeploymentNotFoundError as exc:  # as client_of: a chain problem (exit code 3)
         from fabtrust.errors import ChainError
 
         raise ChainError(str(exc)) from None
-    document = verdict_document(verdict, bundle=bundle_path)
+    document = verdict_document(verdict, bundle=loaded)
     if verdict.certificate is not None:
         document["device"] = light_device_words(reader, verdict.certificate.device_id)
     _show_verdict(out, verdict, document)
+
+
+def _load_bundle(path: Path | None) -> Any:
+    """The CertificateBundle at ``path`` (None without one), loaded once per verification."""
+    if path is None:
+        return None
+    from fabtrust.certificates.bundle import CertificateBundle
+
+    return CertificateBundle.load(path)
 
 
 def _verify_with_client(
@@ -818,14 +827,15 @@ def _verify_with_client(
     seed_hex: str | None,
 ) -> None:
     """`cert verify` through the web3 client: for an IPC socket, which the light path (HTTP
-    only) does not speak."""
+    only) does not speak. The same checks as the light path (one implementation:
+    fabtrust.certificates._verify and fabtrust.bench.verify)."""
     client = client_of(ctx, signer=False)
+    loaded = _load_bundle(bundle_path)
     verdict = client.certificates.verify_bundle(
-        bundle=bundle_path, report=report_value, readings=data_path, readings_seed=seed_hex
+        bundle=loaded, report=report_value, readings=data_path, readings_seed=seed_hex
     )
-    if bundle_path is not None:
-        verdict = _with_checkpoints(client, verdict, bundle_path, data_path, seed_hex)
-    document = verdict_document(verdict, bundle=bundle_path)
+    verdict = _with_checkpoints(client.chain, verdict, loaded, data_path, seed_hex)
+    document = verdict_document(verdict, bundle=loaded)
     if verdict.certificate is not None:
         document["device"] = device_words(client, verdict.certificate.device_id)
     _show_verdict(out, verdict, document)
@@ -842,43 +852,29 @@ def _show_verdict(out: Output, verdict: Any, document: dict[str, Any]) -> None:
         raise typer.Exit(int(ExitCode.NOT_VERIFIED))
 
 
-def _has_checkpoints(bundle: Path | None) -> bool:
-    """Whether ``bundle`` names the checkpoints of a streamed bench test."""
-    if bundle is None:
-        return False
-    from fabtrust.certificates import CertificateBundle
-
-    try:
-        return CertificateBundle.load(bundle).checkpoints is not None
-    except Exception:  # a bad bundle: the verification itself names the problem
-        return False
-
-
 def _with_checkpoints(
-    client: Any, verdict: Any, bundle: Path, data: Path | None, seed: str | None
+    binding: Any, verdict: Any, bundle: Any, data: Path | None, seed: str | None
 ) -> Any:
-    """The verdict with the ``checkpoints`` check added when the bundle names the checkpoints of
-    a streamed bench test (fabtrust.bench.verify); the readings CSV and seed, when given,
-    rebuild every chunk."""
-    from fabtrust.certificates import CertificateBundle
-
-    loaded = CertificateBundle.load(bundle)
-    if loaded.checkpoints is None:
+    """The verdict with the ``checkpoints`` check added when the (loaded) bundle names the
+    checkpoints of a streamed bench test (fabtrust.bench.verify), read through ``binding`` (the
+    light one over HTTP, the web3 one over IPC); the readings CSV and seed, when given, rebuild
+    every chunk."""
+    if bundle is None or bundle.checkpoints is None:
         return verdict
-    from fabtrust.bench import CheckpointsClient
+    from fabtrust.bench.checkpoints import CheckpointsClient
     from fabtrust.bench.verify import check_checkpoints
     from fabtrust.evidence.readings import load_readings
 
     readings = load_readings(data) if data is not None and seed is not None else None
     check = check_checkpoints(
-        loaded, checkpoints=CheckpointsClient(client.chain), readings=readings, seed=seed
+        bundle, checkpoints=CheckpointsClient(binding), readings=readings, seed=seed
     )
     return verdict.model_copy(
         update={"checks": (*verdict.checks, check), "verified": verdict.verified and check.ok}
     )
 
 
-def verdict_document(verdict: Any, *, bundle: Path | None) -> dict[str, Any]:
+def verdict_document(verdict: Any, *, bundle: Any) -> dict[str, Any]:
     """The --json verdict (schema ``fabtrust/schemas/verdict.schema.json``): each check with a
     ``status`` of ok, failed or skipped (a check that did not run is never ok)."""
     from fabtrust.certificates import CertificateBundle
@@ -904,8 +900,9 @@ def verdict_document(verdict: Any, *, bundle: Path | None) -> dict[str, Any]:
         document["certificate"]["result_label"] = {1: "Pass", 2: "Fail"}.get(result, str(result))
     spec_text: str | None = None
     if bundle is not None and verdict.certificate is not None:
-        loaded = CertificateBundle.load(bundle)
-        text = loaded.test_spec_text
+        if not isinstance(bundle, CertificateBundle):
+            bundle = CertificateBundle.load(bundle)
+        text = bundle.test_spec_text
         if text and test_spec_id(text) == verdict.certificate.test_spec:
             spec_text = text  # shown only when it is the text of the spec on chain
     document["test_spec_text"] = spec_text

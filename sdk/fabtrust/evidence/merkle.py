@@ -140,7 +140,7 @@ def _encoding(leaf_encoding: Sequence[str]) -> tuple[str, ...]:
 class MultiProof(BaseModel):
     """A multiproof: leaves (values), sibling nodes and flags, in OpenZeppelin's order."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
     leaves: tuple[tuple[Any, ...], ...]
     proof: tuple[str, ...]

@@ -161,7 +161,7 @@ def _datetime_seconds(moment: datetime, shown: str) -> int:
 class Reading(BaseModel):
     """One sensor reading. ``value`` is canonical decimal text, ``timestamp`` unix seconds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     timestamp: int
     channel: str
@@ -356,7 +356,7 @@ def _leaf(salt: str, reading: Reading) -> tuple[str, int, str, str, str]:
 class ReadingProof(BaseModel):
     """A disclosed reading: the reading, its salt and its Merkle proof against ``root``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: Literal[1] = 1
     index: int

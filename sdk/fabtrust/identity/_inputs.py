@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fabtrust import _validate
+from fabtrust._modeltext import model_text
 from fabtrust.errors import InvalidInputError
 
 __all__ = [
@@ -45,18 +46,6 @@ def check_model(value: Any, field: str = "model") -> str:
             field=field,
         )
     return "0x" + raw.ljust(32, b"\0").hex()
-
-
-def model_text(model: str) -> str | None:
-    """The text of a ``bytes32`` model made by :func:`check_model` from text, else None."""
-    raw = bytes.fromhex(model[2:]).rstrip(b"\0")
-    if not raw or b"\0" in raw:
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if text.isprintable() else None
 
 
 def check_serial(value: Any, field: str = "serial") -> str:
