@@ -266,7 +266,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
 
     /// @inheritdoc ICertificateRegistry
     function isValid(bytes32 certId) external view returns (bool) {
-        return _recordValid(certId, _unpack(_certificates[certId]));
+        return _validLab(certId, _certificates[certId]) != address(0);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -277,10 +277,10 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         bytes32 dataRoot,
         bytes32 testSpec
     ) external view returns (bool) {
-        Slot memory record = _unpack(_certificates[certId]);
-        return record.issuedAt != 0 && record.digest == _digest(deviceId, dataRoot, testSpec)
-            && _certificateId(_labs[record.labId].lab, deviceId, reportSha256) == certId && _recordValid(certId, record)
-            && _deviceActive(deviceId);
+        uint256 packed = _certificates[certId];
+        if (_digestOf(packed) != _digest(deviceId, dataRoot, testSpec)) return false;
+        address lab = _validLab(certId, packed);
+        return lab != address(0) && _certificateId(lab, deviceId, reportSha256) == certId && _deviceActive(deviceId);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -289,9 +289,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         view
         returns (bool)
     {
-        Slot memory record = _unpack(_certificates[certId]);
-        return record.result == RESULT_PASS && record.digest == _digest(deviceId, dataRoot, testSpec)
-            && _recordValid(certId, record) && _deviceActive(deviceId);
+        return _passLab(certId, deviceId, dataRoot, testSpec) != address(0) && _deviceActive(deviceId);
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -305,12 +303,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         labs = new address[](count);
         for (uint256 i; i < count;) {
             PassRef calldata pass = passes[i];
-            bytes32 certId = pass.certId;
-            Slot memory record = _unpack(_certificates[certId]);
-            if (
-                record.result == RESULT_PASS && record.digest == _digest(deviceIds[i], pass.dataRoot, testSpec)
-                    && _recordValid(certId, record)
-            ) labs[i] = _labs[record.labId].lab;
+            labs[i] = _passLab(pass.certId, deviceIds[i], pass.dataRoot, testSpec);
             unchecked {
                 ++i;
             }
@@ -562,14 +555,35 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         if (validUntil <= block.timestamp || validUntil > type(uint40).max) revert InvalidValidity(validUntil);
     }
 
-    /// @dev Validity of the stored record alone (the device is checked by the callers that know it).
-    function _recordValid(bytes32 certId, Slot memory record) private view returns (bool) {
-        uint8 flags = record.flags;
-        if (record.issuedAt == 0 || flags & (_REVOKED | _SUPERSEDED) != 0) return false;
-        if (block.timestamp >= record.validUntil) return false;
-        LabRecord storage labRecord = _labs[record.labId];
-        if (record.issuedAt <= labRecord.revokedAt) return false;
-        return flags & _FROM_BATCH == 0 || !_batches[labRecord.lab][_batchOf[certId]].revoked;
+    /// @dev The lab of a valid stored record (issued, not revoked or superseded, in date, lab not revoked since,
+    ///      batch not revoked), else address(0). The device is checked by the callers that know it.
+    function _validLab(bytes32 certId, uint256 packed) private view returns (address lab) {
+        uint8 flags = uint8(packed >> _FLAGS_SHIFT);
+        uint40 issuedAt = uint40(packed >> _ISSUED_AT_SHIFT);
+        if (issuedAt == 0 || flags & (_REVOKED | _SUPERSEDED) != 0) return address(0);
+        if (block.timestamp >= uint40(packed >> _VALID_UNTIL_SHIFT)) return address(0);
+        LabRecord storage labRecord = _labs[uint32(packed)];
+        uint64 revokedAt;
+        (lab, revokedAt) = (labRecord.lab, labRecord.revokedAt);
+        if (issuedAt <= revokedAt) return address(0);
+        if (flags & _FROM_BATCH != 0 && _batches[lab][_batchOf[certId]].revoked) return address(0);
+    }
+
+    function _digestOf(uint256 packed) private pure returns (bytes16) {
+        return bytes16(uint128(packed >> _DIGEST_SHIFT));
+    }
+
+    /// @dev The lab of certificate `certId` if it is a valid Pass of (deviceId, dataRoot, testSpec), else
+    ///      address(0) (device status not checked). Unpacks the slot only once result and digest match.
+    function _passLab(bytes32 certId, uint256 deviceId, bytes32 dataRoot, bytes32 testSpec)
+        private
+        view
+        returns (address)
+    {
+        uint256 packed = _certificates[certId];
+        if (uint8(packed >> _RESULT_SHIFT) != RESULT_PASS) return address(0);
+        if (_digestOf(packed) != _digest(deviceId, dataRoot, testSpec)) return address(0);
+        return _validLab(certId, packed);
     }
 
     /// @dev Whether the device is registered and Active (false instead of a revert for an unknown id).
@@ -587,7 +601,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         record.validUntil = uint40(packed >> _VALID_UNTIL_SHIFT);
         record.result = uint8(packed >> _RESULT_SHIFT);
         record.flags = uint8(packed >> _FLAGS_SHIFT);
-        record.digest = bytes16(uint128(packed >> _DIGEST_SHIFT));
+        record.digest = _digestOf(packed);
     }
 
     function _existingBatch(address lab, bytes32 root) private view returns (BatchRecord memory record) {
@@ -624,8 +638,16 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, EIP712, Ver
         return keccak256(abi.encode(lab, deviceId, reportSha256));
     }
 
-    function _digest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec) private pure returns (bytes16) {
-        return bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)));
+    /// @dev `bytes16(keccak256(abi.encode(deviceId, dataRoot, testSpec)))`, hashed in scratch memory past
+    ///      the free memory pointer (a loop over passes does not grow memory by one encoding each).
+    function _digest(uint256 deviceId, bytes32 dataRoot, bytes32 testSpec) private pure returns (bytes16 digest) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, deviceId)
+            mstore(add(ptr, 0x20), dataRoot)
+            mstore(add(ptr, 0x40), testSpec)
+            digest := and(keccak256(ptr, 0x60), not(sub(shl(128, 1), 1)))
+        }
     }
 
     function _leafHash(BatchLeaf calldata leaf) private pure returns (bytes32) {

@@ -20,19 +20,23 @@ import {IDeviceRegistry} from "./IDeviceRegistry.sol";
 ///      this layout instead of OpenZeppelin's ERC721 base:
 ///
 ///      * Device record: ONE slot per device, `_records[deviceId]`, packed as
-///        bits 0-159 deviceKey | 160-183 manufacturer account id | 184-207 locker account id (0 = not
-///        locked) | 208-247 registeredAt | 248-249 status | 250 keyProven | 251 approved (a token
-///        approval is stored). A record is never zero once written (the key is never zero), so
-///        `_records[id] != 0` means registered.
-///      * ERC-721 owner: `_owners[deviceId]`, zero while the owner is the device's manufacturer. It is
-///        written when a device is registered to, or first moves to, another owner, and from then on
-///        tracks the owner (also back to the manufacturer: no extra read to decide on a delete).
+///        bits 0-159 deviceKey | 160-183 manufacturer account id | 184-207 owner account id | 208-215 locker
+///        index (0 = not locked) | 216-251 registeredAt (36 bits: seconds until the year 4147) | 252-253 status |
+///        254 keyProven | 255 approved (a token approval is stored). A record is never zero once written (the
+///        key is never zero), so `_records[id] != 0` means registered.
+///      * ERC-721 owner: the record's owner account id, 0 while the manufacturer holds the device. A transfer
+///        rewrites the record it reads anyway, so no device ever gets an owner slot of its own. An account
+///        gets its compact id when it first receives a device (or a role, below); if no id is left for
+///        receivers (`_maxReceiverId()`), the owner id is `_OWNER_IN_SLOT` and `_owners[deviceId]` holds the
+///        owner, so ids running out never blocks a transfer.
 ///      * Token approval: `_tokenApprovals[deviceId]`, read and cleared by a transfer only when the
 ///        record's approved flag says it is set (no read, no write of an unchanged approval).
 ///      * Accounts: `_accounts[address]`, one slot: bits 0-23 compact account id | 24 holds
-///        MANUFACTURER_ROLE | 25 holds LOCKER_ROLE | 32-255 ERC-721 balance. Ids are assigned when
-///        MANUFACTURER_ROLE or LOCKER_ROLE is first granted (`_grantRole`), so registration, locks and
-///        their role checks read one account slot; `_accountById` resolves an id to its address.
+///        MANUFACTURER_ROLE | 25 holds LOCKER_ROLE | 32-39 locker index | 40-255 ERC-721 balance. Ids are
+///        assigned when MANUFACTURER_ROLE or LOCKER_ROLE is first granted (`_grantRole`; the last
+///        `_ROLE_RESERVE` ids are kept for grants) and when an account first receives a device;
+///        `_accountById` resolves an id to its address. A locker index (1-255) is assigned at the first
+///        LOCKER_ROLE grant; `_lockerByIndex` resolves it.
 ///      model and metadataHash live in the DeviceRegistered event only.
 contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, AccessControl, EIP712, Versioned {
     // ---------------------------------------------------------------------------------------------
@@ -49,19 +53,27 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     uint256 private constant _KEY_MASK = (1 << 160) - 1;
     uint256 private constant _ID_MASK = (1 << 24) - 1;
     uint256 private constant _MANUFACTURER_SHIFT = 160;
-    uint256 private constant _LOCKER_SHIFT = 184;
-    uint256 private constant _LOCKER_FIELD = _ID_MASK << _LOCKER_SHIFT;
-    uint256 private constant _TIME_SHIFT = 208;
-    uint256 private constant _TIME_MASK = (1 << 40) - 1;
-    uint256 private constant _STATUS_SHIFT = 248;
+    uint256 private constant _OWNER_SHIFT = 184;
+    uint256 private constant _OWNER_FIELD = _ID_MASK << _OWNER_SHIFT;
+    /// @dev Owner id meaning "the owner is in `_owners[deviceId]`" (never assigned to an account).
+    uint256 private constant _OWNER_IN_SLOT = _ID_MASK;
+    uint256 private constant _LOCKER_SHIFT = 208;
+    uint256 private constant _LOCKER_MASK = (1 << 8) - 1;
+    uint256 private constant _LOCKER_FIELD = _LOCKER_MASK << _LOCKER_SHIFT;
+    uint256 private constant _TIME_SHIFT = 216;
+    uint256 private constant _TIME_MASK = (1 << 36) - 1;
+    uint256 private constant _STATUS_SHIFT = 252;
     uint256 private constant _STATUS_FIELD = 3 << _STATUS_SHIFT;
-    uint256 private constant _PROVEN_BIT = 1 << 250;
-    uint256 private constant _APPROVED_BIT = 1 << 251;
+    uint256 private constant _PROVEN_BIT = 1 << 254;
+    uint256 private constant _APPROVED_BIT = 1 << 255;
 
     uint256 private constant _MANUFACTURER_BIT = 1 << 24;
     uint256 private constant _LOCKER_BIT = 1 << 25;
-    uint256 private constant _ONE_DEVICE = 1 << 32;
-    uint256 private constant _BALANCE_SHIFT = 32;
+    uint256 private constant _LOCKER_INDEX_SHIFT = 32;
+    uint256 private constant _ONE_DEVICE = 1 << 40;
+    uint256 private constant _BALANCE_SHIFT = 40;
+    /// @dev Account ids kept for role grants: receivers of devices get ids only below them.
+    uint256 private constant _ROLE_RESERVE = 1 << 16;
 
     // ---------------------------------------------------------------------------------------------
     // Storage
@@ -69,7 +81,7 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
 
     /// @dev The packed device records (layout in the contract NatSpec); zero = not registered.
     mapping(uint256 deviceId => uint256 record) private _records;
-    /// @dev ERC-721 owner when it was ever someone other than the manufacturer; zero = the manufacturer.
+    /// @dev ERC-721 owner of a device whose record's owner id is `_OWNER_IN_SLOT` (no account id was left).
     mapping(uint256 deviceId => address owner) private _owners;
     /// @dev ERC-721 token approvals (only meaningful while the record's approved flag is set).
     mapping(uint256 deviceId => address approved) private _tokenApprovals;
@@ -81,6 +93,10 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     mapping(uint256 accountId => address account) private _accountById;
     /// @dev The last compact account id assigned.
     uint256 private _accountCount;
+    /// @dev Locker index -> locker address.
+    mapping(uint256 lockerIndex => address locker) private _lockerByIndex;
+    /// @dev The last locker index assigned.
+    uint256 private _lockerCount;
 
     // ---------------------------------------------------------------------------------------------
     // Constructor
@@ -106,8 +122,7 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     ) external returns (uint256 deviceId) {
         uint256 account = _manufacturerAccount();
         deviceId = _checkNew(serial, deviceKey, owner);
-        _store(account, deviceId, serial, model, deviceKey, metadataHash, owner, 0);
-        _creditOne(account, owner);
+        _registerOne(account, deviceId, serial, model, deviceKey, metadataHash, owner, 0);
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -122,13 +137,13 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         uint256 account = _manufacturerAccount();
         deviceId = _checkNew(serial, deviceKey, owner);
         _checkKeyProof(msg.sender, deviceId, deviceKey, keySignature);
-        _store(account, deviceId, serial, model, deviceKey, metadataHash, owner, _PROVEN_BIT);
-        _creditOne(account, owner);
+        _registerOne(account, deviceId, serial, model, deviceKey, metadataHash, owner, _PROVEN_BIT);
         emit DeviceKeyProven(deviceId, deviceKey);
     }
 
     /// @inheritdoc IDeviceRegistry
-    /// @dev Balances are written once per run of equal owners (and once for the manufacturer itself).
+    /// @dev Balances are written once per run of equal owners (and once for the manufacturer itself); an
+    ///      owner's account (and its id, when it has none yet) is read once per run.
     function registerDevices(DeviceInput[] calldata inputs) external returns (uint256[] memory deviceIds) {
         uint256 account = _manufacturerAccount();
         uint256 count = inputs.length;
@@ -136,6 +151,7 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         deviceIds = new uint256[](count);
         uint256 own; // devices the manufacturer keeps
         address runOwner; // the owner of the current run of other-owner devices
+        uint256 runAccount; // its account slot (id assigned), balance not yet credited
         uint256 run; // its length
         for (uint256 i; i < count;) {
             DeviceInput calldata input = inputs[i];
@@ -143,21 +159,24 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
             address deviceKey = input.deviceKey;
             address owner = input.owner;
             uint256 deviceId = _checkNew(serial, deviceKey, owner);
-            _store(account, deviceId, serial, input.model, deviceKey, input.metadataHash, owner, 0);
-            deviceIds[i] = deviceId;
+            uint256 ownerBits;
             if (owner == msg.sender) {
                 ++own;
-            } else if (owner == runOwner) {
-                ++run;
             } else {
-                if (run != 0) _accounts[runOwner] += run * _ONE_DEVICE;
-                (runOwner, run) = (owner, 1);
+                if (owner != runOwner) {
+                    if (run != 0) _accounts[runOwner] = runAccount + run * _ONE_DEVICE;
+                    (runOwner, runAccount, run) = (owner, _receiverAccount(owner), 0);
+                }
+                ++run;
+                ownerBits = _ownerBits(deviceId, owner, runAccount);
             }
+            _store(account, deviceId, serial, input.model, deviceKey, input.metadataHash, owner, ownerBits);
+            deviceIds[i] = deviceId;
             unchecked {
                 ++i;
             }
         }
-        if (run != 0) _accounts[runOwner] += run * _ONE_DEVICE;
+        if (run != 0) _accounts[runOwner] = runAccount + run * _ONE_DEVICE;
         if (own != 0) _accounts[msg.sender] = account + own * _ONE_DEVICE;
     }
 
@@ -216,13 +235,13 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         if (msg.sender != owner && !_operatorApprovals[owner][msg.sender]) {
             revert NotApprovedOperator(owner, msg.sender);
         }
-        uint256 lockerField = (account & _ID_MASK) << _LOCKER_SHIFT;
+        uint256 lockerField = ((account >> _LOCKER_INDEX_SHIFT) & _LOCKER_MASK) << _LOCKER_SHIFT;
+        uint256 ownerId = msg.sender == owner ? account & _ID_MASK : _accounts[owner] & _ID_MASK;
         uint256 count = deviceIds.length;
         for (uint256 i; i < count;) {
             uint256 deviceId = deviceIds[i];
             uint256 record = _existing(deviceId);
-            address actual = _ownerOf(deviceId, record);
-            if (actual != owner) revert DeviceNotOwnedBy(deviceId, owner, actual);
+            _checkOwner(deviceId, record, owner, ownerId);
             _revertIfLocked(deviceId, record);
             _records[deviceId] = record | lockerField;
             unchecked {
@@ -234,11 +253,11 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
 
     /// @inheritdoc IDeviceRegistry
     function unlockDevices(uint256[] calldata deviceIds) external {
-        uint256 lockerId = _accounts[msg.sender] & _ID_MASK;
+        uint256 lockerIndex = _lockerIndex(msg.sender);
         uint256 count = deviceIds.length;
         for (uint256 i; i < count;) {
             uint256 deviceId = deviceIds[i];
-            uint256 record = _lockedBy(deviceId, lockerId);
+            uint256 record = _lockedBy(deviceId, lockerIndex);
             _records[deviceId] = record & ~_LOCKER_FIELD;
             unchecked {
                 ++i;
@@ -248,26 +267,29 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     }
 
     /// @inheritdoc IDeviceRegistry
+    /// @dev Each device's record is rewritten once (locker, approval flag and owner id together); the two
+    ///      balances once per call.
     function transferLocked(address from, address to, uint256[] calldata deviceIds) external {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
-        uint256 lockerId = _accounts[msg.sender] & _ID_MASK;
+        uint256 lockerIndex = _lockerIndex(msg.sender);
+        uint256 fromAccount = _accounts[from];
+        uint256 fromId = fromAccount & _ID_MASK;
+        uint256 toAccount = from == to ? fromAccount : _receiverAccount(to);
         uint256 count = deviceIds.length;
         for (uint256 i; i < count;) {
             uint256 deviceId = deviceIds[i];
-            uint256 record = _lockedBy(deviceId, lockerId);
-            address actual = _ownerOf(deviceId, record);
-            if (actual != from) revert DeviceNotOwnedBy(deviceId, from, actual);
+            uint256 record = _lockedBy(deviceId, lockerIndex);
+            _checkOwner(deviceId, record, from, fromId);
             if (record & _APPROVED_BIT != 0) delete _tokenApprovals[deviceId];
-            _records[deviceId] = record & ~(_LOCKER_FIELD | _APPROVED_BIT);
-            _setOwner(deviceId, record, to);
+            _records[deviceId] = _withOwner(deviceId, record & ~(_LOCKER_FIELD | _APPROVED_BIT), to, toAccount);
             emit Transfer(from, to, deviceId);
             unchecked {
                 ++i;
             }
         }
-        if (count != 0) {
-            _accounts[from] -= count * _ONE_DEVICE;
-            _accounts[to] += count * _ONE_DEVICE;
+        if (from != to) {
+            _accounts[from] = fromAccount - count * _ONE_DEVICE;
+            _accounts[to] = toAccount + count * _ONE_DEVICE;
         }
     }
 
@@ -352,13 +374,12 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         ) revert ERC721InsufficientApproval(msg.sender, deviceId);
         if (owner != from) revert ERC721IncorrectOwner(from, deviceId, owner);
         _revertIfLocked(deviceId, record);
-        if (record & _APPROVED_BIT != 0) {
-            delete _tokenApprovals[deviceId];
-            _records[deviceId] = record & ~_APPROVED_BIT;
-        }
-        _setOwner(deviceId, record, to);
+        if (record & _APPROVED_BIT != 0) delete _tokenApprovals[deviceId];
         _accounts[from] -= _ONE_DEVICE;
-        _accounts[to] += _ONE_DEVICE;
+        uint256 toAccount = _receiverAccount(to);
+        _accounts[to] = toAccount + _ONE_DEVICE;
+        uint256 updated = _withOwner(deviceId, record & ~_APPROVED_BIT, to, toAccount);
+        if (updated != record) _records[deviceId] = updated;
         emit Transfer(from, to, deviceId);
     }
 
@@ -419,8 +440,8 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
 
     /// @inheritdoc IDeviceRegistry
     function lockerOf(uint256 deviceId) external view returns (address) {
-        uint256 lockerId = (_records[deviceId] >> _LOCKER_SHIFT) & _ID_MASK;
-        return lockerId == 0 ? address(0) : _accountById[lockerId];
+        uint256 lockerIndex = (_records[deviceId] >> _LOCKER_SHIFT) & _LOCKER_MASK;
+        return lockerIndex == 0 ? address(0) : _lockerByIndex[lockerIndex];
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -439,17 +460,23 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     // ---------------------------------------------------------------------------------------------
 
     /// @dev Grants as AccessControl; a MANUFACTURER_ROLE or LOCKER_ROLE grantee also gets a compact
-    ///      account id (once, kept forever) and the role's bit in its account slot.
+    ///      account id (once, kept forever; the reserve above `_maxReceiverId()` serves grants), a LOCKER_ROLE
+    ///      grantee a locker index (once), and the role's bit in its account slot.
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
         granted = super._grantRole(role, account);
         uint256 bit = _roleBit(role);
         if (granted && bit != 0) {
             uint256 packed = _accounts[account];
             if (packed & _ID_MASK == 0) {
-                uint256 id = ++_accountCount;
-                if (id > _ID_MASK) revert AccountIdsExhausted();
-                _accountById[id] = account;
-                packed |= id;
+                uint256 id = _accountCount + 1;
+                if (id > _maxAccountId()) revert AccountIdsExhausted();
+                packed |= _assignId(account, id);
+            }
+            if (bit == _LOCKER_BIT && (packed >> _LOCKER_INDEX_SHIFT) & _LOCKER_MASK == 0) {
+                uint256 index = ++_lockerCount;
+                if (index > _LOCKER_MASK) revert LockerIndexesExhausted();
+                _lockerByIndex[index] = account;
+                packed |= index << _LOCKER_INDEX_SHIFT;
             }
             _accounts[account] = packed | bit;
         }
@@ -499,8 +526,29 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         if (_records[deviceId] != 0) revert DeviceAlreadyRegistered(deviceId);
     }
 
-    /// @dev Writes the record (and the owner slot for another owner), emits Transfer and DeviceRegistered.
-    ///      The caller credits the balance.
+    /// @dev Registers one device (single registration): record, owner, balance, events.
+    function _registerOne(
+        uint256 account,
+        uint256 deviceId,
+        string calldata serial,
+        bytes32 model,
+        address deviceKey,
+        bytes32 metadataHash,
+        address owner,
+        uint256 flags
+    ) private {
+        if (owner == msg.sender) {
+            _accounts[msg.sender] = account + _ONE_DEVICE;
+        } else {
+            uint256 ownerAccount = _receiverAccount(owner);
+            _accounts[owner] = ownerAccount + _ONE_DEVICE;
+            flags |= _ownerBits(deviceId, owner, ownerAccount);
+        }
+        _store(account, deviceId, serial, model, deviceKey, metadataHash, owner, flags);
+    }
+
+    /// @dev Writes the record (`flags` carries the owner bits), emits Transfer and DeviceRegistered. The
+    ///      caller credits the balance.
     function _store(
         uint256 account,
         uint256 deviceId,
@@ -513,15 +561,8 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
     ) private {
         _records[deviceId] = uint256(uint160(deviceKey)) | ((account & _ID_MASK) << _MANUFACTURER_SHIFT)
             | (block.timestamp << _TIME_SHIFT) | flags;
-        if (owner != msg.sender) _owners[deviceId] = owner;
         emit Transfer(address(0), owner, deviceId);
         emit DeviceRegistered(deviceId, msg.sender, owner, serial, model, deviceKey, metadataHash);
-    }
-
-    /// @dev Credits one device to `owner` (msg.sender's `account` slot is already read).
-    function _creditOne(uint256 account, address owner) private {
-        if (owner == msg.sender) _accounts[msg.sender] = account + _ONE_DEVICE;
-        else _accounts[owner] += _ONE_DEVICE;
     }
 
     /// @dev Checks a rotation by msg.sender to `newKey` and returns the record.
@@ -539,28 +580,83 @@ contract DeviceRegistry is IDeviceRegistry, IERC721Metadata, IERC721Errors, Acce
         if (record == 0) revert DeviceNotFound(deviceId);
     }
 
-    /// @dev The record of a device locked by `lockerId` (non-zero), or NotDeviceLocker(id, msg.sender).
-    function _lockedBy(uint256 deviceId, uint256 lockerId) private view returns (uint256 record) {
+    /// @dev The record of a device locked by `lockerIndex` (non-zero), or NotDeviceLocker(id, msg.sender).
+    function _lockedBy(uint256 deviceId, uint256 lockerIndex) private view returns (uint256 record) {
         record = _records[deviceId];
-        uint256 current = (record >> _LOCKER_SHIFT) & _ID_MASK;
-        if (current == 0 || current != lockerId) revert NotDeviceLocker(deviceId, msg.sender);
+        uint256 current = (record >> _LOCKER_SHIFT) & _LOCKER_MASK;
+        if (current == 0 || current != lockerIndex) revert NotDeviceLocker(deviceId, msg.sender);
     }
 
     function _revertIfLocked(uint256 deviceId, uint256 record) private view {
-        uint256 lockerId = (record >> _LOCKER_SHIFT) & _ID_MASK;
-        if (lockerId != 0) revert DeviceLocked(deviceId, _accountById[lockerId]);
+        uint256 lockerIndex = (record >> _LOCKER_SHIFT) & _LOCKER_MASK;
+        if (lockerIndex != 0) revert DeviceLocked(deviceId, _lockerByIndex[lockerIndex]);
+    }
+
+    /// @dev `locker`'s locker index (0 when it never held LOCKER_ROLE: then no device is locked by it).
+    function _lockerIndex(address locker) private view returns (uint256) {
+        return (_accounts[locker] >> _LOCKER_INDEX_SHIFT) & _LOCKER_MASK;
     }
 
     /// @dev The ERC-721 owner of an existing device.
-    function _ownerOf(uint256 deviceId, uint256 record) private view returns (address owner) {
-        owner = _owners[deviceId];
-        if (owner == address(0)) owner = _manufacturer(record);
+    function _ownerOf(uint256 deviceId, uint256 record) private view returns (address) {
+        uint256 ownerId = (record >> _OWNER_SHIFT) & _ID_MASK;
+        if (ownerId == _OWNER_IN_SLOT) return _owners[deviceId];
+        return _accountById[ownerId == 0 ? (record >> _MANUFACTURER_SHIFT) & _ID_MASK : ownerId];
     }
 
-    /// @dev Moves the ownership of an existing device to `to`: writes the owner slot, except when it is
-    ///      empty (the manufacturer holds the device) and `to` is the manufacturer.
-    function _setOwner(uint256 deviceId, uint256 record, address to) private {
-        if (_owners[deviceId] != address(0) || to != _manufacturer(record)) _owners[deviceId] = to;
+    /// @dev Reverts DeviceNotOwnedBy unless `owner` (account id `ownerId`, 0 if it has none) owns the device;
+    ///      compares ids, so the owner's address is resolved only for the error.
+    function _checkOwner(uint256 deviceId, uint256 record, address owner, uint256 ownerId) private view {
+        uint256 current = (record >> _OWNER_SHIFT) & _ID_MASK;
+        bool owns;
+        if (current == _OWNER_IN_SLOT) owns = _owners[deviceId] == owner;
+        else owns = ownerId != 0 && ownerId == (current == 0 ? (record >> _MANUFACTURER_SHIFT) & _ID_MASK : current);
+        if (!owns) revert DeviceNotOwnedBy(deviceId, owner, _ownerOf(deviceId, record));
+    }
+
+    /// @dev `record` with its owner set to `to` (account slot `toAccount`, id already assigned if one was left).
+    function _withOwner(uint256 deviceId, uint256 record, address to, uint256 toAccount) private returns (uint256) {
+        uint256 toId = toAccount & _ID_MASK;
+        if (toId == (record >> _MANUFACTURER_SHIFT) & _ID_MASK) return record & ~_OWNER_FIELD;
+        return (record & ~_OWNER_FIELD) | _ownerBits(deviceId, to, toAccount);
+    }
+
+    /// @dev The record bits naming `owner` (account slot `ownerAccount`), not its manufacturer: its id, or
+    ///      `_OWNER_IN_SLOT` with `_owners[deviceId]` written when it has no id.
+    function _ownerBits(uint256 deviceId, address owner, uint256 ownerAccount) private returns (uint256) {
+        uint256 ownerId = ownerAccount & _ID_MASK;
+        if (ownerId == 0) {
+            _owners[deviceId] = owner;
+            ownerId = _OWNER_IN_SLOT;
+        }
+        return ownerId << _OWNER_SHIFT;
+    }
+
+    /// @dev The account slot of a device's receiver, with a compact id assigned (and `_accountById` written)
+    ///      when it has none and one below `_maxReceiverId()` is left. The caller writes the slot back.
+    function _receiverAccount(address receiver) private returns (uint256 account) {
+        account = _accounts[receiver];
+        if (account & _ID_MASK == 0) {
+            uint256 id = _accountCount + 1;
+            if (id <= _maxReceiverId()) account |= _assignId(receiver, id);
+        }
+    }
+
+    /// @dev Records `id` (= `_accountCount + 1`) as `account`'s compact id.
+    function _assignId(address account, uint256 id) private returns (uint256) {
+        _accountCount = id;
+        _accountById[id] = account;
+        return id;
+    }
+
+    /// @dev The largest account id (role grants revert `AccountIdsExhausted` above it). Virtual for tests.
+    function _maxAccountId() internal view virtual returns (uint256) {
+        return _ID_MASK - 1; // _ID_MASK itself is _OWNER_IN_SLOT
+    }
+
+    /// @dev The largest account id a receiver of a device gets; above it owners go to `_owners`. Virtual for tests.
+    function _maxReceiverId() internal view virtual returns (uint256) {
+        return _maxAccountId() - _ROLE_RESERVE;
     }
 
     function _manufacturer(uint256 record) private view returns (address) {

@@ -114,8 +114,11 @@ interface IDeviceRegistry is IERC721, IVersioned {
     /// @notice The device is not locked by `caller` (not locked at all, locked by another locker, or
     ///         not registered) (`unlockDevices`, `transferLocked`).
     error NotDeviceLocker(uint256 deviceId, address caller);
-    /// @notice All 2^24 - 1 compact account ids (manufacturers and lockers) are taken.
+    /// @notice All compact account ids (2^24 - 2, the last 65,536 kept for MANUFACTURER_ROLE and
+    ///         LOCKER_ROLE grants) are taken: the role cannot be granted to a new account.
     error AccountIdsExhausted();
+    /// @notice All 255 locker indexes are taken: LOCKER_ROLE cannot be granted to a new locker.
+    error LockerIndexesExhausted();
 
     // ---------------------------------------------------------------------------------------------
     // Events
@@ -247,7 +250,7 @@ interface IDeviceRegistry is IERC721, IVersioned {
     function unlockDevices(uint256[] calldata deviceIds) external;
 
     /// @notice Moves devices the caller locked from `from` to `to` and unlocks them (one write per device
-    ///         record plus the owner slot; a pending token approval is cleared; emits the ERC-721
+    ///         record, which holds the owner; a pending token approval is cleared; emits the ERC-721
     ///         `Transfer(from, to, id)` per device). Needs no role, as `unlockDevices`. Plain move: no
     ///         `onERC721Received` call. Reverts `ERC721InvalidReceiver(address(0))` for `to == 0`, then
     ///         per device `NotDeviceLocker(id, caller)`, `DeviceNotOwnedBy(id, from, actualOwner)`.

@@ -23,6 +23,7 @@ __all__ = [
     "EmptyBatchError",
     "EmptySerialError",
     "InvalidKeyProofError",
+    "LockerIndexesExhaustedError",
     "NotApprovedOperatorError",
     "NotDeviceLockerError",
     "NotDeviceManagerError",
@@ -71,6 +72,7 @@ EmptySerialError = error_class_for("EmptySerial", [], selector="0xaeb7a54e")
 InvalidKeyProofError = error_class_for(
     "InvalidKeyProof", [{"name": "deviceKey", "type": "address"}], selector="0x8aff460e"
 )
+LockerIndexesExhaustedError = error_class_for("LockerIndexesExhausted", [], selector="0x43a20d42")
 NotApprovedOperatorError = error_class_for(
     "NotApprovedOperator",
     [{"name": "owner", "type": "address"}, {"name": "caller", "type": "address"}],
@@ -115,6 +117,7 @@ DEVICE_REGISTRY_ERRORS: dict[str, type[ContractError]] = {
     "EmptyBatch": EmptyBatchError,
     "EmptySerial": EmptySerialError,
     "InvalidKeyProof": InvalidKeyProofError,
+    "LockerIndexesExhausted": LockerIndexesExhaustedError,
     "NotApprovedOperator": NotApprovedOperatorError,
     "NotDeviceLocker": NotDeviceLockerError,
     "NotDeviceManager": NotDeviceManagerError,

@@ -77,6 +77,7 @@ ERRORS = {
     "DeviceLocked(uint256,address)",
     "NotDeviceLocker(uint256,address)",
     "AccountIdsExhausted()",
+    "LockerIndexesExhausted()",
 }
 
 
