@@ -56,6 +56,7 @@ def test_every_registry_error_of_the_interface_has_a_class() -> None:
         "NotDeviceManufacturer", "DeviceIsDecommissioned", "StatusUnchanged",
         "DeviceKeyUnchanged", "DeviceKeyAlreadyProven", "NotLocker", "NotApprovedOperator",
         "DeviceNotOwnedBy", "DeviceLocked", "NotDeviceLocker", "AccountIdsExhausted",
+        "LockerIndexesExhausted",
     }  # fmt: skip
     assert declared == {item["name"] for item in OWN_ERRORS}
     assert set(identity_errors.__all__) >= {name + "Error" for name in declared}
