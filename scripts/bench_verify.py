@@ -202,7 +202,12 @@ def main() -> int:
         "imports pydantic), rich for the verdict table, and the SDK's pydantic models, which are "
         "built on first use (`defer_build`); the console script converts to click only the one "
         "subcommand it runs and turns pydantic's plugin scan (every installed distribution's "
-        "entry points) off unless `PYDANTIC_DISABLE_PLUGINS` is set.",
+        "entry points) off unless `PYDANTIC_DISABLE_PLUGINS` is set. Importing pydantic also "
+        "imports asyncio on this stack (typing_extensions 4.15's `deprecated` runs `import "
+        "asyncio.coroutines` for each function pydantic_core decorates at import; pydantic 2.13 "
+        "needs typing_extensions >= 4.14.1), and its plugin loader imports `importlib.metadata` "
+        "at module level: the 200 ms target needs a verification path whose models are not "
+        "pydantic's, not only a CLI without typer and rich.",
         "",
         "Where the start-up goes (`python -X importtime` of `cert verify REPORT`, the largest "
         "top-level imports, cumulative):",
