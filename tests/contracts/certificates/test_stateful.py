@@ -24,6 +24,7 @@ from conftest import (
     reverts_with,
     tx_timestamp,
 )
+from hypothesis import HealthCheck
 
 SPECS = [b32("spec-A"), b32("spec-B")]
 
@@ -349,5 +350,11 @@ def test_certificates_match_model(certs2, devices, manufacturer, lab, lab2, admi
         [lab, lab2],
         admin,
         [device, device2],
-        settings={"max_examples": 20, "stateful_step_count": 25},
+        settings={
+            "max_examples": 20,
+            "stateful_step_count": 25,
+            # every step is a transaction; an overlong draw is discarded, not a failure
+            # (hypothesis' data_too_large health check failed a CI run at random)
+            "suppress_health_check": [HealthCheck.data_too_large, HealthCheck.too_slow],
+        },
     )

@@ -4,12 +4,13 @@ Rules: transfers, approvals, operator approvals, lockDevices / unlockDevices / t
 lockers, LOCKER_ROLE revoked and re-granted, status changes. Every call succeeds or fails exactly as
 the model predicts, with the exact custom error and exact events; after every step `ownerOf`,
 `balanceOf`, `lockerOf`, `getApproved` and `isApprovedForAll` equal the model (so the one-slot record,
-the owner slot written only away from the manufacturer and the approval flag never drift).
+the owner id in the record (0 = the manufacturer) and the approval flag never drift).
 """
 
 from brownie import accounts
 from brownie.test import state_machine, strategy
 from eth_utils import keccak
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from identity_helpers import (
     ACTIVE,
@@ -330,5 +331,11 @@ def test_ownership_locks_and_approvals_match_model(devices, admin, manufacturer,
         manufacturer,
         buyer,
         outsider,
-        settings={"max_examples": 10, "stateful_step_count": 40},
+        settings={
+            "max_examples": 10,
+            "stateful_step_count": 40,
+            # every step is a transaction; an overlong draw is discarded, not a failure
+            # (hypothesis' data_too_large health check failed a CI run at random)
+            "suppress_health_check": [HealthCheck.data_too_large, HealthCheck.too_slow],
+        },
     )

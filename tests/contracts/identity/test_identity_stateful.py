@@ -9,6 +9,7 @@ from brownie import chain
 from brownie.test import state_machine, strategy
 from eth_account import Account
 from eth_utils import keccak
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from identity_helpers import (
     ACTIVE,
@@ -246,5 +247,11 @@ def test_status_machine_matches_model(
         manufacturer2,
         outsider,
         buyer,
-        settings={"max_examples": 30, "stateful_step_count": 25},
+        settings={
+            "max_examples": 30,
+            "stateful_step_count": 25,
+            # every step is a transaction; an overlong draw is discarded, not a failure
+            # (hypothesis' data_too_large health check failed a CI run at random)
+            "suppress_health_check": [HealthCheck.data_too_large, HealthCheck.too_slow],
+        },
     )
