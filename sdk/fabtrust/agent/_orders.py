@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fabtrust.agent.models import AgentEvent, EventKind, TrackedOrder
-from fabtrust.escrow.models import TERMS_FIELDS, OrderState
+from fabtrust.escrow.models import OrderState, named_terms
 
 __all__ = [
     "CERTIFICATES",
@@ -70,7 +70,7 @@ def agent_event(
     if kind is None:
         return None
     if name == "OrderCreated" and "terms" in args:
-        args = {"orderId": args["orderId"], **_named_terms(args["terms"])}
+        args = {"orderId": args["orderId"], **named_terms(args["terms"])}
     order_id = int(args["orderId"]) if "orderId" in args else None
     device_id = int(args["deviceId"]) if "deviceId" in args else None
     cert_id = str(args["certId"]) if "certId" in args else None
@@ -153,12 +153,6 @@ def _order_event(
 def removed_copy(event: AgentEvent) -> AgentEvent:
     """The notice that ``event`` was taken back by a re-org (its own idempotency key)."""
     return event.model_copy(update={"removed": True, "key": event.key + ":removed"})
-
-
-def _named_terms(terms: Any) -> dict[str, Any]:
-    if isinstance(terms, Mapping):
-        return {name: terms[name] for name in TERMS_FIELDS}
-    return dict(zip(TERMS_FIELDS, terms, strict=True))
 
 
 def _plain(value: Any) -> Any:

@@ -45,6 +45,7 @@ from ._render import (
 
 if TYPE_CHECKING:
     from fabtrust.certificates import BatchFileRow
+    from fabtrust.certificates.bundle import CertificateBundle
     from fabtrust.client import Fabtrust
 
 __all__ = ["app"]
@@ -809,7 +810,7 @@ def verify(
     _show_verdict(out, verdict, document)
 
 
-def _load_bundle(path: Path | None) -> Any:
+def _load_bundle(path: Path | None) -> CertificateBundle | None:
     """The CertificateBundle at ``path`` (None without one), loaded once per verification."""
     if path is None:
         return None
@@ -853,7 +854,11 @@ def _show_verdict(out: Output, verdict: Any, document: dict[str, Any]) -> None:
 
 
 def _with_checkpoints(
-    binding: Any, verdict: Any, bundle: Any, data: Path | None, seed: str | None
+    binding: Any,
+    verdict: Any,
+    bundle: CertificateBundle | None,
+    data: Path | None,
+    seed: str | None,
 ) -> Any:
     """The verdict with the ``checkpoints`` check added when the (loaded) bundle names the
     checkpoints of a streamed bench test (fabtrust.bench.verify), read through ``binding`` (the
@@ -874,10 +879,9 @@ def _with_checkpoints(
     )
 
 
-def verdict_document(verdict: Any, *, bundle: Any) -> dict[str, Any]:
+def verdict_document(verdict: Any, *, bundle: CertificateBundle | None) -> dict[str, Any]:
     """The --json verdict (schema ``fabtrust/schemas/verdict.schema.json``): each check with a
     ``status`` of ok, failed or skipped (a check that did not run is never ok)."""
-    from fabtrust.certificates import CertificateBundle
     from fabtrust.evidence import test_spec_id
 
     document: dict[str, Any] = verdict.model_dump(mode="json")
@@ -900,8 +904,6 @@ def verdict_document(verdict: Any, *, bundle: Any) -> dict[str, Any]:
         document["certificate"]["result_label"] = {1: "Pass", 2: "Fail"}.get(result, str(result))
     spec_text: str | None = None
     if bundle is not None and verdict.certificate is not None:
-        if not isinstance(bundle, CertificateBundle):
-            bundle = CertificateBundle.load(bundle)
         text = bundle.test_spec_text
         if text and test_spec_id(text) == verdict.certificate.test_spec:
             spec_text = text  # shown only when it is the text of the spec on chain

@@ -17,7 +17,6 @@ from fabtrust.escrow import _inputs as check
 from fabtrust.escrow import errors as E
 from fabtrust.escrow._erc20 import erc20_call, erc20_send, has_code
 from fabtrust.escrow.models import (
-    TERMS_FIELDS,
     Eligibility,
     EligibilityCheck,
     Order,
@@ -25,6 +24,7 @@ from fabtrust.escrow.models import (
     OrderState,
     SettleManyResult,
     SettleStatus,
+    named_terms,
 )
 
 if TYPE_CHECKING:
@@ -375,9 +375,10 @@ class EscrowClient:
         """The passes to present for the order of ``terms`` (an ``OrderTerms`` struct)."""
         from fabtrust.certificates import PassRef
 
-        device_ids, test_spec, labs = terms[4], _hex32(terms[5]), list(terms[9])
+        named = named_terms(terms)
+        test_spec, labs = _hex32(named["testSpec"]), list(named["labs"])
         refs: list[PassRef] = []
-        for device_id in device_ids:
+        for device_id in named["deviceIds"]:
             found = self._certificates.valid_pass_refs(
                 device_id=int(device_id), test_spec=test_spec, labs=labs, block=block
             )
@@ -466,27 +467,25 @@ class EscrowClient:
                 accepted_at = int(event.args["acceptedAt"])
         if terms is None:
             raise FabtrustError(f"order {order_id} exists but its OrderCreated event was not found")
-        if hasattr(terms, "keys"):
-            terms = [terms[name] for name in TERMS_FIELDS]
-        buyer, seller, token, amount, devices, test_spec, ship_by, period, arbiter, labs = terms
-        shipped = int(shipped_at)
+        t = named_terms(terms)
+        shipped, period = int(shipped_at), int(t["inspectionPeriod"])
         return Order(
             id=order_id,
-            buyer=_validate.address(buyer, field="buyer", allow_zero=True),
-            seller=_validate.address(seller, field="seller", allow_zero=True),
-            token=_validate.address(token, field="token", allow_zero=True),
-            amount=int(amount),
-            device_ids=tuple(int(d) for d in devices),
-            test_spec=_hex32(test_spec),
-            arbiter=_validate.address(arbiter, field="arbiter", allow_zero=True),
-            ship_by=_validate.utc(int(ship_by)),
-            inspection_period=timedelta(seconds=int(period)),
+            buyer=_validate.address(t["buyer"], field="buyer", allow_zero=True),
+            seller=_validate.address(t["seller"], field="seller", allow_zero=True),
+            token=_validate.address(t["token"], field="token", allow_zero=True),
+            amount=int(t["amount"]),
+            device_ids=tuple(int(d) for d in t["deviceIds"]),
+            test_spec=_hex32(t["testSpec"]),
+            arbiter=_validate.address(t["arbiter"], field="arbiter", allow_zero=True),
+            ship_by=_validate.utc(int(t["shipBy"])),
+            inspection_period=timedelta(seconds=period),
             state=OrderState(int(state)),
             shipped_at=_validate.utc(shipped) if shipped else None,
             accepted_at=_validate.utc(accepted_at) if accepted_at else None,
             shipment_hash=shipment_hash if shipped else None,
-            inspection_ends_at=_validate.utc(shipped + int(period)) if shipped else None,
-            labs=tuple(_validate.address(lab, field="labs", allow_zero=True) for lab in labs),
+            inspection_ends_at=_validate.utc(shipped + period) if shipped else None,
+            labs=tuple(_validate.address(lab, field="labs", allow_zero=True) for lab in t["labs"]),
             disputed_late=bool(disputed_late),
         )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,6 +38,14 @@ TERMS_FIELDS: tuple[str, ...] = (
 )
 """``ISupplyChainEscrow.OrderTerms`` field names in struct order (``OrderCreated.terms``): the
 escrow client and the settlement agent read decoded terms by these names."""
+
+
+def named_terms(terms: Any) -> dict[str, Any]:
+    """Decoded ``OrderTerms`` (a mapping by field name, as web3 decodes ``OrderCreated.terms``, or
+    the struct's values in order, as the escrow takes them back) by :data:`TERMS_FIELDS` name."""
+    if isinstance(terms, Mapping):
+        return {name: terms[name] for name in TERMS_FIELDS}
+    return dict(zip(TERMS_FIELDS, terms, strict=True))
 
 
 class OrderState(IntEnum):
