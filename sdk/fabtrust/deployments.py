@@ -5,11 +5,13 @@ reads it back with :func:`load_deployment`. Addresses are validated and EIP-55 c
 are ``0x`` + 64 lowercase hex digits. The file is written sorted with an indent of 2, atomically
 (a reader never sees half a file).
 
-This module is light (pydantic and the standard library; keccak is imported lazily for checksums).
+This module is light (:class:`~fabtrust._record.Record` models, no pydantic: the buyer's verify
+reads it; keccak is imported lazily for checksums).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,10 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from fabtrust import _validate
 from fabtrust._constants import LOCAL_CHAIN_IDS
+from fabtrust._record import After, Bounds, Record, RecordError
 from fabtrust.errors import DeploymentNotFoundError, InvalidInputError
 
 __all__ = [
@@ -54,57 +55,49 @@ def _bytes32_hex(value: str) -> str:
     return _validate.bytes32(value, field="bytes32")
 
 
-ChecksumAddress = Annotated[str, AfterValidator(checksum_address)]
-Bytes32Hex = Annotated[str, AfterValidator(_bytes32_hex)]
+ChecksumAddress = Annotated[str, After(checksum_address)]
+Bytes32Hex = Annotated[str, After(_bytes32_hex)]
 
 
-class CompilerInfo(BaseModel):
+class CompilerInfo(Record):
     """The compiler settings a contract was built with (for verification on explorers)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: Annotated[str, Field(min_length=1)]
-    evm_version: Annotated[str, Field(min_length=1)]
+    version: Annotated[str, Bounds(min_length=1)]
+    evm_version: Annotated[str, Bounds(min_length=1)]
     optimizer_enabled: bool
-    optimizer_runs: Annotated[int, Field(ge=0)]
+    optimizer_runs: Annotated[int, Bounds(ge=0)]
 
 
-class ContractDeployment(BaseModel):
+class ContractDeployment(Record):
     """One deployed contract: where, by which transaction, in which block, with which ABI."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     address: ChecksumAddress
     tx_hash: Bytes32Hex
-    block_number: Annotated[int, Field(ge=0)]
+    block_number: Annotated[int, Bounds(ge=0)]
     abi_sha256: Bytes32Hex
     code_sha256: Bytes32Hex | None = None
     """SHA-256 of the runtime code read back after deployment (checked by the SDK on connect)."""
     compiler: CompilerInfo
 
 
-class Deployment(BaseModel):
+class Deployment(Record):
     """Everything deployed on one chain (the content of ``deployments/<chainId>.json``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     schema_version: Literal[1]
-    chain_id: Annotated[int, Field(gt=0)]
+    chain_id: Annotated[int, Bounds(gt=0)]
     genesis_hash: Bytes32Hex
     deployed_at: datetime
     deployer: ChecksumAddress
-    contracts: Annotated[dict[str, ContractDeployment], Field(min_length=1)]
-    roles: dict[str, list[ChecksumAddress]] = Field(default_factory=dict)
+    contracts: Annotated[dict[str, ContractDeployment], Bounds(min_length=1)]
+    roles: dict[str, list[ChecksumAddress]] = dataclasses.field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _check(self) -> Deployment:
+    def _check_record(self) -> None:
         if self.deployed_at.tzinfo is None:
             raise ValueError("deployed_at must carry a timezone (e.g. 2024-05-01T12:00:00Z)")
         if "TestStablecoin" in self.contracts and self.chain_id not in LOCAL_CHAIN_IDS:
             raise ValueError(
                 f"TestStablecoin may only be deployed on local chains, not chain id {self.chain_id}"
             )
-        return self
 
     def contract(self, name: str) -> ContractDeployment:
         """The deployment of contract ``name``; DeploymentNotFoundError when it is not there."""
@@ -176,8 +169,10 @@ def load_deployment(path_or_dir: str | os.PathLike[str], chain_id: int | None = 
         ) from None
     try:
         deployment = Deployment.model_validate(data)
-    except ValidationError as exc:
-        raise _invalid(path, exc) from None
+    except RecordError as exc:
+        raise InvalidInputError(
+            f"{path}: invalid deployment file: {exc}", field=exc.field or "(top level)"
+        ) from None
     if chain_id is not None and deployment.chain_id != chain_id:
         raise DeploymentNotFoundError(
             f"{path} is the deployment for chain id {deployment.chain_id}, not {chain_id}",
@@ -185,19 +180,6 @@ def load_deployment(path_or_dir: str | os.PathLike[str], chain_id: int | None = 
             path=str(path),
         )
     return deployment
-
-
-def _invalid(path: Path, exc: ValidationError) -> InvalidInputError:
-    problems = []
-    first_field = None
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        first_field = first_field or loc
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        problems.append(f"{loc}: {msg}")
-    return InvalidInputError(
-        f"{path}: invalid deployment file: " + "; ".join(problems), field=first_field
-    )
 
 
 def save_deployment(deployment: Deployment, directory: str | os.PathLike[str]) -> Path:

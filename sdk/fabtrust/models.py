@@ -1,19 +1,20 @@
-"""Frozen models shared by every domain: decoded events and transaction results."""
+"""Frozen models shared by every domain: decoded events and transaction results.
+
+Light module: :class:`~fabtrust._record.Record`s (no pydantic), read by the buyer's verify too.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from fabtrust._record import Record
 
 __all__ = ["Event", "TxResult"]
 
 
-class Event(BaseModel):
+class Event(Record):
     """One decoded contract event. ``args`` values are JSON-friendly: ints, ``0x`` hex strings
     for bytes, checksummed addresses, strings, bools, and tuples of those."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     contract: str
     name: str
@@ -27,10 +28,8 @@ class Event(BaseModel):
         return self.args[key]
 
 
-class TxResult(BaseModel):
+class TxResult(Record):
     """A mined, successful transaction and the events it emitted (decoded)."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     tx_hash: str
     block_number: int

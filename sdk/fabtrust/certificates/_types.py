@@ -1,6 +1,7 @@
 """Private: annotated field types and JSON helpers shared by the certificates models.
 
-Light module: pydantic and the standard library.
+Light module: :mod:`fabtrust._record` and the standard library (no pydantic: the buyer's verify
+reads these models).
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
-
 from fabtrust import _validate
+from fabtrust._record import Before, JsonAs, Record, RecordError
 from fabtrust.errors import InvalidInputError
 
 __all__ = [
@@ -20,13 +20,9 @@ __all__ = [
     "HexBytes",
     "JsonFileModel",
     "Uint256",
-    "parse_model_json",
     "read_text",
-    "validation_message",
     "write_text",
 ]
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def _bytes32(value: Any) -> str:
@@ -48,39 +44,17 @@ def _uint256(value: Any) -> int:
     return _validate.uint(value, field="uint256")
 
 
-Bytes32 = Annotated[str, BeforeValidator(_bytes32)]
+Bytes32 = Annotated[str, Before(_bytes32)]
 """32 bytes as ``0x`` + 64 lowercase hex digits (accepts bare hex or raw bytes)."""
 
-Address = Annotated[str, BeforeValidator(_address)]
+Address = Annotated[str, Before(_address)]
 """An EIP-55 checksummed address."""
 
-HexBytes = Annotated[str, BeforeValidator(_hex_bytes)]
+HexBytes = Annotated[str, Before(_hex_bytes)]
 """Non-empty bytes as ``0x`` + lowercase hex (accepts raw bytes)."""
 
-Uint256 = Annotated[
-    int,
-    BeforeValidator(_uint256),
-    PlainSerializer(lambda v: str(v), return_type=str, when_used="json"),
-]
+Uint256 = Annotated[int, Before(_uint256), JsonAs(str)]
 """A uint256; written to JSON as a decimal string, read from a string or a number."""
-
-
-def validation_message(exc: ValidationError) -> tuple[str, str | None]:
-    """The first error of a ValidationError as one line, and the dotted field path."""
-    error = exc.errors()[0]
-    loc = ".".join(str(part) for part in error.get("loc", ())) or None
-    message = str(error.get("msg", "invalid value"))
-    message = message.removeprefix("Value error, ")
-    return (f"{loc}: {message}" if loc else message), loc
-
-
-def parse_model_json(cls: type[M], data: str | bytes, *, what: str) -> M:
-    """``cls.model_validate_json(data)`` with an InvalidInputError naming the field."""
-    try:
-        return cls.model_validate_json(data)
-    except ValidationError as exc:
-        message, loc = validation_message(exc)
-        raise InvalidInputError(f"invalid {what}: {message}", field=loc) from None
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -109,7 +83,7 @@ def read_text(path: Path) -> str:
 J = TypeVar("J", bound="JsonFileModel")
 
 
-class JsonFileModel(BaseModel):
+class JsonFileModel(Record):
     """A model handed over as one JSON file: :meth:`to_json` / :meth:`from_json` /
     :meth:`save` / :meth:`load`, with errors naming the file kind (``json_kind``) and field."""
 
@@ -122,7 +96,10 @@ class JsonFileModel(BaseModel):
     @classmethod
     def from_json(cls: type[J], data: str | bytes) -> J:
         """Parse :meth:`to_json` output; InvalidInputError names the first bad field."""
-        return parse_model_json(cls, data, what=cls.json_kind)
+        try:
+            return cls.model_validate_json(data)
+        except RecordError as exc:
+            raise InvalidInputError(f"invalid {cls.json_kind}: {exc}", field=exc.field) from None
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the model as JSON to ``path`` (returned)."""

@@ -6,15 +6,14 @@ certificate anchored in a Merkle batch), the device's signature over the data ro
 readings with their proofs. It is plain JSON (``to_json``/``save``); nothing in it has to be
 trusted: :meth:`CertificatesClient.verify_bundle` checks each part against the chain.
 
-Light module: pydantic and the evidence models; no web3.
+Light module: :class:`~fabtrust._record.Record` models (no pydantic); no web3.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from fabtrust._record import Bounds, Record
 from fabtrust.certificates._types import (
     Address,
     Bytes32,
@@ -39,10 +38,8 @@ BUNDLE_SCHEMA_VERSION = 1
 """The ``schema_version`` written by this version of fabtrust."""
 
 
-class BundleBatch(BaseModel):
+class BundleBatch(Record):
     """The batch a certificate was anchored in: the root, the leaf and its Merkle proof."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     root: Bytes32
     leaf: BatchCertificate
@@ -53,26 +50,22 @@ class BundleBatch(BaseModel):
         return process_proof(self.leaf.leaf_hash, self.proof) == self.root
 
 
-class BundleCheckpoint(BaseModel):
+class BundleCheckpoint(Record):
     """One checkpoint of a streamed bench test over its first ``reading_count`` readings:
     ``chunk_root`` is the root of the readings since the previous checkpoint, ``root`` the
     anchored root chaining it to the previous one (``fabtrust.bench.chunks``), anchored by
     transaction ``tx_hash`` (see docs/bench.md)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    sequence: int = Field(ge=1)
-    reading_count: int = Field(ge=1)
+    sequence: Annotated[int, Bounds(ge=1)]
+    reading_count: Annotated[int, Bounds(ge=1)]
     root: Bytes32
     chunk_root: Bytes32
     tx_hash: Bytes32
 
 
-class BundleCheckpoints(BaseModel):
+class BundleCheckpoints(Record):
     """The checkpoints a bench gateway anchored on the TestCheckpoints ``contract`` during the
     test that the certificate's data root ends (``fabtrust witness`` re-checks them)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     contract: Address
     session_id: Bytes32
@@ -91,10 +84,8 @@ class CertificateBundle(JsonFileModel):
 
     json_kind: ClassVar[str] = "certificate bundle"
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
     schema_version: Literal[1] = 1
-    chain_id: int = Field(gt=0)
+    chain_id: Annotated[int, Bounds(gt=0)]
     registry: Address
     cert_id: Bytes32
     device_id: Uint256
@@ -105,10 +96,10 @@ class CertificateBundle(JsonFileModel):
     test_spec: Bytes32
     test_spec_text: str | None = None
     result: CertificateResult
-    valid_until: int = Field(ge=0, lt=2**64)
+    valid_until: Annotated[int, Bounds(ge=0, lt=2**64)]
     batch: BundleBatch | None = None
     tx_hash: Bytes32 | None
-    block_number: int | None = Field(ge=0)
+    block_number: Annotated[int, Bounds(ge=0)] | None
     device_signature: HexBytes | None = None
     readings: tuple[ReadingProof, ...] = ()
     checkpoints: BundleCheckpoints | None = None

@@ -5,18 +5,18 @@ addresses are EIP-55 checksummed, times are aware UTC datetimes (``valid_until``
 travel as files is unix seconds), and results are :class:`~fabtrust.evidence.CertificateResult`
 (1 = Pass, 2 = Fail).
 
-Light module: pydantic and the evidence helpers; no web3.
+Light module: :class:`~fabtrust._record.Record` models (no pydantic) and the evidence helpers;
+no web3.
 """
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import ClassVar, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, ClassVar, Literal
 
 from fabtrust import _validate
+from fabtrust._record import Bounds, Record
 from fabtrust.certificates._inputs import as_result, report_digest
 from fabtrust.certificates._types import (
     Address,
@@ -49,17 +49,13 @@ __all__ = [
     "Verdict",
 ]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
-
-class Accreditation(BaseModel):
+class Accreditation(Record):
     """A lab's accreditation record as stored by the CertificateRegistry.
 
     ``accredited`` says whether the lab may issue now (active and unexpired); ``lab_id`` is 0 and
     the times are None for an account that was never accredited.
     """
-
-    model_config = _FROZEN
 
     lab: Address
     lab_id: int
@@ -73,12 +69,10 @@ class Accreditation(BaseModel):
     at or before it is invalid, also after a re-accreditation. None if never revoked."""
 
 
-class PassRef(BaseModel):
+class PassRef(Record):
     """A Pass certificate presented for one device at settlement (``ICertificateRegistry.PassRef``):
     its id and the data root it committed to (the registry stores only a digest of
     ``(dataRoot, testSpec)``). Found with :meth:`CertificatesClient.valid_pass_refs`."""
-
-    model_config = _FROZEN
 
     cert_id: Bytes32
     data_root: Bytes32
@@ -88,10 +82,8 @@ class PassRef(BaseModel):
         return bytes.fromhex(self.cert_id[2:]), bytes.fromhex(self.data_root[2:])
 
 
-class Certificate(BaseModel):
+class Certificate(Record):
     """A stored certificate: the on-chain record merged with its ``CertificateIssued`` event."""
-
-    model_config = _FROZEN
 
     cert_id: Bytes32
     device_id: int
@@ -129,10 +121,8 @@ class Certificate(BaseModel):
         return at >= self.valid_until
 
 
-class Issued(BaseModel):
+class Issued(Record):
     """A certificate that was just stored: its id and the transaction that stored it."""
-
-    model_config = _FROZEN
 
     cert_id: Bytes32
     device_id: int
@@ -150,11 +140,10 @@ class SignedIssueRequest(JsonFileModel):
     attestation; ``supersedes`` is None when the certificate replaces none.
     """
 
-    model_config = _FROZEN
     json_kind: ClassVar[str] = "signed issue request"
 
     schema_version: Literal[1] = 1
-    chain_id: int = Field(gt=0)
+    chain_id: Annotated[int, Bounds(gt=0)]
     registry: Address
     lab: Address
     device_id: Uint256
@@ -162,7 +151,7 @@ class SignedIssueRequest(JsonFileModel):
     data_root: Bytes32
     test_spec: Bytes32
     result: CertificateResult
-    valid_until: int = Field(ge=0, lt=2**64)
+    valid_until: Annotated[int, Bounds(ge=0, lt=2**64)]
     supersedes: Bytes32 | None = None
     device_signature: HexBytes | None = None
     deadline: Uint256
@@ -174,7 +163,7 @@ class SignedIssueRequest(JsonFileModel):
         return cert_id_of(self.lab, self.device_id, self.report_sha256)
 
 
-class BatchCertificate(BaseModel):
+class BatchCertificate(Record):
     """One certificate of a batch: the leaf ``(deviceId, reportSha256, dataRoot, testSpec, result,
     validUntil)`` of :data:`~fabtrust.evidence.BATCH_LEAF_ENCODING`.
 
@@ -182,14 +171,12 @@ class BatchCertificate(BaseModel):
     directly from the normalised values.
     """
 
-    model_config = _FROZEN
-
     device_id: Uint256
     report_sha256: Bytes32
     data_root: Bytes32 = ZERO_BYTES32
     test_spec: Bytes32
     result: CertificateResult
-    valid_until: int = Field(ge=0, lt=2**64)
+    valid_until: Annotated[int, Bounds(ge=0, lt=2**64)]
 
     @classmethod
     def create(
@@ -241,11 +228,9 @@ class BatchCertificate(BaseModel):
         )
 
 
-class BatchProof(BaseModel):
+class BatchProof(Record):
     """A certificate of an anchored batch with its Merkle proof: what
     :meth:`CertificatesClient.present_batch_certificate` and bundles need."""
-
-    model_config = _FROZEN
 
     root: Bytes32
     lab: Address
@@ -258,11 +243,9 @@ class BatchProof(BaseModel):
         return process_proof(self.leaf.leaf_hash, self.proof) == self.root
 
 
-class AnchoredBatch(BaseModel):
+class AnchoredBatch(Record):
     """A batch anchored with :meth:`CertificatesClient.anchor_batch`: the root, the transaction
     and, per certificate in input order, its id and proof."""
-
-    model_config = _FROZEN
 
     root: Bytes32
     lab: Address
@@ -287,10 +270,8 @@ class AnchoredBatch(BaseModel):
         return found[0]
 
 
-class Batch(BaseModel):
+class Batch(Record):
     """An anchored batch as stored by the CertificateRegistry."""
-
-    model_config = _FROZEN
 
     root: Bytes32
     lab: Address
@@ -299,14 +280,12 @@ class Batch(BaseModel):
     revoked: bool
 
 
-class Check(BaseModel):
+class Check(Record):
     """One check of a verification: ``ok`` and a one-line ``detail`` saying why.
 
     A ``skipped`` check did not apply (nothing to check it against); it is ``ok`` and does not
     change the verdict.
     """
-
-    model_config = _FROZEN
 
     name: str
     ok: bool
@@ -314,14 +293,12 @@ class Check(BaseModel):
     skipped: bool = False
 
 
-class Verdict(BaseModel):
+class Verdict(Record):
     """The result of :meth:`CertificatesClient.verify_bundle`.
 
     ``verified`` is True when every check is ok. All chain reads were made at ``block_number``
     (whose timestamp is ``block_time``).
     """
-
-    model_config = _FROZEN
 
     verified: bool
     chain_id: int

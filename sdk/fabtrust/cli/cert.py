@@ -267,7 +267,7 @@ def issue(
     from fabtrust import _validate
     from fabtrust.certificates import CertificateBundle
     from fabtrust.errors import TransactionRevertedError
-    from fabtrust.evidence import cert_id_of
+    from fabtrust.evidence import CertificateResult, cert_id_of
 
     out = settings_of(ctx).output
     ref = parse_device_ref(device, option="--device")
@@ -337,7 +337,7 @@ def issue(
         data_root=root or "0x" + "00" * 32,
         test_spec=_validate.bytes32_or_text(spec, field="test_spec"),
         test_spec_text=_spec_text(spec),
-        result=1 if passed else 2,
+        result=CertificateResult(1 if passed else 2),
         valid_until=until,
         tx_hash=None,
         block_number=None,

@@ -26,14 +26,14 @@ Light module: ``eth_abi`` and ``eth_hash`` are imported on first use.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from fabtrust import _validate
+from fabtrust._record import Record
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence._abi_values import codec_for, to_json_safe
 from fabtrust.evidence._hashing import keccak256
@@ -137,14 +137,13 @@ def _encoding(leaf_encoding: Sequence[str]) -> tuple[str, ...]:
 # multiproof model
 
 
-class MultiProof(BaseModel):
-    """A multiproof: leaves (values), sibling nodes and flags, in OpenZeppelin's order."""
-
-    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
+class MultiProof(Record):
+    """A multiproof: leaves (values), sibling nodes and flags, in OpenZeppelin's order
+    (``model_validate`` also takes the JS name ``proofFlags``)."""
 
     leaves: tuple[tuple[Any, ...], ...]
     proof: tuple[str, ...]
-    proof_flags: tuple[bool, ...] = Field(alias="proofFlags")
+    proof_flags: tuple[bool, ...] = dataclasses.field(metadata={"alias": "proofFlags"})
 
     def to_dict(self) -> dict[str, Any]:
         """The JS form ``{"leaves", "proof", "proofFlags"}`` with JSON-safe values."""

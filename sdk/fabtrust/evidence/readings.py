@@ -39,11 +39,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from typing import Annotated, Any, Literal
 
 from fabtrust import _validate
+from fabtrust._record import After, Before, Record, RecordError
 from fabtrust.errors import InvalidInputError
 from fabtrust.evidence._hashing import abi_encode
 from fabtrust.evidence.merkle import StandardMerkleTree, process_proof, standard_leaf_hash
@@ -158,49 +157,39 @@ def _datetime_seconds(moment: datetime, shown: str) -> int:
 # the reading model
 
 
-class Reading(BaseModel):
+def _reading_timestamp(value: Any) -> int:
+    if isinstance(value, datetime):
+        return _datetime_seconds(value, value.isoformat())
+    if isinstance(value, str):
+        return _parse_timestamp(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("timestamp must be unix seconds (int) or an aware datetime")
+    if not 0 <= value <= _UINT64_MAX:
+        raise ValueError(f"timestamp {value} does not fit uint64 seconds")
+    return value
+
+
+def _channel(value: str) -> str:
+    if not value.strip():
+        raise ValueError("channel must not be empty")
+    if value != value.strip():
+        raise ValueError("channel must not start or end with whitespace")
+    return value
+
+
+def _unit(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("unit must not start or end with whitespace")
+    return value
+
+
+class Reading(Record):
     """One sensor reading. ``value`` is canonical decimal text, ``timestamp`` unix seconds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    timestamp: int
-    channel: str
-    value: str
-    unit: str
-
-    @field_validator("timestamp", mode="before")
-    @classmethod
-    def _check_timestamp(cls, value: Any) -> int:
-        if isinstance(value, datetime):
-            return _datetime_seconds(value, value.isoformat())
-        if isinstance(value, str):
-            return _parse_timestamp(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("timestamp must be unix seconds (int) or an aware datetime")
-        if not 0 <= value <= _UINT64_MAX:
-            raise ValueError(f"timestamp {value} does not fit uint64 seconds")
-        return value
-
-    @field_validator("channel")
-    @classmethod
-    def _check_channel(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("channel must not be empty")
-        if value != value.strip():
-            raise ValueError("channel must not start or end with whitespace")
-        return value
-
-    @field_validator("unit")
-    @classmethod
-    def _check_unit(cls, value: str) -> str:
-        if value != value.strip():
-            raise ValueError("unit must not start or end with whitespace")
-        return value
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _check_value(cls, value: Any) -> str:
-        return canonical_decimal(value)
+    timestamp: Annotated[int, Before(_reading_timestamp)]
+    channel: Annotated[str, After(_channel)]
+    value: Annotated[str, Before(canonical_decimal)]
+    unit: Annotated[str, After(_unit)]
 
     @property
     def decimal(self) -> Decimal:
@@ -215,13 +204,6 @@ class Reading(BaseModel):
     def canonical_bytes(self) -> bytes:
         """``abi.encode(uint64 timestamp, string channel, string value, string unit)``."""
         return abi_encode(_ROW_ENCODING, [self.timestamp, self.channel, self.value, self.unit])
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(p) for p in error["loc"])
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
 
 
 # --------------------------------------------------------------------------------------------------
@@ -310,8 +292,8 @@ def _parse_row(row: list[str], line: int, position: dict[str, int], source: str)
             raise InvalidInputError(f"{where}: {exc}", field=column) from None
     try:
         return Reading(**fields)
-    except ValidationError as exc:
-        raise InvalidInputError(f"{source}:{line}: {_first_error(exc)}") from None
+    except RecordError as exc:
+        raise InvalidInputError(f"{source}:{line}: {exc}") from None
 
 
 def format_readings_csv(readings: Iterable[Reading]) -> str:
@@ -353,37 +335,32 @@ def _leaf(salt: str, reading: Reading) -> tuple[str, int, str, str, str]:
     return (salt, reading.timestamp, reading.channel, reading.value, reading.unit)
 
 
-class ReadingProof(BaseModel):
-    """A disclosed reading: the reading, its salt and its Merkle proof against ``root``."""
+def _bytes32(value: Any) -> str:
+    return _validate.bytes32(value, field="bytes32")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+def _proof_nodes(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValueError("proof must be a list of 32-byte hex nodes")
+    return tuple(_validate.bytes32(node, field="proof node") for node in value)
+
+
+def _leaf_encoding(value: tuple[str, ...]) -> tuple[str, ...]:
+    if value != READINGS_LEAF_ENCODING:
+        raise ValueError(f"leaf encoding must be {list(READINGS_LEAF_ENCODING)}")
+    return value
+
+
+class ReadingProof(Record):
+    """A disclosed reading: the reading, its salt and its Merkle proof against ``root``."""
 
     schema_version: Literal[1] = 1
     index: int
     reading: Reading
-    salt: str
-    proof: tuple[str, ...]
-    root: str
-    leaf_encoding: tuple[str, ...] = READINGS_LEAF_ENCODING
-
-    @field_validator("salt", "root", mode="before")
-    @classmethod
-    def _check_bytes32(cls, value: Any) -> str:
-        return _validate.bytes32(value, field="bytes32")
-
-    @field_validator("proof", mode="before")
-    @classmethod
-    def _check_proof(cls, value: Any) -> tuple[str, ...]:
-        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-            raise ValueError("proof must be a list of 32-byte hex nodes")
-        return tuple(_validate.bytes32(node, field="proof node") for node in value)
-
-    @field_validator("leaf_encoding")
-    @classmethod
-    def _check_encoding(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if value != READINGS_LEAF_ENCODING:
-            raise ValueError(f"leaf encoding must be {list(READINGS_LEAF_ENCODING)}")
-        return value
+    salt: Annotated[str, Before(_bytes32)]
+    proof: Annotated[tuple[str, ...], Before(_proof_nodes)]
+    root: Annotated[str, Before(_bytes32)]
+    leaf_encoding: Annotated[tuple[str, ...], After(_leaf_encoding)] = READINGS_LEAF_ENCODING
 
     @property
     def leaf(self) -> tuple[str, int, str, str, str]:
@@ -403,8 +380,8 @@ class ReadingProof(BaseModel):
         """Parse a proof written by :meth:`to_json`; InvalidInputError names the bad field."""
         try:
             return cls.model_validate_json(data)
-        except ValidationError as exc:
-            raise InvalidInputError(f"invalid reading proof: {_first_error(exc)}") from None
+        except RecordError as exc:
+            raise InvalidInputError(f"invalid reading proof: {exc}", field=exc.field) from None
 
 
 class ReadingsTree:

@@ -3,6 +3,7 @@ revoke, device attestation, accreditation."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -61,8 +62,8 @@ def test_issue_then_get_merges_record_and_event(
     assert not cert.device_attested and cert.batch_root is None
     assert cert.tx_hash == issued.tx.tx_hash
     assert cert.block_number == issued.tx.block_number
-    with pytest.raises(Exception, match="frozen"):
-        cert.revoked = True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cert.revoked = True  # type: ignore[misc]
 
 
 def test_issue_accepts_digest_spec_id_and_datetime(
