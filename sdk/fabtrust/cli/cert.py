@@ -743,7 +743,9 @@ def verify(
     """Check a report against the chain: is it certified, by an accredited lab, for a registered
     device, passed, in its validity window, not revoked; do the readings and the device signature
     match? Without a bundle the certificate is found from the report's digest alone.
-    Exit 0 verified, 1 not verified."""
+    Exit 0 verified, 1 not verified. With only --rpc-url, --deployments and --json before
+    `cert`, the command starts without the CLI framework, so a buyer's check is fast; --help and
+    the other global options go through the full CLI, with the same result."""
     # One body for this command and the light start-up path (fabtrust.cli._light).
     code = verify_report(
         settings_of(ctx), report=report, bundle=bundle, data=data, seed_file=seed_file
