@@ -117,7 +117,7 @@ def test_declined_command_lines_go_to_typer(argv: list[str], env: dict[str, str]
     assert parse_verify_argv(argv, env) is None
 
 
-def test_unreadable_paths_go_to_typer(monkeypatch: Any) -> None:
+def test_unreadable_paths_go_to_typer(monkeypatch: Any, tmp_path: Path) -> None:
     """typer refuses an existing Path value it cannot read (--deployments, its default, the
     environment's FABTRUST_PASSWORD_FILE, --seed-file): those usage errors stay typer's."""
     from fabtrust.cli import _light
@@ -126,18 +126,15 @@ def test_unreadable_paths_go_to_typer(monkeypatch: Any) -> None:
     monkeypatch.chdir(Path(__file__).parent)
     here = Path(__file__).name
     assert parse_verify_argv(["cert", "verify", "r", "--seed-file", here], {}) is not None
-    secret = Path(__file__).with_name("secret")
-    secret.mkdir(exist_ok=True)
-    try:
-        for argv, env in (
-            (["cert", "verify", "r", "--seed-file", str(secret)], {}),
-            (["--deployments", str(secret), "cert", "verify", "r"], {}),
-            (["cert", "verify", "r"], {"FABTRUST_DEPLOYMENTS": str(secret)}),
-            (["cert", "verify", "r"], {"FABTRUST_PASSWORD_FILE": str(secret)}),
-        ):
-            assert parse_verify_argv(argv, env) is None, argv
-    finally:
-        secret.rmdir()
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    for argv, env in (
+        (["cert", "verify", "r", "--seed-file", str(secret)], {}),
+        (["--deployments", str(secret), "cert", "verify", "r"], {}),
+        (["cert", "verify", "r"], {"FABTRUST_DEPLOYMENTS": str(secret)}),
+        (["cert", "verify", "r"], {"FABTRUST_PASSWORD_FILE": str(secret)}),
+    ):
+        assert parse_verify_argv(argv, env) is None, argv
     assert parse_verify_argv(["cert", "verify", "r"], {}) == VerifyArgs(report="r")
     assert VerifyArgs(report="r").rpc_url == DEFAULT_RPC_URL
 
