@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPER = Path(sys.executable).parent / "typer"
+# The CLI under test: a checkout run with PYTHONPATH=sdk (a git worktree) documents its own code.
+ENV = {"COLUMNS": "100", "PATH": "/usr/bin:/bin"} | (
+    {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
+)
 
 
 def generate(out: Path) -> str:
     subprocess.run(
         [str(TYPER), "fabtrust.cli._tree", "utils", "docs", "--name", "fabtrust", "--output", str(out)],
-        check=True, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        check=True, capture_output=True, text=True, env=ENV,
     )  # fmt: skip
     return out.read_text()
 
@@ -35,7 +40,7 @@ def test_reference_lists_the_options_of_the_real_help(tmp_path: Path) -> None:
     documented = re.findall(r"^\* `(--[a-z-]+)", top, flags=re.MULTILINE)
     real = subprocess.run(
         [str(Path(sys.executable).parent / "fabtrust"), "--help"],
-        check=True, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        check=True, capture_output=True, text=True, env=ENV,
     ).stdout  # fmt: skip
     options = real.split("Options:", 1)[1].split("Commands:", 1)[0]
     shown = re.findall(r"^  (--[a-z-]+)", options, flags=re.MULTILINE)

@@ -1,4 +1,9 @@
-"""Settings shared by every command (global options and their environment variables)."""
+"""Settings shared by every command (global options and their environment variables), and the
+mapping of a failed command onto its one ``error:`` line and exit code.
+
+Light module (no typer at import): the buyer's `cert verify` (fabtrust.cli._light) uses it
+without the CLI framework.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import typer
-
 from ._exit import ExitCode, exit_code_for
+from ._light import DEFAULT_RPC_URL
 from ._output import Output
 
 if TYPE_CHECKING:
+    import typer
+
     from fabtrust.accounts import Signer
     from fabtrust.client import Fabtrust
 
-__all__ = ["DEFAULT_RPC_URL", "CliSettings", "command", "exit_code_for", "settings_of"]
+__all__ = [
+    "DEFAULT_RPC_URL",
+    "CliSettings",
+    "command",
+    "exit_code_for",
+    "report_failure",
+    "settings_of",
+]
 
-DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -103,6 +115,29 @@ def settings_of(ctx: typer.Context) -> CliSettings:
     return root.obj
 
 
+def report_failure(exc: BaseException, out: Output) -> int:
+    """A command failed with ``exc`` (an SDK error, or a file it could not access): one line on
+    stderr, under --json the error document on stdout; returns the exit code. The one mapping of
+    every command (the :func:`command` wrapper) and of the light `cert verify`."""
+    from fabtrust.errors import FabtrustError
+
+    if isinstance(exc, FabtrustError):
+        code = exit_code_for(exc)
+        from ._words import explain
+
+        out.fail(code, explain(exc), type=type(exc).__name__, contract_error=_contract_error(exc))
+        return int(code)
+    if isinstance(exc, OSError):  # a file the user named cannot be read or written
+        name = f" {os.fsdecode(exc.filename)!r}" if exc.filename else ""
+        out.fail(
+            ExitCode.BAD_INPUT,
+            f"cannot access{name}: {exc.strerror or exc}",
+            type=type(exc).__name__,
+        )
+        return int(ExitCode.BAD_INPUT)
+    raise TypeError(f"not a command failure: {exc!r}")
+
+
 def command(fn: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command: SDK errors become one line on stderr and their documented exit code."""
 
@@ -112,22 +147,11 @@ def command(fn: Callable[P, R]) -> Callable[P, R]:
 
         try:
             return fn(*args, **kwargs)
-        except FabtrustError as exc:
-            code = exit_code_for(exc)
-            from ._words import explain
+        except (FabtrustError, OSError) as exc:
+            code = report_failure(exc, _output_of(args, kwargs))
+            import typer
 
-            _output_of(args, kwargs).fail(
-                code, explain(exc), type=type(exc).__name__, contract_error=_contract_error(exc)
-            )
-            raise typer.Exit(int(code)) from None
-        except OSError as exc:  # a file the user named cannot be read or written
-            name = f" {os.fsdecode(exc.filename)!r}" if exc.filename else ""
-            _output_of(args, kwargs).fail(
-                ExitCode.BAD_INPUT,
-                f"cannot access{name}: {exc.strerror or exc}",
-                type=type(exc).__name__,
-            )
-            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+            raise typer.Exit(code) from None
 
     return wrapper
 
@@ -146,6 +170,6 @@ def _contract_error(exc: BaseException) -> str | None:
 def _find_context(args: Any, kwargs: Any) -> typer.Context | None:
     # typer hands commands the (vendored) click Context, of which typer.Context is a subclass.
     for value in [*args, *kwargs.values()]:
-        if isinstance(value, typer.Context) or callable(getattr(value, "find_root", None)):
+        if callable(getattr(value, "find_root", None)):  # typer.Context has it
             return value  # type: ignore[no-any-return]
     return None

@@ -1,10 +1,14 @@
-"""Output conventions: human output to stderr via rich, `--json` output to stdout.
+"""Output conventions: human output to stderr (rich, or plain text), `--json` output to stdout.
 
 The JSON contract (docs/cli.md, "JSON output"): under ``--json`` every command prints exactly one
 JSON document on stdout - its result, or on failure ``{"error": {"code", "kind", "message"}}``
 (the schema ``fabtrust/schemas/error.schema.json``); integers beyond 2^53 - 1 and every uint256
 quantity (device ids, token amounts) are decimal strings, so JavaScript and jq read them exactly.
 Every command group uses this one module (through :func:`fabtrust.cli._context.command`).
+
+Light module: rich is imported when a command first renders with it (:attr:`Output.console`);
+the ``error:`` line and plain-text renderings (:mod:`fabtrust.cli._text`) never need it, so the
+buyer's `cert verify` does not import rich.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING, Any
 
 from ._exit import kind_of
+from ._text import TextRenderer, clean, colour_on, is_terminal, paint
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "DECIMAL_STRING_KEYS",
@@ -102,31 +106,39 @@ def error_document(code: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": body}
 
 
-def _terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
 def make_console() -> Console:
     """Rich on stderr; on a terminal it wraps to the terminal, elsewhere (a pipe, a file, a CI log)
     it never wraps lines (``COLUMNS`` still sets a width when given). No emoji codes: a value
     such as a serial ``A:fire:1`` is printed as it is (and rich's emoji table, ~3 ms of the
     buyer's `cert verify`, is never loaded)."""
-    if _terminal(sys.stderr) or os.environ.get("COLUMNS"):
+    from rich.console import Console
+
+    if is_terminal(sys.stderr) or os.environ.get("COLUMNS"):
         return Console(stderr=True, highlight=False, emoji=False)
     return Console(stderr=True, highlight=False, emoji=False, width=100_000, soft_wrap=True)
 
 
-@dataclass
 class Output:
-    """Where a command writes: rich to stderr for people, JSON to stdout for machines."""
+    """Where a command writes: people's output to stderr (rich, or plain text), JSON to stdout
+    for machines. The rich console is made on first use (``console``: given, or
+    :func:`make_console`)."""
 
-    json_mode: bool = False
-    console: Console = field(default_factory=make_console)
-    emitted: bool = False
-    """True once the JSON document of this command was printed."""
+    def __init__(self, json_mode: bool = False, console: Console | None = None) -> None:
+        self.json_mode = json_mode
+        self._console = console
+        self.emitted = False
+        """True once the JSON document of this command was printed."""
+
+    @property
+    def console(self) -> Console:
+        """The rich console on stderr (imports rich the first time)."""
+        if self._console is None:
+            self._console = make_console()
+        return self._console
+
+    def _stream(self) -> Any:
+        """Where plain text goes: the console's file when one was made or given, else stderr."""
+        return sys.stderr if self._console is None else self._console.file
 
     def info(self, message: str) -> None:
         """A progress or story line for people (suppressed in --json mode)."""
@@ -134,8 +146,13 @@ class Output:
             self.console.print(message)
 
     def error(self, message: str) -> None:
-        """One line naming the problem, always on stderr (no JSON document: see :meth:`fail`)."""
-        self.console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+        """One line naming the problem, always on stderr (no JSON document: see :meth:`fail`).
+        ``message`` is printed as it is (no markup), its control characters replaced; ``error:``
+        in bold red on a terminal without NO_COLOR."""
+        stream = self._stream()
+        label = paint("error:", "bold red", colour_on(stream))
+        stream.write(f"{label} {clean(message, newlines=True)}\n")
+        stream.flush()
 
     def fail(self, code: int, message: str, **extra: Any) -> None:
         """A command failed: one line on stderr and, under --json, the error document on stdout
@@ -145,13 +162,18 @@ class Output:
             self.emitted = True
             write_json(error_document(code, message, **extra))
 
-    def result(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
+    def result(
+        self, data: Any, render: Callable[[Console], None] | TextRenderer | None = None
+    ) -> None:
         """The command's result: JSON on stdout in --json mode; for people, ``render`` draws it
-        (commands whose story lines already said everything pass no renderer)."""
+        (commands whose story lines already said everything pass no renderer); a
+        :class:`~fabtrust.cli._text.TextRenderer` writes plain text, without rich."""
         if self.json_mode:
             if self.emitted:
                 raise RuntimeError("a command prints one JSON document")
             self.emitted = True
             write_json(data)
+        elif isinstance(render, TextRenderer):
+            render.write(self._stream())
         elif render is not None:
             render(self.console)

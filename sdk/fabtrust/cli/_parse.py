@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from fabtrust.client import Fabtrust
 
+    from ._context import CliSettings
+
 __all__ = [
     "ROLES",
     "DeviceRef",
@@ -46,6 +48,7 @@ __all__ = [
     "parse_role",
     "parse_when",
     "problem",
+    "settings_client",
 ]
 
 _DEV_RE = re.compile(r"dev:(\d)")
@@ -271,8 +274,13 @@ def client_of(ctx: typer.Context, *, signer: bool = True) -> Fabtrust:
     """
     from ._context import settings_of
 
+    return settings_client(settings_of(ctx), signer=signer)
+
+
+def settings_client(settings: CliSettings, *, signer: bool = True) -> Fabtrust:
+    """:func:`client_of` for settings at hand (the light `cert verify` has no typer context)."""
     try:
-        return settings_of(ctx).client(signer=signer)
+        return settings.client(signer=signer)
     except DeploymentNotFoundError as exc:
         raise ChainError(str(exc)) from None
 

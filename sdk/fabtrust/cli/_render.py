@@ -1,21 +1,22 @@
 """Rich renderings of command results for people (stderr); ``--json`` prints the data instead.
 
 Every ``*_view`` function returns a renderer ``(console) -> None`` for
-:meth:`~fabtrust.cli._output.Output.result`. Light module: rich and the standard library; values
-arrive as JSON-ready dicts (the same documents ``--json`` prints).
+:meth:`~fabtrust.cli._output.Output.result`, except :func:`verdict_view`, plain text without rich
+(fabtrust.cli._text: the buyer's `cert verify` starts without rich). Light module: rich and the
+standard library; values arrive as JSON-ready dicts (the same documents ``--json`` prints).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fabtrust._checks import CHECKS, CREDENTIAL_CHECKS
+from ._text import CHECK_LABELS, fmt_time, verdict_view
+from ._text import device_words as _device_words
 
 __all__ = [
     "CHECK_LABELS",
@@ -36,25 +37,6 @@ __all__ = [
 ]
 
 Renderer = Callable[[Console], None]
-
-CHECK_LABELS: dict[str, str] = {check.name: check.label for check in (*CHECKS, *CREDENTIAL_CHECKS)}
-"""People's names of the verification checks (keys are the SDK's check names)."""
-
-
-def fmt_time(value: Any) -> str:
-    """A datetime, ISO text or unix seconds in ISO-8601 UTC, ``2025-06-30T12:00:00Z`` ("-" for
-    None)."""
-    if value is None:
-        return "-"
-    if isinstance(value, int | float):
-        moment = datetime.fromtimestamp(value, tz=timezone.utc)
-    elif isinstance(value, str):
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    else:
-        moment = value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_time(value: Any) -> str | None:
@@ -156,65 +138,6 @@ def certificate_view(cert: Mapping[str, Any], *, valid: bool | None = None) -> R
         ("transaction", f"{cert.get('tx_hash')} (block {cert.get('block_number')})"),
     ]
     return pairs_view("Certificate", [(k, v) for k, v in rows if v is not None])
-
-
-def _device_words(record: Mapping[str, Any]) -> str:
-    """``serial SN-1, model HM-200 (id 4711…)`` when the device is known, else its id."""
-    device = record.get("device")
-    ident = str(record.get("device_id"))
-    if isinstance(device, Mapping) and device.get("serial"):
-        model = device.get("model_text") or device.get("model")
-        return f"serial {device['serial']}, model {model} (id {ident})"
-    return ident
-
-
-def verdict_view(verdict: Mapping[str, Any]) -> Renderer:
-    """A verification verdict: the headline, one row per check, the block, the cast call."""
-
-    def render(console: Console) -> None:
-        checks = verdict["checks"]
-        ran = sum(1 for c in checks if c["status"] == "ok")
-        skipped = [c["label"] for c in checks if c["status"] == "skipped"]
-        if verdict["verified"]:
-            tail = f"; not applicable: {', '.join(skipped)}" if skipped else ""
-            console.print(f"[bold green]VERIFIED[/]: {ran} check(s) passed{escape(tail)}")
-        else:
-            failed = [c["label"] for c in checks if c["status"] == "failed"]
-            console.print(f"[bold red]NOT VERIFIED[/]: failed: {escape(', '.join(failed))}")
-        table = Table(
-            title=f"certificate {verdict.get('cert_id') or '(none found)'}", title_justify="left"
-        )
-        table.add_column("check", style="bold", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("detail", overflow="fold")
-        for check in checks:
-            table.add_row(
-                check["label"],
-                _mark(check["status"] == "ok", check["status"] == "skipped"),
-                escape(str(check["detail"])),
-            )
-        cert = verdict.get("certificate")
-        if cert:
-            spec = cert["test_spec"]
-            if verdict.get("test_spec_text"):
-                spec = f"{verdict['test_spec_text']} ({spec})"
-            device = _device_words({**cert, "device": verdict.get("device")})
-            console.print(
-                f"device {escape(device)}, {cert.get('result_label', '')}, test spec "
-                f"{escape(spec)}, valid until {fmt_time(cert.get('valid_until'))}",
-                soft_wrap=True,
-            )
-        console.print(table)
-        console.print(
-            f"read at block {verdict['block_number']} ({fmt_time(verdict['block_time'])}) on "
-            f"chain {verdict['chain_id']}, registry {verdict['registry']}"
-        )
-        if verdict.get("cast_calls"):
-            console.print("check it yourself, without fabtrust (each prints true when it holds):")
-            for call in verdict["cast_calls"]:
-                console.print(f"  {escape(str(call))}", soft_wrap=True)
-
-    return render
 
 
 def batch_view(title: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Renderer:

@@ -211,7 +211,7 @@ def verify_credential(
         failed = "; ".join(
             f"{CHECK_LABELS.get(c.name, c.name)} ({c.name}): {c.detail}" for c in verdict.failures
         )
-        out.error(f"not verified: {escape(failed)}")
+        out.error(f"not verified: {failed}")
         raise typer.Exit(int(ExitCode.NOT_VERIFIED))
 
 

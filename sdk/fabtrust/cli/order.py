@@ -24,7 +24,7 @@ from ._parse import (
     parse_order_id,
     parse_when,
 )
-from ._render import escape, fmt_amount, fmt_time, order_list_view, order_view, tx_data
+from ._render import fmt_amount, fmt_time, order_list_view, order_view, tx_data
 
 if TYPE_CHECKING:
     from fabtrust.client import Fabtrust
@@ -301,7 +301,7 @@ def settle(ctx: typer.Context, order: OrderArg) -> None:
         out.result({"order_id": order_id, "settled": False, "eligibility": data})
         out.error(
             f"order {order_id} cannot be settled now ({data['status_label']}): "
-            + escape("; ".join(eligibility.reasons))
+            + "; ".join(eligibility.reasons)
         )
         raise typer.Exit(int(ExitCode.NOT_VERIFIED))
     tx = client.escrow.settle(order_id=order_id)
