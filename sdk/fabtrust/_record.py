@@ -51,8 +51,11 @@ from typing import (
 
 if sys.version_info >= (3, 11):
     from typing import dataclass_transform
-else:  # pragma: no cover - Python 3.10
-    from typing_extensions import dataclass_transform
+else:  # pragma: no cover - Python 3.10: the marker only informs type checkers
+
+    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        return lambda cls: cls
+
 
 from fabtrust.errors import InvalidInputError
 
@@ -483,14 +486,11 @@ class Record:
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         """A Record field of a pydantic model: validated by :meth:`model_validate`, written by
         :meth:`model_dump` (pydantic is loaded already when this runs)."""
-        from pydantic_core import core_schema
+        from pydantic import PlainSerializer, PlainValidator, SerializationInfo
 
-        def serialize(value: Record, info: Any) -> Any:
+        def serialize(value: Record, info: SerializationInfo) -> Any:
             return value.model_dump(mode="json" if info.mode_is_json() else "python")
 
-        return core_schema.no_info_plain_validator_function(
-            cls.model_validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                serialize, info_arg=True
-            ),
+        return handler(
+            Annotated[Any, PlainValidator(cls.model_validate), PlainSerializer(serialize)]
         )
